@@ -1,0 +1,37 @@
+//! Engine configuration: the limits every tier enforces identically.
+
+/// Limits and policies of an [`crate::Engine`]. Exceeding a limit at run time is a trap,
+/// the same on every tier; the same module, inputs and config always give the same
+/// result and the same trap.
+///
+/// ```
+/// let config = adead_vm::Config { fuel: Some(1_000_000), ..Default::default() };
+/// assert_eq!(config.max_call_depth, adead_vm::Config::default().max_call_depth);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Instructions one call from the host may execute; `None` for no limit. Every
+    /// instruction executed costs one unit, counted exactly.
+    pub fuel: Option<u64>,
+    /// Most nested calls (the host's call counts as the first).
+    pub max_call_depth: u32,
+    /// Most registers all live frames may hold together (256 per frame at most).
+    pub max_stack_registers: u64,
+    /// Most bytes linear memory may grow to (through `alloc`).
+    pub max_memory: u64,
+    /// Function entries or loop iterations after which the profile calls code hot;
+    /// the native tiers use the same threshold to decide what to compile.
+    pub hot_threshold: u64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            fuel: None,
+            max_call_depth: 100_000,
+            max_stack_registers: 1 << 24,
+            max_memory: 1 << 30,
+            hot_threshold: 1000,
+        }
+    }
+}

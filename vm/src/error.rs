@@ -1,0 +1,88 @@
+//! Errors at the VM's boundaries: loading, instantiating, calling.
+
+use crate::trap::Trap;
+
+/// A module could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The bytes are not a well-formed `.bib` module.
+    #[error(transparent)]
+    Format(#[from] adead_isa::format::FormatError),
+    /// The module is well-formed but fails verification.
+    #[error(transparent)]
+    Verify(#[from] adead_isa::VerifyError),
+    /// Assembly source did not assemble; `rendered` holds the diagnostics as text.
+    #[error("{count} assembly error(s)\n{rendered}")]
+    Assemble {
+        /// Number of diagnostics.
+        count: usize,
+        /// The diagnostics, rendered with file, line, column and caret.
+        rendered: String,
+    },
+    /// The module uses an instruction this VM build cannot execute yet.
+    #[error(
+        "function `{function}` instruction {pc}: `{mnemonic}` ({family} family) is not supported by this VM yet"
+    )]
+    Unsupported {
+        /// Function name.
+        function: String,
+        /// Instruction index within the function.
+        pc: u32,
+        /// The instruction's mnemonic.
+        mnemonic: &'static str,
+        /// Its family title.
+        family: &'static str,
+    },
+}
+
+/// An instance could not be created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InstantiateError {
+    /// No host function of that name was provided.
+    #[error("missing import: the module calls host function `{0}`, which is not provided")]
+    MissingImport(String),
+    /// The host function takes a different number of parameters than the module passes.
+    #[error(
+        "mistyped import `{name}`: the module passes {module_params} argument(s) but the host function takes {host_params}"
+    )]
+    ImportArity {
+        /// Import name.
+        name: String,
+        /// Arguments the module passes.
+        module_params: u32,
+        /// Parameters the host function declares.
+        host_params: usize,
+    },
+    /// The module's initial memory exceeds the engine's memory limit.
+    #[error("the module needs {needed} bytes of memory but the limit is {limit}")]
+    MemoryTooLarge {
+        /// Bytes the module asks for.
+        needed: u64,
+        /// The engine's `max_memory`.
+        limit: u64,
+    },
+}
+
+/// A call from the host failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CallError {
+    /// The run trapped.
+    #[error(transparent)]
+    Trap(#[from] Trap),
+    /// No exported function has that name.
+    #[error("no exported function `{0}`")]
+    UnknownExport(String),
+    /// The module has no entry function.
+    #[error("the module has no entry function")]
+    NoEntry,
+    /// Wrong number of arguments.
+    #[error("function `{function}` takes {expected} argument(s), {given} given")]
+    ArgumentCount {
+        /// Function name.
+        function: String,
+        /// Its parameter count.
+        expected: u32,
+        /// Arguments given.
+        given: usize,
+    },
+}

@@ -1,0 +1,217 @@
+//! An instance: a module with its own linear memory, host functions and counters.
+
+use crate::error::{CallError, InstantiateError};
+use crate::host::{HostFunc, Imports};
+use crate::interp::{Finish, Frame, Machine};
+use crate::memory::Memory;
+use crate::module::Module;
+use crate::profile::{FunctionProfile, LoopProfile, Profile};
+use crate::trap::Trap;
+use crate::value::Value;
+
+/// How a call from the host completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// Returned or halted, with the value.
+    pub finish: Finish,
+    /// Instructions the call executed.
+    pub fuel_used: u64,
+}
+
+/// A running copy of a module. A trap ends the call, not the instance: memory keeps
+/// the effects made before the trap, and the host can call again.
+pub struct Instance {
+    module: Module,
+    hosts: Vec<HostFunc>,
+    memory: Memory,
+    stack: Vec<u64>,
+    frames: Vec<Frame>,
+    calls: Vec<u64>,
+    loops: Vec<u64>,
+    host_args: Vec<Value>,
+    instructions: u64,
+}
+
+impl Instance {
+    /// Resolves the module's imports by name in `imports` and sets up linear memory
+    /// from its data section.
+    pub fn new(module: &Module, imports: &Imports) -> Result<Instance, InstantiateError> {
+        let isa = module.isa();
+        let config = module.engine().config();
+        let hosts = isa
+            .imports
+            .iter()
+            .map(|import| {
+                let host = imports
+                    .get(&import.name)
+                    .ok_or_else(|| InstantiateError::MissingImport(import.name.clone()))?;
+                if host.signature().params.len() != import.params as usize {
+                    return Err(InstantiateError::ImportArity {
+                        name: import.name.clone(),
+                        module_params: import.params,
+                        host_params: host.signature().params.len(),
+                    });
+                }
+                Ok(host.clone())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let memory_size = u64::from(isa.memory_size);
+        if memory_size > config.max_memory {
+            return Err(InstantiateError::MemoryTooLarge {
+                needed: memory_size,
+                limit: config.max_memory,
+            });
+        }
+        let data_end = isa
+            .data
+            .iter()
+            .map(|segment| u64::from(segment.offset) + segment.bytes.len() as u64)
+            .max()
+            .unwrap_or(0);
+        let mut memory = Memory::new(memory_size, data_end, config.max_memory);
+        for segment in &isa.data {
+            let start = segment.offset as usize;
+            memory.bytes_mut()[start..start + segment.bytes.len()].copy_from_slice(&segment.bytes);
+        }
+        Ok(Instance {
+            module: module.clone(),
+            hosts,
+            memory,
+            stack: Vec::new(),
+            frames: Vec::with_capacity(64),
+            calls: vec![0; isa.functions.len()],
+            loops: vec![0; isa.code.len()],
+            host_args: Vec::new(),
+            instructions: 0,
+        })
+    }
+
+    /// Calls the function exported as `name`; its result (the `ret` value, or the exit
+    /// code of a `halt`) comes back as one `I64`.
+    pub fn call(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>, CallError> {
+        let func = self
+            .module
+            .isa()
+            .export(name)
+            .ok_or_else(|| CallError::UnknownExport(name.to_string()))?;
+        let completion = self.invoke(func, args)?;
+        let (Finish::Returned(bits) | Finish::Halted(bits)) = completion.finish;
+        Ok(vec![Value::I64(bits as i64)])
+    }
+
+    /// Calls the module's entry function (`main` unless the module says otherwise).
+    pub fn call_entry(&mut self, args: &[Value]) -> Result<Completion, CallError> {
+        let func = self.module.isa().entry.ok_or(CallError::NoEntry)?;
+        self.invoke(func, args)
+    }
+
+    /// Calls function number `func` of the module.
+    pub fn invoke(&mut self, func: u32, args: &[Value]) -> Result<Completion, CallError> {
+        let isa = self.module.isa();
+        let function = &isa.functions[func as usize];
+        if args.len() != function.params as usize {
+            return Err(CallError::ArgumentCount {
+                function: function.name.clone(),
+                expected: function.params,
+                given: args.len(),
+            });
+        }
+        let bits: Vec<u64> = args.iter().map(|v| v.to_bits()).collect();
+        let config = self.module.engine().config();
+        let fuel = config.fuel.unwrap_or(u64::MAX);
+        let mut machine = Machine {
+            code: self.module.code(),
+            hosts: &self.hosts,
+            memory: &mut self.memory,
+            stack: &mut self.stack,
+            frames: &mut self.frames,
+            calls: &mut self.calls,
+            loops: &mut self.loops,
+            max_depth: config.max_call_depth as usize,
+            max_stack: usize::try_from(config.max_stack_registers).unwrap_or(usize::MAX),
+            host_args: &mut self.host_args,
+            pc: 0,
+            fp: 0,
+            func,
+            fuel,
+        };
+        let outcome = machine.invoke(func, &bits, fuel);
+        self.instructions += outcome.fuel_used;
+        match outcome.result {
+            Ok(finish) => Ok(Completion {
+                finish,
+                fuel_used: outcome.fuel_used,
+            }),
+            Err((kind, global_pc, detail)) => {
+                let func_index = self.module.code().func_of[global_pc];
+                let function = &isa.functions[func_index as usize];
+                let source = isa
+                    .debug
+                    .line_of(global_pc as u32)
+                    .map(|line| (isa.debug.source.clone(), line));
+                Err(CallError::Trap(Trap {
+                    kind,
+                    function: function.name.clone(),
+                    func_index,
+                    pc: global_pc as u32 - function.entry,
+                    location: source,
+                    detail,
+                    fuel_used: outcome.fuel_used,
+                }))
+            }
+        }
+    }
+
+    /// Linear memory.
+    pub fn memory(&self) -> &[u8] {
+        self.memory.bytes()
+    }
+
+    /// Linear memory, writable by the host.
+    pub fn memory_mut(&mut self) -> &mut [u8] {
+        self.memory.bytes_mut()
+    }
+
+    /// The module.
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+
+    /// The counters accumulated over every call so far.
+    pub fn profile(&self) -> Profile {
+        let isa = self.module.isa();
+        let threshold = self.module.engine().config().hot_threshold;
+        let functions = isa
+            .functions
+            .iter()
+            .zip(&self.calls)
+            .map(|(function, &calls)| FunctionProfile {
+                name: function.name.clone(),
+                calls,
+                hot: calls >= threshold,
+            })
+            .collect();
+        let func_of = &self.module.code().func_of;
+        let mut loops: Vec<LoopProfile> = self
+            .loops
+            .iter()
+            .enumerate()
+            .filter(|&(_, &n)| n > 0)
+            .map(|(pc, &iterations)| {
+                let function = &isa.functions[func_of[pc] as usize];
+                LoopProfile {
+                    function: function.name.clone(),
+                    header: pc as u32 - function.entry,
+                    iterations,
+                    hot: iterations >= threshold,
+                }
+            })
+            .collect();
+        loops.sort_by_key(|l| std::cmp::Reverse(l.iterations));
+        Profile {
+            instructions: self.instructions,
+            functions,
+            loops,
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! Verified module -> interpreter form ([`Code`]).
+//!
+//! Fuel is charged per straight-line run rather than per instruction. A *leader* is a
+//! function entry, a jump target, or an instruction following a branch, a call or a
+//! terminator; a *segment* runs from a leader to the next. Entering a segment charges
+//! its length, plus the next segment's charge when it simply falls through into it (a
+//! loop header reached without a branch), so every transfer of control (taken or
+//! untaken branch, call, return) charges exactly the instructions it is about to run
+//! if nothing traps. A trap at pc `p` gives back `refund[p]`: the charged instructions
+//! after `p`. The result is exact fuel at the cost of one subtraction per branch.
+
+use adead_isa::{Module, Opcode, VerifiedModule};
+
+use super::code::{Code, FuncInfo, Inst, Op};
+use crate::error::LoadError;
+
+/// Builds the interpreter form, or says which instruction this build cannot execute.
+pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
+    let mut code = Code {
+        insts: Vec::with_capacity(module.code.len()),
+        funcs: Vec::with_capacity(module.functions.len()),
+        refund: vec![0; module.code.len()],
+        func_of: vec![0; module.code.len()],
+    };
+    let costs: Vec<ChainCosts> = module
+        .functions
+        .iter()
+        .map(|f| ChainCosts::of(f.code(module)))
+        .collect();
+    for (index, (function, costs)) in module.functions.iter().zip(&costs).enumerate() {
+        code.funcs.push(FuncInfo {
+            entry: function.entry,
+            regs: function.regs,
+            entry_cost: costs.chain[0],
+        });
+        for (pc, instr) in function.code(module).iter().enumerate() {
+            let global = function.entry as usize + pc;
+            code.refund[global] = costs.refund[pc];
+            code.func_of[global] = index as u32;
+            let inst = lower(module, function.entry, pc, instr, costs).ok_or_else(|| {
+                LoadError::Unsupported {
+                    function: function.name.clone(),
+                    pc: pc as u32,
+                    mnemonic: instr.opcode().mnemonic(),
+                    family: instr.opcode().family().title(),
+                }
+            })?;
+            code.insts.push(inst);
+        }
+    }
+    Ok(code)
+}
+
+/// Fuel bookkeeping of one function, per local pc.
+struct ChainCosts {
+    /// Charge for entering at this pc (meaningful at leaders).
+    chain: Vec<u32>,
+    /// Charged-but-unrun instructions if the instruction at this pc traps.
+    refund: Vec<u32>,
+}
+
+impl ChainCosts {
+    fn of(code: &[adead_isa::Instruction]) -> ChainCosts {
+        let len = code.len();
+        let mut leader = vec![false; len + 1];
+        leader[0] = true;
+        leader[len] = true;
+        for (pc, instr) in code.iter().enumerate() {
+            let op = instr.opcode();
+            if let Some(target) = label_of(instr) {
+                leader[target as usize] = true;
+            }
+            if op.is_branch() || op == Opcode::Call || op.flags().ends_block {
+                leader[pc + 1] = true;
+            }
+        }
+        let mut chain = vec![0u32; len + 1];
+        let mut refund = vec![0u32; len];
+        // Walk backwards: `run` counts the instructions after pc up to the end of its
+        // segment, plus the chained segment's charge when this one falls through.
+        let mut run = 0u32;
+        for pc in (0..len).rev() {
+            if leader[pc + 1] {
+                let op = code[pc].opcode();
+                let falls_through =
+                    !(op.is_branch() || op == Opcode::Call || op.flags().ends_block);
+                run = if falls_through { chain[pc + 1] } else { 0 };
+            }
+            refund[pc] = run;
+            run += 1;
+            chain[pc] = run;
+        }
+        ChainCosts { chain, refund }
+    }
+}
+
+fn label_of(instr: &adead_isa::Instruction) -> Option<u32> {
+    instr.operands().find_map(|(_, value)| match value {
+        adead_isa::OperandValue::Label(target) => Some(target),
+        _ => None,
+    })
+}
+
+/// Lowers one instruction; `None` for families this build does not execute.
+fn lower(
+    module: &Module,
+    entry: u32,
+    pc: usize,
+    instr: &adead_isa::Instruction,
+    costs: &ChainCosts,
+) -> Option<Inst> {
+    let opcode = instr.opcode();
+    let w = |i: usize| instr.word(i);
+    let reg = |i: usize| instr.reg(i);
+    // Three-register shape: rD, rA, rB (and a fourth register in k).
+    let rrr = |op: Op| Inst {
+        op,
+        a: reg(0),
+        b: reg(1),
+        c: reg(2),
+        k: w(3),
+        imm: 0,
+    };
+    // rD, rA, imm32 sign-extended.
+    let rri = |op: Op| Inst {
+        op,
+        a: reg(0),
+        b: reg(1),
+        c: 0,
+        k: 0,
+        imm: i64::from(w(2) as i32) as u64,
+    };
+    let branch = |forward: Op, backward: Op, regs: &[u8], target: u32| {
+        let taken = costs.chain[target as usize];
+        let fall = costs.chain[pc + 1];
+        Inst {
+            op: if target as usize <= pc {
+                backward
+            } else {
+                forward
+            },
+            a: regs.first().copied().unwrap_or(0),
+            b: regs.get(1).copied().unwrap_or(0),
+            c: 0,
+            k: entry + target,
+            imm: u64::from(taken) | u64::from(fall) << 32,
+        }
+    };
+    use Opcode as O;
+    Some(match opcode {
+        O::Nop => Inst::new(Op::Nop),
+        O::Jmp => {
+            let mut jmp = branch(Op::Jmp, Op::JmpBack, &[], w(0));
+            jmp.imm &= u64::from(u32::MAX);
+            jmp
+        }
+        O::Jz => branch(Op::Jz, Op::JzBack, &[reg(0)], w(1)),
+        O::Jnz => branch(Op::Jnz, Op::JnzBack, &[reg(0)], w(1)),
+        O::Beq => branch(Op::Beq, Op::BeqBack, &[reg(0), reg(1)], w(2)),
+        O::Bne => branch(Op::Bne, Op::BneBack, &[reg(0), reg(1)], w(2)),
+        O::Blt => branch(Op::Blt, Op::BltBack, &[reg(0), reg(1)], w(2)),
+        O::Bge => branch(Op::Bge, Op::BgeBack, &[reg(0), reg(1)], w(2)),
+        O::Bltu => branch(Op::Bltu, Op::BltuBack, &[reg(0), reg(1)], w(2)),
+        O::Bgeu => branch(Op::Bgeu, Op::BgeuBack, &[reg(0), reg(1)], w(2)),
+        O::Call | O::Hcall => Inst {
+            op: if opcode == O::Call {
+                Op::Call
+            } else {
+                Op::Hcall
+            },
+            a: reg(0),
+            b: reg(2),
+            c: 0,
+            k: w(1),
+            imm: u64::from(w(3)) << 32
+                | u64::from(if opcode == O::Call {
+                    costs.chain[pc + 1]
+                } else {
+                    0
+                }),
+        },
+        O::Ret => Inst {
+            a: reg(0),
+            ..Inst::new(Op::Ret)
+        },
+        O::Trap => Inst {
+            imm: u64::from(w(0)),
+            ..Inst::new(Op::Trap)
+        },
+        O::HaltReg => Inst {
+            a: reg(0),
+            ..Inst::new(Op::HaltReg)
+        },
+        O::Halt => Inst::new(Op::Halt),
+        O::Alloc => rrr(Op::Alloc),
+        O::Free => Inst {
+            a: reg(0),
+            ..Inst::new(Op::Free)
+        },
+        O::MemSize => Inst {
+            a: reg(0),
+            ..Inst::new(Op::MemSize)
+        },
+        O::MemCopy => rrr(Op::MemCopy),
+        O::MemFill => rrr(Op::MemFill),
+        O::Ld64 | O::Fld64 => load(Op::Ld64, instr),
+        O::Ld8u => load(Op::Ld8u, instr),
+        O::Ld8s => load(Op::Ld8s, instr),
+        O::Ld16u => load(Op::Ld16u, instr),
+        O::Ld16s => load(Op::Ld16s, instr),
+        O::Ld32u | O::Fld32 => load(Op::Ld32u, instr),
+        O::Ld32s => load(Op::Ld32s, instr),
+        O::St64 | O::Fst64 => store(Op::St64, instr),
+        O::St8 => store(Op::St8, instr),
+        O::St16 => store(Op::St16, instr),
+        O::St32 | O::Fst32 => store(Op::St32, instr),
+        O::Add => rrr(Op::Add),
+        O::Sub => rrr(Op::Sub),
+        O::Mul => rrr(Op::Mul),
+        O::Div => rrr(Op::Div),
+        O::Divu => rrr(Op::Divu),
+        O::Rem => rrr(Op::Rem),
+        O::Remu => rrr(Op::Remu),
+        O::And => rrr(Op::And),
+        O::Or => rrr(Op::Or),
+        O::Xor => rrr(Op::Xor),
+        O::Shl => rrr(Op::Shl),
+        O::Shr => rrr(Op::Shr),
+        O::Sar => rrr(Op::Sar),
+        O::Rotl => rrr(Op::Rotl),
+        O::Rotr => rrr(Op::Rotr),
+        O::Addi => rri(Op::Addi),
+        O::Muli => rri(Op::Muli),
+        O::Andi => rri(Op::Andi),
+        O::Ori => rri(Op::Ori),
+        O::Xori => rri(Op::Xori),
+        O::Shli => rri(Op::Shli),
+        O::Shri => rri(Op::Shri),
+        O::Sari => rri(Op::Sari),
+        O::Neg => rrr(Op::Neg),
+        O::Not => rrr(Op::Not),
+        O::Clz => rrr(Op::Clz),
+        O::Ctz => rrr(Op::Ctz),
+        O::Popcnt => rrr(Op::Popcnt),
+        O::Sext8 => rrr(Op::Sext8),
+        O::Sext16 => rrr(Op::Sext16),
+        O::Sext32 => rrr(Op::Sext32),
+        O::Zext8 => rrr(Op::Zext8),
+        O::Zext16 => rrr(Op::Zext16),
+        O::Zext32 => rrr(Op::Zext32),
+        O::Seq => rrr(Op::Seq),
+        O::Sne => rrr(Op::Sne),
+        O::Slt => rrr(Op::Slt),
+        O::Sle => rrr(Op::Sle),
+        O::Sltu => rrr(Op::Sltu),
+        O::Sleu => rrr(Op::Sleu),
+        O::Mov => rrr(Op::Mov),
+        O::Movi | O::Fmovi => Inst {
+            a: reg(0),
+            imm: instr.wide(1),
+            ..Inst::new(Op::Movi)
+        },
+        O::FmoviF32 => Inst {
+            a: reg(0),
+            imm: u64::from(w(1)),
+            ..Inst::new(Op::Movi)
+        },
+        O::MoviData => Inst {
+            a: reg(0),
+            imm: u64::from(module.data[w(1) as usize].offset),
+            ..Inst::new(Op::Movi)
+        },
+        O::Select => rrr(Op::Select),
+        O::Fadd => rrr(Op::Fadd),
+        O::Fsub => rrr(Op::Fsub),
+        O::Fmul => rrr(Op::Fmul),
+        O::Fdiv => rrr(Op::Fdiv),
+        O::Fmin => rrr(Op::Fmin),
+        O::Fmax => rrr(Op::Fmax),
+        O::Fsqrt => rrr(Op::Fsqrt),
+        O::Fneg => rrr(Op::Fneg),
+        O::Fabs => rrr(Op::Fabs),
+        O::Ffloor => rrr(Op::Ffloor),
+        O::Fceil => rrr(Op::Fceil),
+        O::Ftrunc => rrr(Op::Ftrunc),
+        O::Fnearest => rrr(Op::Fnearest),
+        O::Ffma => rrr(Op::Ffma),
+        O::Fcopysign => rrr(Op::Fcopysign),
+        O::Feq => rrr(Op::Feq),
+        O::Flt => rrr(Op::Flt),
+        O::Fle => rrr(Op::Fle),
+        O::FaddF32 => rrr(Op::FaddF32),
+        O::FsubF32 => rrr(Op::FsubF32),
+        O::FmulF32 => rrr(Op::FmulF32),
+        O::FdivF32 => rrr(Op::FdivF32),
+        O::FminF32 => rrr(Op::FminF32),
+        O::FmaxF32 => rrr(Op::FmaxF32),
+        O::FsqrtF32 => rrr(Op::FsqrtF32),
+        O::FnegF32 => rrr(Op::FnegF32),
+        O::FabsF32 => rrr(Op::FabsF32),
+        O::FfloorF32 => rrr(Op::FfloorF32),
+        O::FceilF32 => rrr(Op::FceilF32),
+        O::FtruncF32 => rrr(Op::FtruncF32),
+        O::FnearestF32 => rrr(Op::FnearestF32),
+        O::FfmaF32 => rrr(Op::FfmaF32),
+        O::FcopysignF32 => rrr(Op::FcopysignF32),
+        O::FeqF32 => rrr(Op::FeqF32),
+        O::FltF32 => rrr(Op::FltF32),
+        O::FleF32 => rrr(Op::FleF32),
+        O::I2f => rrr(Op::I2f),
+        O::U2f => rrr(Op::U2f),
+        O::F2i => rrr(Op::F2i),
+        O::F2u => rrr(Op::F2u),
+        O::I2fF32 => rrr(Op::I2fF32),
+        O::U2fF32 => rrr(Op::U2fF32),
+        O::F2iF32 => rrr(Op::F2iF32),
+        O::F2uF32 => rrr(Op::F2uF32),
+        O::Fpromote => rrr(Op::Fpromote),
+        O::Fdemote => rrr(Op::Fdemote),
+        // Tensor, GPU and VK semantics arrive with their issues; until then loading fails.
+        O::Matmul
+        | O::Transpose
+        | O::Softmax
+        | O::Relu
+        | O::GpuInit
+        | O::GpuAlloc
+        | O::GpuMatmul
+        | O::GpuSync
+        | O::VkInit
+        | O::VkCompute
+        | O::VkSubmit
+        | O::VkSync => return None,
+    })
+}
+
+fn load(op: Op, instr: &adead_isa::Instruction) -> Inst {
+    Inst {
+        op,
+        a: instr.reg(0),
+        b: instr.reg(1),
+        c: 0,
+        k: instr.word(2),
+        imm: 0,
+    }
+}
+
+fn store(op: Op, instr: &adead_isa::Instruction) -> Inst {
+    Inst {
+        op,
+        a: instr.reg(0),
+        b: instr.reg(2),
+        c: 0,
+        k: instr.word(1),
+        imm: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use adead_isa::{Instruction, OperandValue as V};
+
+    fn instr(op: Opcode, values: &[V]) -> Instruction {
+        Instruction::from_operands(op, values).unwrap()
+    }
+
+    #[test]
+    fn a_loop_charges_its_body_per_iteration_and_refunds_exactly() {
+        // 0 movi r0, 0 | 1 addi r0, r0, 1 (loop header) | 2 blt r0, r1, 1 | 3 ret r0
+        let code = [
+            instr(Opcode::Movi, &[V::Reg(0), V::Imm64(0)]),
+            instr(Opcode::Addi, &[V::Reg(0), V::Reg(0), V::Imm32(1)]),
+            instr(Opcode::Blt, &[V::Reg(0), V::Reg(1), V::Label(1)]),
+            instr(Opcode::Ret, &[V::Reg(0)]),
+        ];
+        let costs = ChainCosts::of(&code);
+        // Entry falls through into the loop: movi + addi + blt.
+        assert_eq!(costs.chain[0], 3);
+        // Back-edge target: addi + blt.
+        assert_eq!(costs.chain[1], 2);
+        // Fall-through after the branch: ret.
+        assert_eq!(costs.chain[3], 1);
+        assert_eq!(costs.refund, vec![2, 1, 0, 0]);
+    }
+
+    #[test]
+    fn calls_end_a_run_and_the_return_charges_the_rest() {
+        let code = [
+            instr(
+                Opcode::Call,
+                &[V::Reg(0), V::Func(0), V::Reg(0), V::Count(0)],
+            ),
+            instr(Opcode::Addi, &[V::Reg(0), V::Reg(0), V::Imm32(1)]),
+            instr(Opcode::Ret, &[V::Reg(0)]),
+        ];
+        let costs = ChainCosts::of(&code);
+        assert_eq!(costs.chain[0], 1);
+        assert_eq!(costs.chain[1], 2);
+        assert_eq!(costs.refund, vec![0, 1, 0]);
+    }
+}

@@ -1,0 +1,179 @@
+//! `adead-vm`: load, verify and run a module.
+//!
+//! Exit codes: the program's own (the `halt` value or `main`'s return value, masked to
+//! 0..=255) when it ends normally; 64 for a usage error (bad flags or arguments), 65
+//! when the module does not load (malformed `.bib`, assembly errors, failed
+//! verification, missing imports), 66 when the file cannot be read, 70 for a trap.
+//! Every error is one line on stderr (assembly diagnostics add their source excerpts).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use adead_vm::{CallError, Config, Engine, Finish, Instance, Module, Profile, Value, stdio};
+use clap::{Parser, Subcommand};
+
+const EXIT_USAGE: u8 = 64;
+const EXIT_LOAD: u8 = 65;
+const EXIT_NO_INPUT: u8 = 66;
+const EXIT_TRAP: u8 = 70;
+
+#[derive(Parser)]
+#[command(
+    name = "adead-vm",
+    version,
+    about = "Run ADead-BIB modules",
+    after_help = "Exit codes: the program's own (0-255); 64 usage error; 65 load, assembly or verify error; 66 unreadable input; 70 trap."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a module (`.bib`, or assembly source `.asm`, assembled in memory).
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The program: a `.bib` module or an `.asm` listing.
+    program: PathBuf,
+    /// Integer arguments passed to the entry function's parameters.
+    #[arg(allow_negative_numbers = true)]
+    args: Vec<String>,
+    /// Instruction budget; running out traps.
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// Most bytes linear memory may grow to.
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<u64>,
+    /// Most nested calls.
+    #[arg(long)]
+    max_call_depth: Option<u32>,
+    /// Print instructions executed, wall time, calls per function and the hottest loops
+    /// to stderr.
+    #[arg(long)]
+    stats: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run(&args),
+    }
+}
+
+fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("adead-vm: {message}");
+    ExitCode::from(code)
+}
+
+fn run(args: &RunArgs) -> ExitCode {
+    let mut config = Config {
+        fuel: args.fuel,
+        ..Config::default()
+    };
+    if let Some(max_memory) = args.max_memory {
+        config.max_memory = max_memory;
+    }
+    if let Some(depth) = args.max_call_depth {
+        config.max_call_depth = depth;
+    }
+    let engine = Engine::new(config);
+    let module = match load(&engine, &args.program) {
+        Ok(module) => module,
+        Err(exit) => return exit,
+    };
+    let mut values = Vec::with_capacity(args.args.len());
+    for text in &args.args {
+        match text.parse::<i64>() {
+            Ok(v) => values.push(Value::I64(v)),
+            Err(_) => {
+                return fail(
+                    EXIT_USAGE,
+                    format!("argument `{text}` is not a 64-bit integer"),
+                );
+            }
+        }
+    }
+    let output = stdio::Output::stdout();
+    let mut instance = match Instance::new(&module, &stdio::imports(&output)) {
+        Ok(instance) => instance,
+        Err(error) => return fail(EXIT_LOAD, error),
+    };
+    let started = Instant::now();
+    let result = instance.call_entry(&values);
+    let elapsed = started.elapsed();
+    if let Err(error) = output.flush() {
+        return fail(EXIT_NO_INPUT, format!("cannot write output: {error}"));
+    }
+    if args.stats {
+        print_stats(&instance.profile(), elapsed);
+    }
+    match result {
+        Ok(completion) => {
+            let (Finish::Returned(code) | Finish::Halted(code)) = completion.finish;
+            ExitCode::from(code as u8)
+        }
+        Err(CallError::Trap(trap)) => fail(EXIT_TRAP, trap),
+        Err(error @ (CallError::ArgumentCount { .. } | CallError::NoEntry)) => {
+            fail(EXIT_USAGE, error)
+        }
+        Err(error) => fail(EXIT_LOAD, error),
+    }
+}
+
+fn load(engine: &Engine, path: &Path) -> Result<Module, ExitCode> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        fail(
+            EXIT_NO_INPUT,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    let is_asm = path
+        .extension()
+        .is_some_and(|ext| ext == "asm" || ext == "s");
+    let loaded = if is_asm {
+        let source = String::from_utf8_lossy(&bytes);
+        Module::from_asm(engine, &source, &path.display().to_string())
+    } else {
+        Module::from_bytes(engine, &bytes)
+    };
+    loaded.map_err(|error| fail(EXIT_LOAD, format!("{}: {error}", path.display())))
+}
+
+fn print_stats(profile: &Profile, elapsed: Duration) {
+    let seconds = elapsed.as_secs_f64();
+    eprintln!("--- adead-vm stats ---");
+    eprintln!("instructions executed: {}", profile.instructions);
+    eprintln!("wall time:             {:.3} ms", seconds * 1e3);
+    if seconds > 0.0 {
+        eprintln!(
+            "instructions/second:   {:.1} M",
+            profile.instructions as f64 / seconds / 1e6
+        );
+    }
+    eprintln!("calls per function:");
+    for function in &profile.functions {
+        let hot = if function.hot { "  (hot)" } else { "" };
+        eprintln!("  {:<24} {:>14}{hot}", function.name, function.calls);
+    }
+    if !profile.loops.is_empty() {
+        eprintln!("hottest loops (function, header instruction, iterations):");
+        for lp in profile.loops.iter().take(10) {
+            let hot = if lp.hot { "  (hot)" } else { "" };
+            eprintln!(
+                "  {:<24} {:>6} {:>14}{hot}",
+                lp.function, lp.header, lp.iterations
+            );
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Linear memory and the deterministic heap allocator behind `alloc` and `free`.
+//!
+//! Memory is a little-endian byte array. Addresses 0..16 are never handed out, so 0 can
+//! serve as a null address. The heap starts at the first 16-aligned address after the
+//! data segments. Its bookkeeping lives outside linear memory, so no store by the
+//! program can corrupt it, and it depends only on the sequence of requests: the same
+//! sequence gives the same addresses on every host and tier.
+//!
+//! Policy: first fit in address order over freed ranges (coalesced with neighbours),
+//! else bump the top of the heap; memory grows (doubling, capped by the engine's
+//! `max_memory`) only when the top passes its end. Blocks are 16-byte aligned and
+//! their size is rounded up to a multiple of 16; fresh blocks are zeroed.
+
+use std::collections::BTreeMap;
+
+use adead_isa::TrapKind;
+
+const ALIGN: u64 = 16;
+/// Memory grows in multiples of this many bytes.
+const GROW_GRANULE: u64 = 64 * 1024;
+
+/// The linear memory of an instance, with its heap.
+#[derive(Clone, Debug)]
+pub(crate) struct Memory {
+    bytes: Vec<u8>,
+    max_len: u64,
+    heap_top: u64,
+    /// Live blocks: address -> size.
+    live: BTreeMap<u64, u64>,
+    /// Freed ranges below `heap_top`, coalesced: address -> size.
+    free: BTreeMap<u64, u64>,
+}
+
+fn align_up(value: u64, align: u64) -> Option<u64> {
+    value.checked_add(align - 1).map(|v| v & !(align - 1))
+}
+
+impl Memory {
+    /// Memory of `size` bytes (at least 16) whose heap starts after `data_end`.
+    pub(crate) fn new(size: u64, data_end: u64, max_len: u64) -> Memory {
+        let size = size.max(ALIGN);
+        let heap_base = align_up(data_end.max(ALIGN), ALIGN).unwrap_or(u64::MAX);
+        Memory {
+            bytes: vec![0; size as usize],
+            max_len: max_len.max(size),
+            heap_top: heap_base,
+            live: BTreeMap::new(),
+            free: BTreeMap::new(),
+        }
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The bytes, writable.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes
+    }
+
+    /// Current size in bytes.
+    pub fn len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    /// Allocates a zeroed, 16-aligned block of `size` bytes and returns its address.
+    pub(crate) fn alloc(&mut self, size: u64) -> Result<u64, TrapKind> {
+        let size = align_up(size.max(1), ALIGN).ok_or(TrapKind::OutOfMemory)?;
+        let addr = match self.first_fit(size) {
+            Some(addr) => addr,
+            None => self.bump(size)?,
+        };
+        self.bytes[addr as usize..(addr + size) as usize].fill(0);
+        self.live.insert(addr, size);
+        Ok(addr)
+    }
+
+    fn first_fit(&mut self, size: u64) -> Option<u64> {
+        let (&addr, &len) = self.free.iter().find(|&(_, &len)| len >= size)?;
+        self.free.remove(&addr);
+        if len > size {
+            self.free.insert(addr + size, len - size);
+        }
+        Some(addr)
+    }
+
+    fn bump(&mut self, size: u64) -> Result<u64, TrapKind> {
+        let addr = self.heap_top;
+        let end = addr.checked_add(size).ok_or(TrapKind::OutOfMemory)?;
+        if end > self.len() {
+            self.grow_to(end)?;
+        }
+        self.heap_top = end;
+        Ok(addr)
+    }
+
+    fn grow_to(&mut self, needed: u64) -> Result<(), TrapKind> {
+        if needed > self.max_len {
+            return Err(TrapKind::OutOfMemory);
+        }
+        let doubled = self.len().saturating_mul(2);
+        let target = align_up(needed.max(doubled), GROW_GRANULE)
+            .unwrap_or(u64::MAX)
+            .min(self.max_len);
+        let target = usize::try_from(target).map_err(|_| TrapKind::OutOfMemory)?;
+        self.bytes
+            .try_reserve_exact(target - self.bytes.len())
+            .map_err(|_| TrapKind::OutOfMemory)?;
+        self.bytes.resize(target, 0);
+        Ok(())
+    }
+
+    /// Releases the block at `addr`; anything but the address of a live block traps.
+    pub(crate) fn free(&mut self, addr: u64) -> Result<(), TrapKind> {
+        let size = self.live.remove(&addr).ok_or(TrapKind::BadFree)?;
+        let (mut start, mut len) = (addr, size);
+        if let Some((&prev, &prev_len)) = self.free.range(..start).next_back()
+            && prev + prev_len == start
+        {
+            self.free.remove(&prev);
+            start = prev;
+            len += prev_len;
+        }
+        if let Some(&next_len) = self.free.get(&(start + len)) {
+            self.free.remove(&(start + len));
+            len += next_len;
+        }
+        if start + len == self.heap_top {
+            self.heap_top = start;
+        } else {
+            self.free.insert(start, len);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory() -> Memory {
+        Memory::new(4096, 40, 1 << 20)
+    }
+
+    #[test]
+    fn blocks_are_aligned_after_data_and_never_at_zero() {
+        let mut m = memory();
+        assert_eq!(m.alloc(1), Ok(48));
+        assert_eq!(m.alloc(17), Ok(64));
+        assert_eq!(m.alloc(0), Ok(96));
+        let mut empty = Memory::new(64, 0, 64);
+        assert_eq!(empty.alloc(8), Ok(16));
+    }
+
+    #[test]
+    fn freed_ranges_are_reused_first_fit_and_coalesced() {
+        let mut m = memory();
+        let a = m.alloc(16).unwrap();
+        let b = m.alloc(16).unwrap();
+        let c = m.alloc(16).unwrap();
+        let _d = m.alloc(16).unwrap();
+        m.free(a).unwrap();
+        m.free(b).unwrap();
+        // a and b merged into one 32-byte range at a.
+        assert_eq!(m.alloc(32), Ok(a));
+        m.free(c).unwrap();
+        assert_eq!(m.alloc(16), Ok(c));
+    }
+
+    #[test]
+    fn freeing_the_top_block_lowers_the_top() {
+        let mut m = memory();
+        let a = m.alloc(100).unwrap();
+        m.free(a).unwrap();
+        assert_eq!(m.alloc(100), Ok(a));
+        assert!(m.free.is_empty());
+    }
+
+    #[test]
+    fn bad_and_double_free_trap() {
+        let mut m = memory();
+        let a = m.alloc(16).unwrap();
+        assert_eq!(m.free(a + 1), Err(TrapKind::BadFree));
+        m.free(a).unwrap();
+        assert_eq!(m.free(a), Err(TrapKind::BadFree));
+        assert_eq!(m.free(0), Err(TrapKind::BadFree));
+    }
+
+    #[test]
+    fn memory_grows_up_to_the_limit_then_traps() {
+        let mut m = Memory::new(1024, 0, 256 * 1024);
+        let a = m.alloc(200 * 1024).unwrap();
+        assert!(m.len() >= a + 200 * 1024);
+        assert_eq!(m.alloc(100 * 1024), Err(TrapKind::OutOfMemory));
+        assert_eq!(m.alloc(u64::MAX), Err(TrapKind::OutOfMemory));
+    }
+
+    #[test]
+    fn reused_blocks_are_zeroed() {
+        let mut m = memory();
+        let a = m.alloc(32).unwrap();
+        m.bytes_mut()[a as usize] = 7;
+        m.free(a).unwrap();
+        let b = m.alloc(32).unwrap();
+        assert_eq!(b, a);
+        assert_eq!(m.bytes()[b as usize], 0);
+    }
+}

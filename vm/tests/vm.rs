@@ -1,0 +1,446 @@
+//! Embedding API and CLI behaviour of the VM (ISA semantics live in `conformance/`).
+
+use adead_vm::{
+    CallError, Config, Engine, Finish, HostError, HostFunc, Imports, Instance, InstantiateError,
+    LoadError, Module, Signature, TrapKind, ValType, Value, stdio,
+};
+
+fn engine() -> Engine {
+    Engine::new(Config::default())
+}
+
+fn module(source: &str) -> Module {
+    Module::from_asm(&engine(), source, "test.asm").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn instance(source: &str) -> Instance {
+    Instance::new(&module(source), &Imports::new()).unwrap()
+}
+
+const FIB: &str = "
+.func fib params=1 regs=4
+    movi r1, 2
+    blt r0, r1, small
+    addi r2, r0, -1
+    call r2, fib, r2, 1
+    addi r3, r0, -2
+    call r3, fib, r3, 1
+    add r0, r2, r3
+small:
+    ret r0
+.end
+.export fib
+";
+
+#[test]
+fn recursive_calls_return_values() {
+    let mut fib = instance(FIB);
+    assert_eq!(
+        fib.call("fib", &[Value::I64(20)]).unwrap(),
+        vec![Value::I64(6765)]
+    );
+    let profile = fib.profile();
+    // fib(20) makes 2 * fib(21) - 1 calls.
+    assert_eq!(profile.functions[0].calls, 2 * 10946 - 1);
+}
+
+#[test]
+fn fuel_is_exact_for_straight_line_code_loops_and_calls() {
+    // 3 instructions before the loop, 2 per iteration, 1 ret.
+    let counting = "
+.func count params=1 regs=4
+    movi r1, 0
+    movi r2, 1
+    nop
+top:
+    add r1, r1, r2
+    blt r1, r0, top
+    ret r1
+.end
+.export count
+";
+    let mut inst = instance(counting);
+    for n in [1, 2, 10, 1000] {
+        let c = inst.invoke(0, &[Value::I64(n)]).unwrap();
+        assert_eq!(c.finish, Finish::Returned(n as u64));
+        assert_eq!(c.fuel_used, 3 + 2 * n as u64 + 1, "n = {n}");
+    }
+    // fib(n) runs 2 instructions + ret for n < 2 and 8 otherwise, per call.
+    let mut fib = instance(FIB);
+    let c = fib.invoke(0, &[Value::I64(10)]).unwrap();
+    let calls = 2 * 89 - 1u64;
+    let leaves = 89u64;
+    assert_eq!(c.fuel_used, leaves * 3 + (calls - leaves) * 8);
+}
+
+#[test]
+fn out_of_fuel_traps_at_the_exact_instruction_with_prior_effects_done() {
+    let source = "
+.func main params=1 regs=4
+    movi r1, 0
+    movi r2, 16
+top:
+    st64 r2, 0, r1
+    addi r1, r1, 1
+    jmp top
+.end
+";
+    for fuel in 0..40u64 {
+        let engine = Engine::new(Config {
+            fuel: Some(fuel),
+            ..Config::default()
+        });
+        let module = Module::from_asm(&engine, source, "fuel.asm").unwrap();
+        let mut inst = Instance::new(&module, &Imports::new()).unwrap();
+        let CallError::Trap(trap) = inst.call_entry(&[Value::I64(0)]).unwrap_err() else {
+            panic!("expected a trap")
+        };
+        assert_eq!(trap.kind, TrapKind::OutOfFuel);
+        assert_eq!(trap.fuel_used, fuel);
+        // Instruction `fuel` (in execution order) is the one that could not run.
+        let expected_pc = if fuel < 2 { fuel } else { 2 + (fuel - 2) % 3 };
+        assert_eq!(trap.pc as u64, expected_pc, "fuel {fuel}");
+        // Stores that ran are visible: the store runs at fuel 2, 5, 8, ... with r1 = 0, 1, 2...
+        let stores = if fuel <= 2 { 0 } else { (fuel - 3) / 3 + 1 };
+        let stored = u64::from_le_bytes(inst.memory()[16..24].try_into().unwrap());
+        assert_eq!(stored, stores.saturating_sub(1), "fuel {fuel}");
+    }
+}
+
+#[test]
+fn traps_carry_kind_function_pc_line_and_the_host_can_call_again() {
+    let source = "
+.func div params=2 regs=3
+    div r2, r0, r1
+    ret r2
+.end
+.export div
+";
+    let mut inst = instance(source);
+    let err = inst
+        .call("div", &[Value::I64(1), Value::I64(0)])
+        .unwrap_err();
+    let CallError::Trap(trap) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(trap.kind, TrapKind::DivideByZero);
+    assert_eq!((trap.function.as_str(), trap.pc), ("div", 0));
+    assert_eq!(trap.location, Some(("test.asm".to_string(), 3)));
+    assert_eq!(
+        trap.to_string(),
+        "trap: integer division by zero in function `div` at instruction 0 (test.asm:3)"
+    );
+    assert_eq!(trap.fuel_used, 1);
+    let err = inst
+        .call("div", &[Value::I64(i64::MIN), Value::I64(-1)])
+        .unwrap_err();
+    assert!(matches!(err, CallError::Trap(t) if t.kind == TrapKind::IntegerOverflow));
+    assert_eq!(
+        inst.call("div", &[Value::I64(-9), Value::I64(2)]).unwrap(),
+        vec![Value::I64(-4)]
+    );
+}
+
+#[test]
+fn deep_recursion_is_a_clean_trap_not_a_host_stack_overflow() {
+    let source = "
+.func down params=1 regs=2
+    jz r0, done
+    addi r1, r0, -1
+    call r0, down, r1, 1
+done:
+    ret r0
+.end
+.export down
+";
+    let mut inst = instance(source);
+    let err = inst.call("down", &[Value::I64(1_000_000)]).unwrap_err();
+    let CallError::Trap(trap) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(trap.kind, TrapKind::CallDepth);
+    // Within the limit the same function works, and the instance is still usable.
+    assert_eq!(
+        inst.call("down", &[Value::I64(50_000)]).unwrap(),
+        vec![Value::I64(0)]
+    );
+    let engine = Engine::new(Config {
+        max_call_depth: 2_000_000,
+        ..Config::default()
+    });
+    let deep = Module::from_asm(&engine, source, "deep.asm").unwrap();
+    let mut deep = Instance::new(&deep, &Imports::new()).unwrap();
+    assert_eq!(
+        deep.call("down", &[Value::I64(1_000_000)]).unwrap(),
+        vec![Value::I64(0)]
+    );
+}
+
+#[test]
+fn imports_resolve_by_name_and_arity() {
+    let source = "
+.func main params=0 regs=2
+    movi r0, 5
+    hcall r1, twice, r0, 1
+    ret r1
+.end
+";
+    let m = module(source);
+    assert_eq!(
+        Instance::new(&m, &Imports::new()).err(),
+        Some(InstantiateError::MissingImport("twice".into()))
+    );
+    let mut wrong = Imports::new();
+    wrong.define(
+        "twice",
+        HostFunc::new(Signature::new(&[], None), |_, _| Ok(None)),
+    );
+    assert!(matches!(
+        Instance::new(&m, &wrong).err(),
+        Some(InstantiateError::ImportArity {
+            module_params: 1,
+            host_params: 0,
+            ..
+        })
+    ));
+    let mut imports = Imports::new();
+    imports.define(
+        "twice",
+        HostFunc::new(
+            Signature::new(&[ValType::I64], Some(ValType::I64)),
+            |_, args| match args[0] {
+                Value::I64(5) => Ok(Some(Value::I64(10))),
+                _ => Err(HostError("unexpected argument".into())),
+            },
+        ),
+    );
+    let mut inst = Instance::new(&m, &imports).unwrap();
+    assert_eq!(inst.call_entry(&[]).unwrap().finish, Finish::Returned(10));
+}
+
+#[test]
+fn a_failing_host_function_traps_with_its_message() {
+    let source = "
+.func main params=0 regs=2
+    hcall r1, fails, r0, 0
+    ret r1
+.end
+";
+    let mut imports = Imports::new();
+    imports.define(
+        "fails",
+        HostFunc::new(Signature::new(&[], None), |_, _| {
+            Err(HostError("disk on fire".into()))
+        }),
+    );
+    let mut inst = Instance::new(&module(source), &imports).unwrap();
+    let CallError::Trap(trap) = inst.call_entry(&[]).unwrap_err() else {
+        panic!()
+    };
+    assert_eq!(trap.kind, TrapKind::Host);
+    assert_eq!(trap.detail.as_deref(), Some("disk on fire"));
+}
+
+#[test]
+fn print_functions_write_to_the_output() {
+    let source = "
+.data msg
+    .ascii \"hi \"
+.func main params=0 regs=4
+    movi r0, @msg
+    movi r1, 3
+    hcall r2, print_str, r0, 2
+    movi r0, -42
+    hcall r2, print_i64, r0, 1
+    fmovi r0, 0.1
+    hcall r2, print_f64, r0, 1
+    movi r1, 3
+    hcall r2, print_fixed, r0, 2
+    halt
+.end
+";
+    let (output, captured) = stdio::Output::capture();
+    let mut inst = Instance::new(&module(source), &stdio::imports(&output)).unwrap();
+    assert_eq!(inst.call_entry(&[]).unwrap().finish, Finish::Halted(0));
+    output.flush().unwrap();
+    assert_eq!(captured.text(), "hi -42\n0.1\n0.100\n");
+}
+
+#[test]
+fn alloc_grows_memory_up_to_the_limit_and_frees_reuse_addresses() {
+    let source = "
+.func grab params=1 regs=3
+    alloc r1, r0
+    st8 r1, 0, r0
+    ret r1
+.end
+.func release params=1 regs=1
+    free r0
+    ret r0
+.end
+.export grab
+.export release
+";
+    let engine = Engine::new(Config {
+        max_memory: 1 << 20,
+        ..Config::default()
+    });
+    let m = Module::from_asm(&engine, source, "heap.asm").unwrap();
+    let mut inst = Instance::new(&m, &Imports::new()).unwrap();
+    let big = inst.call("grab", &[Value::I64(900_000)]).unwrap()[0];
+    assert!(inst.memory().len() >= 900_000);
+    let err = inst.call("grab", &[Value::I64(200_000)]).unwrap_err();
+    assert!(matches!(err, CallError::Trap(t) if t.kind == TrapKind::OutOfMemory));
+    inst.call("release", &[big]).unwrap();
+    assert_eq!(inst.call("grab", &[Value::I64(200_000)]).unwrap()[0], big);
+    let err = inst.call("release", &[Value::I64(12345)]).unwrap_err();
+    assert!(matches!(err, CallError::Trap(t) if t.kind == TrapKind::BadFree));
+}
+
+#[test]
+fn bad_modules_are_typed_errors() {
+    let e = Module::from_bytes(&engine(), b"not a module").unwrap_err();
+    assert!(matches!(e, LoadError::Format(_)), "{e}");
+    let e = Module::from_asm(&engine(), ".func main\n    bogus r1\n.end\n", "x.asm").unwrap_err();
+    assert!(matches!(e, LoadError::Assemble { count: 1, .. }), "{e}");
+    let tensor = ".func main params=0 regs=3\n    matmul r0, r1, r2\n    halt\n.end\n";
+    let e = Module::from_asm(&engine(), tensor, "t.asm").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LoadError::Unsupported {
+                mnemonic: "matmul",
+                pc: 0,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn argument_count_is_checked() {
+    let mut fib = instance(FIB);
+    assert!(matches!(
+        fib.call("fib", &[]),
+        Err(CallError::ArgumentCount {
+            expected: 1,
+            given: 0,
+            ..
+        })
+    ));
+    assert!(matches!(
+        fib.call("nope", &[]),
+        Err(CallError::UnknownExport(_))
+    ));
+}
+
+mod cli {
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Output};
+
+    fn example(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples")
+            .join(name)
+    }
+
+    fn run(args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_adead-vm"))
+            .args(args)
+            .output()
+            .expect("adead-vm runs")
+    }
+
+    fn text(bytes: &[u8]) -> String {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+
+    fn assert_one_clean_line(stderr: &str) {
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn runs_assembly_with_arguments_and_exits_with_the_halt_code() {
+        let out = run(&["run", example("fib.asm").to_str().unwrap(), "20"]);
+        assert_eq!(text(&out.stdout), "6765\n");
+        assert_eq!(out.status.code(), Some(0));
+        let out = run(&["run", example("seed.hex.asm").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(42));
+    }
+
+    #[test]
+    fn a_trap_flushes_output_and_exits_70_with_one_line() {
+        let out = run(&["run", example("trap.asm").to_str().unwrap()]);
+        assert_eq!(text(&out.stdout), "100\n");
+        assert_eq!(out.status.code(), Some(70));
+        let stderr = text(&out.stderr);
+        assert_one_clean_line(&stderr);
+        assert!(
+            stderr.contains("trap: integer division by zero in function `main` at instruction 3")
+                && stderr.contains("trap.asm:12"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn fuel_and_memory_flags_are_limits() {
+        let fib = example("fib.asm");
+        let out = run(&["run", fib.to_str().unwrap(), "25", "--fuel", "1000"]);
+        assert_eq!(out.status.code(), Some(70));
+        assert!(text(&out.stderr).contains("out of fuel"));
+        let sieve = example("sieve.asm");
+        let out = run(&[
+            "run",
+            sieve.to_str().unwrap(),
+            "1000000",
+            "--max-memory",
+            "100000",
+        ]);
+        assert_eq!(out.status.code(), Some(70));
+        assert!(text(&out.stderr).contains("out of memory"));
+    }
+
+    #[test]
+    fn stats_report_instructions_calls_and_loops() {
+        let out = run(&[
+            "run",
+            example("sieve.asm").to_str().unwrap(),
+            "1000",
+            "--stats",
+        ]);
+        assert_eq!(text(&out.stdout), "168\n");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("instructions executed:"), "{stderr}");
+        assert!(stderr.contains("hottest loops"), "{stderr}");
+    }
+
+    #[test]
+    fn bad_input_gets_distinct_exit_codes_and_one_line() {
+        let dir = std::env::temp_dir().join(format!("adead-vm-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let garbage = dir.join("garbage.bib");
+        std::fs::write(&garbage, b"ADEADBIB\x01\x00\x00\x00\xff\xff\xff\xff").unwrap();
+        let out = run(&["run", garbage.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(65));
+        assert_one_clean_line(&text(&out.stderr));
+
+        let out = run(&["run", dir.join("missing.bib").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(66));
+        assert_one_clean_line(&text(&out.stderr));
+
+        let fib = example("fib.asm");
+        let out = run(&["run", fib.to_str().unwrap(), "twelve"]);
+        assert_eq!(out.status.code(), Some(64));
+        assert_one_clean_line(&text(&out.stderr));
+        let out = run(&["run", fib.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(64), "main needs its argument");
+        let out = run(&["frobnicate"]);
+        assert_eq!(out.status.code(), Some(64));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
