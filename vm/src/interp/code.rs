@@ -144,6 +144,16 @@ pub(crate) enum Op {
     F2uF32,
     Fpromote,
     Fdemote,
+    // Superinstructions (see `predecode::fuse`): the add, then the backward branch in
+    // the next slot.
+    AddBltBack,
+    AddBgeBack,
+    AddBneBack,
+    AddBltuBack,
+    AddiBltBack,
+    AddiBgeBack,
+    AddiBneBack,
+    AddiBltuBack,
 }
 
 /// One predecoded instruction. Field use per op:

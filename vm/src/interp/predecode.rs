@@ -47,8 +47,35 @@ pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
             })?;
             code.insts.push(inst);
         }
+        let start = function.entry as usize;
+        fuse(&mut code.insts[start..], &costs.leader);
     }
     Ok(code)
+}
+
+/// Superinstructions: an `add`/`addi` directly followed by the backward branch that
+/// closes a loop becomes one op that does both, saving a dispatch per iteration. The
+/// branch keeps its slot (the fused op reads its operands from there), so pcs, trap
+/// locations and fuel charges are unchanged; the metered loop runs fused ops as their
+/// first half and then the branch on its own, keeping per-instruction fuel exact.
+fn fuse(insts: &mut [Inst], leader: &[bool]) {
+    for pc in 0..insts.len().saturating_sub(1) {
+        if leader[pc + 1] {
+            continue;
+        }
+        let fused = match (insts[pc].op, insts[pc + 1].op) {
+            (Op::Add, Op::BltBack) => Op::AddBltBack,
+            (Op::Add, Op::BgeBack) => Op::AddBgeBack,
+            (Op::Add, Op::BneBack) => Op::AddBneBack,
+            (Op::Add, Op::BltuBack) => Op::AddBltuBack,
+            (Op::Addi, Op::BltBack) => Op::AddiBltBack,
+            (Op::Addi, Op::BgeBack) => Op::AddiBgeBack,
+            (Op::Addi, Op::BneBack) => Op::AddiBneBack,
+            (Op::Addi, Op::BltuBack) => Op::AddiBltuBack,
+            _ => continue,
+        };
+        insts[pc].op = fused;
+    }
 }
 
 /// Fuel bookkeeping of one function, per local pc.
@@ -57,6 +84,8 @@ struct ChainCosts {
     chain: Vec<u32>,
     /// Charged-but-unrun instructions if the instruction at this pc traps.
     refund: Vec<u32>,
+    /// Whether control can arrive at this pc other than from the previous instruction.
+    leader: Vec<bool>,
 }
 
 impl ChainCosts {
@@ -90,7 +119,11 @@ impl ChainCosts {
             run += 1;
             chain[pc] = run;
         }
-        ChainCosts { chain, refund }
+        ChainCosts {
+            chain,
+            refund,
+            leader,
+        }
     }
 }
 

@@ -78,7 +78,8 @@ impl Machine<'_> {
         let code: &Code = self.code;
         let insts = code.insts.as_ptr();
         let funcs = &code.funcs[..];
-        let mut pc = self.pc;
+        // SAFETY: the saved pc is a verified instruction index.
+        let mut ip = unsafe { insts.add(self.pc) };
         let mut fp = self.fp;
         let mut func = self.func;
         let mut fuel = self.fuel;
@@ -91,7 +92,8 @@ impl Machine<'_> {
 
         macro_rules! save {
             () => {
-                self.pc = pc;
+                // SAFETY: ip points into `insts`.
+                self.pc = unsafe { ip.offset_from(insts) } as usize;
                 self.fp = fp;
                 self.func = func;
                 self.fuel = fuel;
@@ -115,7 +117,8 @@ impl Machine<'_> {
                 save!();
                 return Err(Stop::Trap {
                     kind: $kind,
-                    pc: $pc,
+                    // SAFETY: the trapping instruction lies in `insts`.
+                    pc: unsafe { $pc.offset_from(insts) } as usize,
                     detail: None,
                 });
             }};
@@ -129,7 +132,23 @@ impl Machine<'_> {
         // Continue at `target`, first charging the run that starts there.
         macro_rules! enter {
             ($target:expr, $cost:expr) => {{
-                pc = $target as usize;
+                // SAFETY: branch targets are verified instruction indices.
+                ip = unsafe { insts.add($target as usize) };
+                if !METERED {
+                    let cost = u64::from($cost);
+                    if fuel < cost {
+                        save!();
+                        return Err(Stop::Meter);
+                    }
+                    fuel -= cost;
+                }
+                continue;
+            }};
+        }
+
+        // Continue with the next instruction, first charging the run that starts there.
+        macro_rules! fall_through {
+            ($cost:expr) => {{
                 if !METERED {
                     let cost = u64::from($cost);
                     if fuel < cost {
@@ -143,10 +162,13 @@ impl Machine<'_> {
         }
 
         loop {
-            // SAFETY: pc is a verified instruction index (see above).
-            let inst = unsafe { *insts.add(pc) };
-            let this = pc;
-            pc += 1;
+            // SAFETY: ip points at a verified instruction (see above).
+            // A reference, not a copy: each handler loads only the fields it uses.
+            let inst = unsafe { &*ip };
+            let this = ip;
+            // SAFETY: every function ends in a terminator, so ip + 1 is at most one past
+            // the end of `insts` and only dereferenced after a non-terminator.
+            ip = unsafe { ip.add(1) };
             if METERED {
                 if fuel == 0 {
                     trap_at!(this, TrapKind::OutOfFuel);
@@ -175,7 +197,29 @@ impl Machine<'_> {
                         }
                         enter!(inst.k, inst.lo())
                     } else {
-                        enter!(pc, inst.hi())
+                        fall_through!(inst.hi())
+                    }
+                }};
+            }
+            // The add of a fused pair; in the fast loop, then the branch in the next slot.
+            macro_rules! fused {
+                ($add:expr, |$x:ident, $y:ident| $cond:expr) => {{
+                    let sum: u64 = $add;
+                    set!(inst.a, sum);
+                    if !METERED {
+                        // SAFETY: a fused op is never a function's last instruction.
+                        let branch = unsafe { &*ip };
+                        // SAFETY: the branch is not a function's last instruction either.
+                        ip = unsafe { ip.add(1) };
+                        let $x = reg!(branch.a);
+                        let $y = reg!(branch.b);
+                        if $cond {
+                            // SAFETY: loops has one counter per instruction.
+                            unsafe { *self.loops.get_unchecked_mut(branch.k as usize) += 1 };
+                            enter!(branch.k, branch.lo())
+                        } else {
+                            fall_through!(branch.hi())
+                        }
                     }
                 }};
             }
@@ -293,7 +337,8 @@ impl Machine<'_> {
                         frame = callee_frame;
                     }
                     self.frames.push(Frame {
-                        ret_pc: pc as u32,
+                        // SAFETY: ip points into `insts`.
+                        ret_pc: unsafe { ip.offset_from(insts) } as u32,
                         func,
                         fp,
                         dst: inst.a,
@@ -344,7 +389,7 @@ impl Machine<'_> {
                             save!();
                             return Err(Stop::Trap {
                                 kind: TrapKind::Host,
-                                pc: this,
+                                pc: unsafe { this.offset_from(insts) } as usize,
                                 detail: Some(error.0),
                             });
                         }
@@ -497,6 +542,20 @@ impl Machine<'_> {
                 Op::F2uF32 => int1!(|a| sem::f32_to_u64(f32_of(a))),
                 Op::Fpromote => int1!(|a| sem::canon_f64(f64::from(f32_of(a)))),
                 Op::Fdemote => int1!(|a| sem::canon_f32(f64_of(a) as f32)),
+                Op::AddBltBack => fused!(reg!(inst.b).wrapping_add(reg!(inst.c)), |x, y| (x
+                    as i64)
+                    < (y as i64)),
+                Op::AddBgeBack => fused!(reg!(inst.b).wrapping_add(reg!(inst.c)), |x, y| (x
+                    as i64)
+                    >= (y as i64)),
+                Op::AddBneBack => fused!(reg!(inst.b).wrapping_add(reg!(inst.c)), |x, y| x != y),
+                Op::AddBltuBack => fused!(reg!(inst.b).wrapping_add(reg!(inst.c)), |x, y| x < y),
+                Op::AddiBltBack => fused!(reg!(inst.b).wrapping_add(inst.imm), |x, y| (x as i64)
+                    < (y as i64)),
+                Op::AddiBgeBack => fused!(reg!(inst.b).wrapping_add(inst.imm), |x, y| (x as i64)
+                    >= (y as i64)),
+                Op::AddiBneBack => fused!(reg!(inst.b).wrapping_add(inst.imm), |x, y| x != y),
+                Op::AddiBltuBack => fused!(reg!(inst.b).wrapping_add(inst.imm), |x, y| x < y),
             }
         }
     }
