@@ -444,3 +444,34 @@ mod cli {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[test]
+fn fused_loop_ops_stop_at_the_exact_instruction_when_fuel_runs_out() {
+    // `addi` + backward `blt` run as one fused op in the fast loop; the metered loop
+    // must still stop between them.
+    let source = "
+.func main params=0 regs=4
+    movi r0, 0
+    movi r1, 1000
+top:
+    addi r0, r0, 1
+    blt r0, r1, top
+    ret r0
+.end
+";
+    for fuel in 0..30u64 {
+        let engine = Engine::new(Config { fuel: Some(fuel), ..Config::default() });
+        let m = Module::from_asm(&engine, source, "fused.asm").unwrap();
+        let mut inst = Instance::new(&m, &Imports::new()).unwrap();
+        let CallError::Trap(trap) = inst.call_entry(&[]).unwrap_err() else { panic!() };
+        assert_eq!(trap.kind, TrapKind::OutOfFuel);
+        assert_eq!(trap.fuel_used, fuel);
+        let expected_pc = if fuel < 2 { fuel } else { 2 + (fuel - 2) % 2 };
+        assert_eq!(u64::from(trap.pc), expected_pc, "fuel {fuel}");
+    }
+    let engine = Engine::new(Config { fuel: Some(2 + 2 * 1000 + 1), ..Config::default() });
+    let m = Module::from_asm(&engine, source, "fused.asm").unwrap();
+    let mut inst = Instance::new(&m, &Imports::new()).unwrap();
+    let done = inst.call_entry(&[]).unwrap();
+    assert_eq!((done.finish, done.fuel_used), (Finish::Returned(1000), 2003));
+}
