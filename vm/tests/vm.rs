@@ -460,18 +460,29 @@ top:
 .end
 ";
     for fuel in 0..30u64 {
-        let engine = Engine::new(Config { fuel: Some(fuel), ..Config::default() });
+        let engine = Engine::new(Config {
+            fuel: Some(fuel),
+            ..Config::default()
+        });
         let m = Module::from_asm(&engine, source, "fused.asm").unwrap();
         let mut inst = Instance::new(&m, &Imports::new()).unwrap();
-        let CallError::Trap(trap) = inst.call_entry(&[]).unwrap_err() else { panic!() };
+        let CallError::Trap(trap) = inst.call_entry(&[]).unwrap_err() else {
+            panic!()
+        };
         assert_eq!(trap.kind, TrapKind::OutOfFuel);
         assert_eq!(trap.fuel_used, fuel);
         let expected_pc = if fuel < 2 { fuel } else { 2 + (fuel - 2) % 2 };
         assert_eq!(u64::from(trap.pc), expected_pc, "fuel {fuel}");
     }
-    let engine = Engine::new(Config { fuel: Some(2 + 2 * 1000 + 1), ..Config::default() });
+    let engine = Engine::new(Config {
+        fuel: Some(2 + 2 * 1000 + 1),
+        ..Config::default()
+    });
     let m = Module::from_asm(&engine, source, "fused.asm").unwrap();
     let mut inst = Instance::new(&m, &Imports::new()).unwrap();
     let done = inst.call_entry(&[]).unwrap();
-    assert_eq!((done.finish, done.fuel_used), (Finish::Returned(1000), 2003));
+    assert_eq!(
+        (done.finish, done.fuel_used),
+        (Finish::Returned(1000), 2003)
+    );
 }

@@ -10,7 +10,7 @@
 use adead_isa::TrapKind;
 use adead_isa::semantics::{self as sem, f32_of, f64_of};
 
-use super::code::{Code, Op};
+use super::code::{Code, Inst, Op};
 use crate::host::{Caller, HostFunc};
 use crate::memory::Memory;
 use crate::value::Value;
@@ -188,18 +188,25 @@ impl Machine<'_> {
                     }
                 };
             }
-            macro_rules! branch {
-                ($cond:expr, $backward:expr) => {{
+            // Take or skip the branch `$br`, counting loop iterations on backward ones.
+            macro_rules! branch_on {
+                ($br:expr, $cond:expr, $backward:expr) => {{
+                    let br: &Inst = $br;
                     if $cond {
                         if $backward {
                             // SAFETY: loops has one counter per instruction.
-                            unsafe { *self.loops.get_unchecked_mut(inst.k as usize) += 1 };
+                            unsafe { *self.loops.get_unchecked_mut(br.k as usize) += 1 };
                         }
-                        enter!(inst.k, inst.lo())
+                        enter!(br.k, br.lo())
                     } else {
-                        fall_through!(inst.hi())
+                        fall_through!(br.hi())
                     }
                 }};
+            }
+            macro_rules! branch {
+                ($cond:expr, $backward:expr) => {
+                    branch_on!(inst, $cond, $backward)
+                };
             }
             // The add of a fused pair; in the fast loop, then the branch in the next slot.
             macro_rules! fused {
@@ -207,19 +214,13 @@ impl Machine<'_> {
                     let sum: u64 = $add;
                     set!(inst.a, sum);
                     if !METERED {
-                        // SAFETY: a fused op is never a function's last instruction.
+                        // SAFETY: a fused op is never a function's last instruction, and
+                        // neither is the branch after it.
                         let branch = unsafe { &*ip };
-                        // SAFETY: the branch is not a function's last instruction either.
                         ip = unsafe { ip.add(1) };
                         let $x = reg!(branch.a);
                         let $y = reg!(branch.b);
-                        if $cond {
-                            // SAFETY: loops has one counter per instruction.
-                            unsafe { *self.loops.get_unchecked_mut(branch.k as usize) += 1 };
-                            enter!(branch.k, branch.lo())
-                        } else {
-                            fall_through!(branch.hi())
-                        }
+                        branch_on!(branch, $cond, true)
                     }
                 }};
             }
@@ -328,12 +329,15 @@ impl Machine<'_> {
                     // and the two frames do not overlap.
                     unsafe {
                         let callee_frame = base.add(callee_fp);
-                        std::ptr::copy_nonoverlapping(
-                            frame.add(inst.b as usize),
-                            callee_frame,
-                            count,
-                        );
-                        std::ptr::write_bytes(callee_frame.add(count), 0, callee_regs - count);
+                        let args = frame.add(inst.b as usize);
+                        // Frames are small: plain stores beat a call to memcpy/memset.
+                        // Volatile keeps LLVM from turning the loops back into those calls.
+                        for i in 0..count {
+                            std::ptr::write_volatile(callee_frame.add(i), *args.add(i));
+                        }
+                        for i in count..callee_regs {
+                            std::ptr::write_volatile(callee_frame.add(i), 0);
+                        }
                         frame = callee_frame;
                     }
                     self.frames.push(Frame {
