@@ -213,7 +213,7 @@ fn registers(doc: &mut String) {
          - A function with `params` parameters receives them in `r0` to `r(params-1)`. \
          `call rD, func, rFirst, n` copies `rFirst` to `rFirst+n-1` into the callee's `r0` to \
          `r(n-1)`; `n` must equal the callee's `params`. The callee's `ret rA` writes `rA` to \
-         the caller's `rD`.\n\
+         the caller's `rD`. The callee's other registers start at 0.\n\
          - Tensors are values in the VM's tensor table; registers hold their handles.\n\n",
     );
 }
@@ -239,10 +239,21 @@ fn determinism(doc: &mut String) {
          NaN gives 0. **Integer to float** rounds to nearest, ties to even.\n\
          - **f32 in registers**: the low 32 bits, the high 32 bits zero.\n\
          - **Memory**: the address `rA + imm` is computed without wrap-around; an access \
-         with any byte outside linear memory traps with `out_of_bounds`.\n\
+         with any byte outside linear memory traps with `out_of_bounds`. A range operation \
+         (`mcopy`, `mfill`) whose start lies past the end traps even when its length is 0, \
+         as in WebAssembly. Memory has exactly the size the module declares, and grows only \
+         through `alloc`.\n\
+         - **Heap**: `alloc` returns 16-byte aligned, zeroed blocks, never below address \
+         16 (so 0 can mean null), first fit in address order over freed ranges (merged \
+         with their neighbours), else above every block handed out so far; memory grows \
+         when that passes its end, up to the embedder's limit. The same sequence of \
+         `alloc` and `free` gives the same addresses everywhere.\n\
          - **Limits**: fuel (an instruction budget), call depth, memory size and tensor \
          bytes are set by the embedder; exceeding one traps, at the same instruction on \
-         every tier.\n\
+         every tier. Every instruction executed costs one unit of fuel, the trapping one \
+         included; an `out_of_fuel` trap stops before the instruction it names. The \
+         host's call counts as depth 1 and always starts; a `call` that would pass the \
+         depth limit traps with `call_depth`.\n\
          - **Tensors** (f32) are defined by their scalar reference in `kernels/`: a matmul \
          output is the fused multiply-add chain over `k` in increasing order from +0.0; row \
          reductions use 16 interleaved partial accumulators combined in a fixed tree. Fast \

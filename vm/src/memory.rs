@@ -36,9 +36,9 @@ fn align_up(value: u64, align: u64) -> Option<u64> {
 }
 
 impl Memory {
-    /// Memory of `size` bytes (at least 16) whose heap starts after `data_end`.
+    /// Memory of exactly `size` bytes whose heap starts after `data_end` (and at 16 or
+    /// above, so that `alloc` never returns 0).
     pub(crate) fn new(size: u64, data_end: u64, max_len: u64) -> Memory {
-        let size = size.max(ALIGN);
         let heap_base = align_up(data_end.max(ALIGN), ALIGN).unwrap_or(u64::MAX);
         Memory {
             bytes: vec![0; size as usize],

@@ -1,0 +1,128 @@
+//! Which opcodes the corpus exercises.
+//!
+//! Coverage is static: an opcode counts as covered when it appears in the assembled
+//! module of at least one case. The list of opcodes comes from the ISA table
+//! (`Opcode::ALL`), so a new opcode is uncovered until a case uses it. The tensor, GPU
+//! and VK families cannot run yet (the VM rejects them at load); they are reported
+//! apart and do not make the suite incomplete.
+
+use std::collections::BTreeSet;
+
+use adead_isa::{Family, Opcode};
+
+/// Opcodes seen in assembled case modules.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Every opcode that appears in at least one case.
+    pub covered: BTreeSet<Opcode>,
+}
+
+/// True for the families whose run-time semantics arrive with later issues.
+pub fn awaits_semantics(family: Family) -> bool {
+    matches!(family, Family::Tensor | Family::Gpu | Family::Vk)
+}
+
+impl Coverage {
+    /// Records the opcodes of one module.
+    pub fn add(&mut self, opcodes: impl IntoIterator<Item = Opcode>) {
+        self.covered.extend(opcodes);
+    }
+
+    /// Executable (scalar) opcodes no case uses: the suite is incomplete while this is
+    /// not empty.
+    pub fn uncovered_scalar(&self) -> Vec<Opcode> {
+        self.uncovered(|op| !awaits_semantics(op.family()))
+    }
+
+    /// Uncovered opcodes of the families that cannot run yet.
+    pub fn uncovered_pending(&self) -> Vec<Opcode> {
+        self.uncovered(|op| awaits_semantics(op.family()))
+    }
+
+    /// Number of scalar opcodes in the ISA.
+    pub fn scalar_total() -> usize {
+        Opcode::ALL
+            .iter()
+            .filter(|op| !awaits_semantics(op.family()))
+            .count()
+    }
+
+    fn uncovered(&self, keep: impl Fn(Opcode) -> bool) -> Vec<Opcode> {
+        Opcode::ALL
+            .iter()
+            .copied()
+            .filter(|&op| keep(op) && !self.covered.contains(&op))
+            .collect()
+    }
+
+    /// The coverage lines of a report.
+    pub fn render(&self) -> String {
+        let scalar = self.uncovered_scalar();
+        let pending = self.uncovered_pending();
+        let total = Coverage::scalar_total();
+        let mut text = format!(
+            "coverage: {}/{total} scalar opcodes exercised",
+            total - scalar.len()
+        );
+        if scalar.is_empty() {
+            text.push_str(", none uncovered\n");
+        } else {
+            text.push_str(&format!(
+                "; UNCOVERED ({}): {}\n",
+                scalar.len(),
+                mnemonics(&scalar)
+            ));
+        }
+        if !pending.is_empty() {
+            text.push_str(&format!(
+                "coverage: not executable yet (tensor, GPU, VK), uncovered ({}): {}\n",
+                pending.len(),
+                mnemonics(&pending)
+            ));
+        }
+        text
+    }
+}
+
+fn mnemonics(ops: &[Opcode]) -> String {
+    let names: Vec<String> = ops
+        .iter()
+        .map(|op| {
+            // Overloads share a mnemonic; the variant name tells them apart.
+            if Opcode::by_mnemonic(op.mnemonic()).count() > 1 {
+                format!("{} ({})", op.mnemonic(), op.name())
+            } else {
+                op.mnemonic().to_string()
+            }
+        })
+        .collect();
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_families_are_reported_apart() {
+        let mut coverage = Coverage::default();
+        coverage.add(Opcode::ALL.iter().copied().filter(|&op| op != Opcode::Add));
+        assert_eq!(coverage.uncovered_scalar(), vec![Opcode::Add]);
+        assert!(coverage.uncovered_pending().is_empty());
+        let mut scalar_only = Coverage::default();
+        scalar_only.add(
+            Opcode::ALL
+                .iter()
+                .copied()
+                .filter(|op| !awaits_semantics(op.family())),
+        );
+        assert!(scalar_only.uncovered_scalar().is_empty());
+        assert!(scalar_only.uncovered_pending().contains(&Opcode::Matmul));
+        assert!(scalar_only.render().contains("none uncovered"));
+    }
+
+    #[test]
+    fn overloaded_mnemonics_name_their_variant() {
+        assert_eq!(mnemonics(&[Opcode::Halt, Opcode::Add]), "halt (Halt), add");
+    }
+}

@@ -1,0 +1,181 @@
+//! Running one case on one tier and recording everything a tier could get wrong.
+//!
+//! [`run_case`] assembles the case under an engine configured for the tier and the
+//! case's limits, instantiates it with the standard print functions writing to a
+//! captured buffer, calls the entry function and returns an [`Observation`]: how the
+//! run ended, the output, the exact fuel, and the final linear memory.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use adead_isa::{Opcode, TrapKind};
+use adead_vm::{CallError, Config, Engine, Finish, Instance, Module, Value, stdio};
+
+use crate::case::Case;
+use crate::fnv::fnv1a64;
+use crate::tier::Tier;
+
+/// The budget of a case without `;! fuel-limit`: generous for any case, small enough
+/// that a runaway loop fails in seconds instead of hanging the suite.
+pub const DEFAULT_FUEL: u64 = 100_000_000;
+
+/// What one run of a case did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observation {
+    /// How the run ended.
+    pub outcome: Outcome,
+    /// Everything the print functions wrote.
+    pub stdout: Vec<u8>,
+    /// Instructions executed (the trapping one included; for `out_of_fuel`, the
+    /// budget); `None` when the case never ran.
+    pub fuel: Option<u64>,
+    /// Linear memory after the run (empty when the case never ran).
+    pub memory: Vec<u8>,
+    /// The opcodes of the loaded module, for coverage. Not compared between tiers.
+    pub opcodes: BTreeSet<Opcode>,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The entry function returned these bits.
+    Returned(u64),
+    /// A `halt` ended the program with this exit code.
+    Halted(u64),
+    /// A trap stopped the run.
+    Trapped(ObservedTrap),
+    /// The case did not get to run: it failed to assemble, load or instantiate, or the
+    /// call was refused. The text says why.
+    Failed(String),
+}
+
+/// A trap as the case files name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObservedTrap {
+    /// `TrapKind::id`.
+    pub kind: &'static str,
+    /// The code of a `user` trap.
+    pub code: Option<i32>,
+    /// The function running the trapping instruction.
+    pub function: String,
+    /// Its index in that function.
+    pub pc: u32,
+    /// The host's message (host traps), for failure reports.
+    pub detail: Option<String>,
+}
+
+impl Observation {
+    /// The FNV-1a 64 hash of the whole linear memory, as compared between tiers.
+    pub fn memory_hash(&self) -> u64 {
+        fnv1a64(&self.memory)
+    }
+
+    fn failed(message: String, opcodes: BTreeSet<Opcode>) -> Observation {
+        Observation {
+            outcome: Outcome::Failed(message),
+            stdout: Vec::new(),
+            fuel: None,
+            memory: Vec::new(),
+            opcodes,
+        }
+    }
+}
+
+/// The engine configuration for `case` on `tier`.
+pub fn config(case: &Case, tier: Tier) -> Config {
+    let defaults = Config::default();
+    let mut config = Config {
+        fuel: Some(case.limits.fuel.unwrap_or(DEFAULT_FUEL)),
+        max_call_depth: case
+            .limits
+            .max_call_depth
+            .unwrap_or(defaults.max_call_depth),
+        max_memory: case.limits.max_memory.unwrap_or(defaults.max_memory),
+        ..defaults
+    };
+    tier.configure(&mut config);
+    config
+}
+
+/// Runs `case` on `tier`.
+pub fn run_case(case: &Case, tier: Tier) -> Observation {
+    let engine = Engine::new(config(case, tier));
+    let module = match Module::from_asm(&engine, &case.source, &case.file) {
+        Ok(module) => module,
+        Err(error) => return Observation::failed(format!("load: {error}"), BTreeSet::new()),
+    };
+    let opcodes: BTreeSet<Opcode> = module.isa().code.iter().map(|i| i.opcode()).collect();
+    let (output, captured) = stdio::Output::capture();
+    let mut instance = match Instance::new(&module, &stdio::imports(&output)) {
+        Ok(instance) => instance,
+        Err(error) => return Observation::failed(format!("instantiate: {error}"), opcodes),
+    };
+    let args: Vec<Value> = case.args.iter().map(|&a| Value::I64(a)).collect();
+    let result = instance.call_entry(&args);
+    // Capturing cannot fail to flush; an error here would be a bug in the VM's buffer.
+    let flushed = output.flush();
+    let (outcome, fuel) = match result {
+        Ok(completion) => (
+            match completion.finish {
+                Finish::Returned(bits) => Outcome::Returned(bits),
+                Finish::Halted(code) => Outcome::Halted(code),
+            },
+            Some(completion.fuel_used),
+        ),
+        Err(CallError::Trap(trap)) => (
+            Outcome::Trapped(ObservedTrap {
+                kind: trap.kind.id(),
+                code: match trap.kind {
+                    TrapKind::User(code) => Some(code),
+                    _ => None,
+                },
+                function: trap.function,
+                pc: trap.pc,
+                detail: trap.detail,
+            }),
+            Some(trap.fuel_used),
+        ),
+        Err(error) => (Outcome::Failed(format!("call: {error}")), None),
+    };
+    let outcome = match flushed {
+        Err(error) => Outcome::Failed(format!("flushing the captured output: {error}")),
+        Ok(()) => outcome,
+    };
+    Observation {
+        outcome,
+        stdout: captured.bytes(),
+        fuel,
+        memory: instance.memory().to_vec(),
+        opcodes,
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Returned(bits) => write!(f, "result {}", bits_text(*bits)),
+            Outcome::Halted(code) => write!(f, "halt {}", bits_text(*code)),
+            Outcome::Trapped(trap) => write!(f, "trap {trap}"),
+            Outcome::Failed(message) => write!(f, "no run ({message})"),
+        }
+    }
+}
+
+impl fmt::Display for ObservedTrap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "{}({code})", self.kind)?,
+            None => f.write_str(self.kind)?,
+        }
+        write!(f, " at {}:{}", self.function, self.pc)?;
+        if let Some(detail) = &self.detail {
+            write!(f, " ({detail})")?;
+        }
+        Ok(())
+    }
+}
+
+/// 64 bits as a report shows them: signed decimal and hex.
+pub fn bits_text(bits: u64) -> String {
+    format!("{} ({bits:#018x})", bits as i64)
+}

@@ -1,0 +1,149 @@
+//! Finding the corpus, running every case on every tier, and building the report.
+//!
+//! Cases are independent, so they run on all cores; results are collected back in
+//! corpus order, so the report is the same on every machine.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::case::Case;
+use crate::compare::{Mismatch, check_expectations, compare_tiers};
+use crate::observe::{Observation, run_case};
+use crate::parse::{ParseError, parse_file};
+use crate::report::{Failure, Report};
+use crate::tier::Tier;
+
+/// The corpus shipped with this crate: `conformance/cases`.
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("cases")
+}
+
+/// Every `.case` file under `dir` (recursively), parsed, in path order. A file is named
+/// in errors and reports by its path relative to the current directory when possible.
+pub fn load_corpus(dir: &Path) -> Result<Vec<Case>, Vec<ParseError>> {
+    let mut files = Vec::new();
+    if let Err(error) = collect_case_files(dir, &mut files) {
+        return Err(vec![ParseError {
+            file: dir.display().to_string(),
+            line: 0,
+            message: format!("cannot read the corpus: {error}"),
+        }]);
+    }
+    files.sort();
+    let here = std::env::current_dir().ok();
+    let mut cases = Vec::new();
+    let mut errors = Vec::new();
+    for path in files {
+        let shown = here
+            .as_deref()
+            .and_then(|here| path.strip_prefix(here).ok())
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match parse_file(&shown, &text) {
+                Ok(mut file_cases) => cases.append(&mut file_cases),
+                Err(mut file_errors) => errors.append(&mut file_errors),
+            },
+            Err(error) => errors.push(ParseError {
+                file: shown,
+                line: 0,
+                message: format!("cannot read: {error}"),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(cases)
+    } else {
+        Err(errors)
+    }
+}
+
+fn collect_case_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_case_files(&path, files)?;
+        } else if path.extension().is_some_and(|e| e == "case") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// True if `filter` occurs in the case's name or file.
+pub fn selected(case: &Case, filter: &str) -> bool {
+    case.name.contains(filter) || case.file.contains(filter)
+}
+
+/// One case's runs on every tier and everything that did not hold.
+struct CaseResult {
+    runs: Vec<(Tier, Observation)>,
+    mismatches: Vec<Mismatch>,
+}
+
+fn run_on_tiers(case: &Case, tiers: &[Tier]) -> CaseResult {
+    let runs: Vec<(Tier, Observation)> = tiers
+        .iter()
+        .map(|&tier| (tier, run_case(case, tier)))
+        .collect();
+    let mut mismatches: Vec<Mismatch> = runs
+        .iter()
+        .flat_map(|(tier, observation)| check_expectations(case, *tier, observation))
+        .collect();
+    mismatches.extend(compare_tiers(case, &runs));
+    CaseResult { runs, mismatches }
+}
+
+/// Runs every case on every tier in `tiers` and reports.
+pub fn run_cases(cases: &[Case], tiers: &[Tier]) -> Report {
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut results: Vec<(usize, CaseResult)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.min(cases.len().max(1)))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(case) = cases.get(index) else {
+                            break done;
+                        };
+                        done.push((index, run_on_tiers(case, tiers)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("a conformance worker panicked"))
+            .collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+
+    let mut report = Report {
+        tiers: tiers.to_vec(),
+        ..Report::default()
+    };
+    for (index, result) in results {
+        let case = &cases[index];
+        report.cases += 1;
+        report.assertions += case.assertions();
+        if let Some((_, first)) = result.runs.first() {
+            report.coverage.add(first.opcodes.iter().copied());
+        }
+        if result.mismatches.is_empty() {
+            report.passed += 1;
+        } else {
+            report.failed += 1;
+            report
+                .failures
+                .extend(result.mismatches.into_iter().map(|mismatch| Failure {
+                    file: case.file.clone(),
+                    case: case.name.clone(),
+                    mismatch,
+                }));
+        }
+    }
+    report
+}
