@@ -1,7 +1,36 @@
-//! # adead-kernels: tensor operations
+//! # adead-kernels: tensor storage and every tensor operation of ADead-BIB
 //!
-//! This crate will hold tensor storage and every tensor operation: the scalar reference
-//! that defines each op's result bit for bit, the AVX2 and AVX-512 kernels chosen once
-//! from CPUID, the GPU kernels on wgpu, and the dispatcher that picks a backend by size.
-//! Nothing is built here yet: the tensor opcodes arrive with their own issue, and until
-//! then the VM rejects modules that use them at load time.
+//! [`Tensor`] holds f32 data of rank 1..=4, row-major; every constructor checks its
+//! shape and size and reports a [`KernelError`] instead of panicking. [`reference`](mod@reference) is
+//! the scalar definition of each op, bit for bit: a matmul output is one fma chain over
+//! `k` in increasing order from `+0.0`; row reductions use 16 interleaved lanes
+//! combined in a fixed tree; `exp`, `tanh`, `sigmoid` and `gelu` are our own
+//! polynomials from correctly rounded f32 operations ([`math`], with their measured
+//! ULP bounds); every NaN produced is `0x7FC00000`. [`Kernels`] runs the same ops fast,
+//! on one [`Isa`] path (portable scalar, AVX2+FMA or AVX-512, detected once from CPUID
+//! and forceable by `ADEAD_KERNELS_ISA` or [`Kernels::new`]) and a fixed number of
+//! threads, and returns exactly the reference's bits on every path and thread count:
+//! SIMD lanes repeat the scalar operations, the BLIS-style matmul keeps one chain per
+//! output across k-blocks, and threads only split independent outputs. GPU kernels
+//! and the VM's dispatcher are not part of this crate yet.
+
+mod error;
+mod isa;
+mod kernels;
+pub mod math;
+mod matmul;
+mod ops;
+pub mod reference;
+mod shapes;
+#[cfg(target_arch = "x86_64")]
+mod simd;
+#[cfg(not(target_arch = "x86_64"))]
+mod simd {}
+mod tensor;
+#[cfg(test)]
+mod testutil;
+
+pub use error::KernelError;
+pub use isa::{ISA_ENV_VAR, Isa};
+pub use kernels::Kernels;
+pub use tensor::{MAX_RANK, Tensor};

@@ -1,0 +1,367 @@
+//! Register-tiled microkernels: one tile of `h` rows x `NR * panels` columns of C kept
+//! in vector registers while the k loop runs.
+//!
+//! Per step `p` of the k loop the kernel loads one row of B for the tile's columns,
+//! broadcasts `a[i][p]` for each of the `h` rows and does one fma per accumulator:
+//! `acc[i][j] = fma(a[i][p], b[p][j], acc[i][j])`. So every output is ONE fma chain over
+//! `p` in increasing order, exactly the reference chain. The first k-block starts the
+//! chains from `+0.0`; later blocks start from the partial values the previous block
+//! stored in C, which continues the same chain. After the last block the tile gets its
+//! epilogue (bias, relu, canonical NaN) before the store.
+//!
+//! - AVX-512: `MR = 12` rows x `NR = 32` columns (two zmm per row): 24 accumulators
+//!   plus 2 B registers and one broadcast.
+//! - AVX2: `MR = 6` rows x `NR = 16` columns (two ymm per row): 12 accumulators plus 2 B
+//!   registers, the classic 6x16 shape for 16 ymm registers.
+//!
+//! Each height `h` in `1..=MR` has its own instance (const generic), so short tiles in
+//! m cost no wasted work. Tiles of 1 to 3 rows would leave the FMA units waiting on
+//! their 4-cycle latency with only 2 chains per row, so they may span several panels
+//! ([`wide_panels`]): 8 to 12 independent chains, as many as two FMA pipes need.
+//!
+//! A is read in place (row-major, `a_row_stride` apart); B either from a packed panel
+//! or in place (`b_row_stride` apart); see `driver`.
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+#[cfg(target_arch = "x86_64")]
+use crate::isa::Isa;
+
+/// What a tile does at the ends of its k loop, and where its operands are.
+#[derive(Clone, Copy)]
+pub(crate) struct TileJob {
+    /// Steps of this k-block.
+    pub kc: usize,
+    /// Start the chains from `+0.0` (first k-block) instead of from C.
+    pub first: bool,
+    /// Last k-block: add the bias, apply relu, make NaN canonical, then store.
+    pub last: bool,
+    /// `NR * panels` bias values for this tile's columns, or null for none.
+    pub bias: *const f32,
+    /// Apply relu in the epilogue.
+    pub relu: bool,
+    /// Row stride of A: row `i` of the tile starts at `a + i * a_row_stride` and each
+    /// step moves one element along the rows (A is read in place, row-major).
+    pub a_row_stride: usize,
+    /// Row stride of B: step `p` reads the tile's columns at `b + p * b_row_stride`
+    /// (`NR` for a packed panel, `n` for B read in place).
+    pub b_row_stride: usize,
+    /// Panels (of `NR` columns) the tile spans: 1, or [`wide_panels`]`(h)` with B read
+    /// in place.
+    pub panels: usize,
+}
+
+/// How many panels a tile of `h` rows should span to keep at least 8 independent fma
+/// chains in flight (2 vectors per row and panel): 4 for one row, 2 for two or three.
+pub(crate) fn wide_panels(h: usize) -> usize {
+    match h {
+        1 => 4,
+        2 | 3 => 2,
+        _ => 1,
+    }
+}
+
+/// A microkernel for one instruction set, with its blocking parameters.
+pub(crate) trait Microkernel: Copy + Send + Sync {
+    /// Rows of a full tile.
+    const MR: usize;
+    /// Columns of a panel (two vectors).
+    const NR: usize;
+    /// Depth of a k-block (a packed B panel, `KC x NR` floats, stays in L1).
+    const KC: usize;
+    /// Rows of A walked against one B panel (`MC x KC` floats of A, meant to stay in L2).
+    const MC: usize;
+    /// Columns of a B block (`KC x NC` floats of packed B, meant to stay in L2/L3).
+    const NC: usize;
+
+    /// Runs one tile of `h` rows and `job.panels * NR` columns over the `job.kc` steps
+    /// of a k-block.
+    ///
+    /// # Safety
+    /// `1 <= h <= MR` and `job.panels` is 1 or [`wide_panels`]`(h)`; with `kc = job.kc`
+    /// and `w = job.panels * NR`: `a` is valid for `kc` reads from each of the `h` rows
+    /// `a + i * job.a_row_stride`, `b` for `w` reads at each `b + p * job.b_row_stride`
+    /// (`p < kc`); `c` is valid for reading and writing `h` rows of `w` floats at row
+    /// stride `ldc`; `job.bias` is null or valid for `w` reads.
+    unsafe fn tile(
+        self,
+        h: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        job: TileJob,
+    );
+}
+
+/// Calls `$f::<H, 2>` for the runtime height `$h` (one panel), or the wide instance
+/// `$f::<H, 2 * panels>` for heights 1 to 3.
+macro_rules! dispatch_tile {
+    ($h:expr, $panels:expr, [$($n:literal),*], $f:ident, $args:tt) => {
+        match ($h, $panels) {
+            (1, 4) => $f::<1, 8> $args,
+            (2, 2) => $f::<2, 4> $args,
+            (3, 2) => $f::<3, 4> $args,
+            $( ($n, 1) => $f::<$n, 2> $args, )*
+            _ => {}
+        }
+    };
+}
+
+/// The AVX-512 microkernel (12 x 32). Only [`Avx512Tile::new`] makes one, and only
+/// where AVX-512F is available.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub(crate) struct Avx512Tile {
+    _checked: (),
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Avx512Tile {
+    /// Some when this CPU runs AVX-512F.
+    pub fn new() -> Option<Self> {
+        Isa::Avx512.is_available().then_some(Self { _checked: () })
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Microkernel for Avx512Tile {
+    const MR: usize = 12;
+    const NR: usize = 32;
+    const KC: usize = 512;
+    const MC: usize = 144;
+    const NC: usize = 4096;
+
+    unsafe fn tile(
+        self,
+        h: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        job: TileJob,
+    ) {
+        // SAFETY: `self` exists only where AVX-512F was detected; the pointer contract
+        // is the caller's (see the trait).
+        unsafe {
+            dispatch_tile!(
+                h,
+                job.panels,
+                [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+                tile_avx512,
+                (a, b, c, ldc, job)
+            )
+        }
+    }
+}
+
+/// Epilogue on one zmm of finished outputs: `+ bias`, relu, canonical NaN.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn finish_avx512(v: __m512, bias: Option<__m512>, relu: bool) -> __m512 {
+    let v = match bias {
+        Some(b) => _mm512_add_ps(v, b),
+        None => v,
+    };
+    let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+    let v = if relu {
+        let zero = _mm512_setzero_ps();
+        _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GT_OQ>(v, zero), zero, v)
+    } else {
+        v
+    };
+    _mm512_mask_blend_ps(nan, v, _mm512_set1_ps(crate::math::CANONICAL_NAN))
+}
+
+/// One tile of `H` rows x `V` zmm (16 columns each).
+///
+/// # Safety
+/// See [`Microkernel::tile`], with `h = H` and `w = 16 * V`; AVX-512F must be available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn tile_avx512<const H: usize, const V: usize>(
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    job: TileJob,
+) {
+    let mut acc = [[_mm512_setzero_ps(); V]; H];
+    if !job.first {
+        for (i, row) in acc.iter_mut().enumerate() {
+            for (v, x) in row.iter_mut().enumerate() {
+                // SAFETY: row i of the tile is valid for 16 * V reads.
+                *x = unsafe { _mm512_loadu_ps(c.add(i * ldc + 16 * v)) };
+            }
+        }
+    }
+    let (lda, ldb) = (job.a_row_stride, job.b_row_stride);
+    let (mut pa, mut pb) = (a, b);
+    for _ in 0..job.kc {
+        // SAFETY: the caller vouches for kc steps of H rows of A and 16 * V values of B.
+        unsafe {
+            let mut bv = [_mm512_setzero_ps(); V];
+            for (v, x) in bv.iter_mut().enumerate() {
+                *x = _mm512_loadu_ps(pb.add(16 * v));
+            }
+            for (i, row) in acc.iter_mut().enumerate() {
+                let ai = _mm512_set1_ps(*pa.add(i * lda));
+                for (x, &bx) in row.iter_mut().zip(&bv) {
+                    *x = _mm512_fmadd_ps(ai, bx, *x);
+                }
+            }
+            pa = pa.add(1);
+            pb = pb.add(ldb);
+        }
+    }
+    if job.last {
+        for row in acc.iter_mut() {
+            for (v, x) in row.iter_mut().enumerate() {
+                let bias = if job.bias.is_null() {
+                    None
+                } else {
+                    // SAFETY: a non-null bias holds 16 * V values.
+                    Some(unsafe { _mm512_loadu_ps(job.bias.add(16 * v)) })
+                };
+                *x = finish_avx512(*x, bias, job.relu);
+            }
+        }
+    }
+    for (i, row) in acc.iter().enumerate() {
+        for (v, x) in row.iter().enumerate() {
+            // SAFETY: row i of the tile is valid for 16 * V writes.
+            unsafe { _mm512_storeu_ps(c.add(i * ldc + 16 * v), *x) };
+        }
+    }
+}
+
+/// The AVX2 + FMA microkernel (6 x 16). Only [`Avx2Tile::new`] makes one, and only
+/// where AVX2 and FMA are available.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub(crate) struct Avx2Tile {
+    _checked: (),
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Avx2Tile {
+    /// Some when this CPU runs AVX2 and FMA.
+    pub fn new() -> Option<Self> {
+        Isa::Avx2Fma.is_available().then_some(Self { _checked: () })
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Microkernel for Avx2Tile {
+    const MR: usize = 6;
+    const NR: usize = 16;
+    const KC: usize = 256;
+    const MC: usize = 144;
+    const NC: usize = 4096;
+
+    unsafe fn tile(
+        self,
+        h: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        job: TileJob,
+    ) {
+        // SAFETY: `self` exists only where AVX2 and FMA were detected; the pointer
+        // contract is the caller's (see the trait).
+        unsafe {
+            dispatch_tile!(
+                h,
+                job.panels,
+                [1, 2, 3, 4, 5, 6],
+                tile_avx2,
+                (a, b, c, ldc, job)
+            )
+        }
+    }
+}
+
+/// Epilogue on one ymm of finished outputs: `+ bias`, relu, canonical NaN.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn finish_avx2(v: __m256, bias: Option<__m256>, relu: bool) -> __m256 {
+    let v = match bias {
+        Some(b) => _mm256_add_ps(v, b),
+        None => v,
+    };
+    let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(v, v);
+    let v = if relu {
+        let zero = _mm256_setzero_ps();
+        _mm256_blendv_ps(zero, v, _mm256_cmp_ps::<_CMP_GT_OQ>(v, zero))
+    } else {
+        v
+    };
+    _mm256_blendv_ps(v, _mm256_set1_ps(crate::math::CANONICAL_NAN), nan)
+}
+
+/// One tile of `H` rows x `V` ymm (8 columns each).
+///
+/// # Safety
+/// See [`Microkernel::tile`], with `h = H` and `w = 8 * V`; AVX2 and FMA must be
+/// available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn tile_avx2<const H: usize, const V: usize>(
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    job: TileJob,
+) {
+    let mut acc = [[_mm256_setzero_ps(); V]; H];
+    if !job.first {
+        for (i, row) in acc.iter_mut().enumerate() {
+            for (v, x) in row.iter_mut().enumerate() {
+                // SAFETY: row i of the tile is valid for 8 * V reads.
+                *x = unsafe { _mm256_loadu_ps(c.add(i * ldc + 8 * v)) };
+            }
+        }
+    }
+    let (lda, ldb) = (job.a_row_stride, job.b_row_stride);
+    let (mut pa, mut pb) = (a, b);
+    for _ in 0..job.kc {
+        // SAFETY: the caller vouches for kc steps of H rows of A and 8 * V values of B.
+        unsafe {
+            let mut bv = [_mm256_setzero_ps(); V];
+            for (v, x) in bv.iter_mut().enumerate() {
+                *x = _mm256_loadu_ps(pb.add(8 * v));
+            }
+            for (i, row) in acc.iter_mut().enumerate() {
+                let ai = _mm256_set1_ps(*pa.add(i * lda));
+                for (x, &bx) in row.iter_mut().zip(&bv) {
+                    *x = _mm256_fmadd_ps(ai, bx, *x);
+                }
+            }
+            pa = pa.add(1);
+            pb = pb.add(ldb);
+        }
+    }
+    if job.last {
+        for row in acc.iter_mut() {
+            for (v, x) in row.iter_mut().enumerate() {
+                let bias = if job.bias.is_null() {
+                    None
+                } else {
+                    // SAFETY: a non-null bias holds 8 * V values.
+                    Some(unsafe { _mm256_loadu_ps(job.bias.add(8 * v)) })
+                };
+                *x = finish_avx2(*x, bias, job.relu);
+            }
+        }
+    }
+    for (i, row) in acc.iter().enumerate() {
+        for (v, x) in row.iter().enumerate() {
+            // SAFETY: row i of the tile is valid for 8 * V writes.
+            unsafe { _mm256_storeu_ps(c.add(i * ldc + 8 * v), *x) };
+        }
+    }
+}
