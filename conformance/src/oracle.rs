@@ -175,6 +175,32 @@ pub fn signature(op: Opcode) -> Option<Signature> {
         | O::Transpose
         | O::Softmax
         | O::Relu
+        | O::TensorNew
+        | O::TensorFree
+        | O::TensorFill
+        | O::TensorLoad
+        | O::TensorStore
+        | O::TensorRank
+        | O::TensorDim
+        | O::TensorReshape
+        | O::TensorGet
+        | O::TensorSet
+        | O::TensorAdd
+        | O::TensorSub
+        | O::TensorMul
+        | O::TensorScale
+        | O::Gelu
+        | O::Sigmoid
+        | O::Tanh
+        | O::Exp
+        | O::LayerNorm
+        | O::RowSum
+        | O::RowMax
+        | O::ArgMax
+        | O::Attention
+        | O::AttentionCausal
+        | O::Linear
+        | O::LinearRelu
         | O::GpuInit
         | O::GpuAlloc
         | O::GpuMatmul

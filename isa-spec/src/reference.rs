@@ -27,19 +27,6 @@ const OPERAND_KINDS: [OperandKind; 13] = [
     OperandKind::Shader,
 ];
 
-/// Every trap kind, in the order the document lists them (`User` stands for every code).
-const TRAP_KINDS: [TrapKind; 9] = [
-    TrapKind::DivideByZero,
-    TrapKind::IntegerOverflow,
-    TrapKind::OutOfBounds,
-    TrapKind::OutOfFuel,
-    TrapKind::CallDepth,
-    TrapKind::OutOfMemory,
-    TrapKind::BadFree,
-    TrapKind::User(0),
-    TrapKind::Host,
-];
-
 /// The whole reference document, `ISA.md`, as Markdown.
 pub fn markdown() -> String {
     let mut doc = String::new();
@@ -275,6 +262,15 @@ fn trap_meaning(kind: TrapKind) -> &'static str {
         TrapKind::BadFree => "`free` of an address that is not a live block",
         TrapKind::User(_) => "the `trap imm` instruction; the trap carries `imm` as its code",
         TrapKind::Host => "a host function reported failure",
+        TrapKind::TensorShape => {
+            "a tensor op's inputs have shapes it cannot take; the trap's detail names the op and the shapes"
+        }
+        TrapKind::BadTensor => {
+            "a register does not hold a live tensor handle (never created, or freed: handles carry a generation)"
+        }
+        TrapKind::TensorLimit => {
+            "a tensor would take the live tensors past the embedder's tensor-bytes limit"
+        }
     }
 }
 
@@ -287,7 +283,7 @@ fn traps(doc: &mut String) {
          that can trap for a reason other than running out of fuel.\n\n\
          | id | raised when |\n| --- | --- |\n",
     );
-    for kind in TRAP_KINDS {
+    for &kind in TrapKind::ALL {
         let _ = writeln!(doc, "| `{}` | {} |", kind.id(), cell(trap_meaning(kind)));
     }
     doc.push('\n');
@@ -369,7 +365,7 @@ mod tests {
             }
         }
         let doc = markdown();
-        for kind in TRAP_KINDS {
+        for &kind in TrapKind::ALL {
             assert!(doc.contains(&format!("| `{}` |", kind.id())));
         }
     }

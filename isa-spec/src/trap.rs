@@ -24,9 +24,31 @@ pub enum TrapKind {
     User(i32),
     /// A host function reported failure.
     Host,
+    /// A tensor operation's inputs have shapes it cannot take (the detail names them).
+    TensorShape,
+    /// A register does not hold the handle of a live tensor.
+    BadTensor,
+    /// A tensor would take the live tensors past the tensor-bytes limit.
+    TensorLimit,
 }
 
 impl TrapKind {
+    /// One of each kind (`User` with code 0), in the order of the reference document.
+    pub const ALL: &'static [TrapKind] = &[
+        TrapKind::DivideByZero,
+        TrapKind::IntegerOverflow,
+        TrapKind::OutOfBounds,
+        TrapKind::OutOfFuel,
+        TrapKind::CallDepth,
+        TrapKind::OutOfMemory,
+        TrapKind::BadFree,
+        TrapKind::User(0),
+        TrapKind::Host,
+        TrapKind::TensorShape,
+        TrapKind::BadTensor,
+        TrapKind::TensorLimit,
+    ];
+
     /// Stable, lower-case name (`divide_by_zero`, `user`, ...).
     pub const fn id(self) -> &'static str {
         match self {
@@ -39,6 +61,9 @@ impl TrapKind {
             TrapKind::BadFree => "bad_free",
             TrapKind::User(_) => "user",
             TrapKind::Host => "host",
+            TrapKind::TensorShape => "tensor_shape",
+            TrapKind::BadTensor => "bad_tensor",
+            TrapKind::TensorLimit => "tensor_limit",
         }
     }
 }
@@ -55,6 +80,44 @@ impl fmt::Display for TrapKind {
             TrapKind::BadFree => f.write_str("free of an address that is not allocated"),
             TrapKind::User(code) => write!(f, "user trap {code}"),
             TrapKind::Host => f.write_str("host function failed"),
+            TrapKind::TensorShape => f.write_str("tensor shape mismatch"),
+            TrapKind::BadTensor => f.write_str("not a live tensor handle"),
+            TrapKind::TensorLimit => f.write_str("tensor bytes limit exceeded"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One number per variant: the exhaustive `match` stops compiling when a variant is
+    /// added, and the test fails until `ALL` lists it.
+    fn variant(kind: TrapKind) -> usize {
+        match kind {
+            TrapKind::DivideByZero => 0,
+            TrapKind::IntegerOverflow => 1,
+            TrapKind::OutOfBounds => 2,
+            TrapKind::OutOfFuel => 3,
+            TrapKind::CallDepth => 4,
+            TrapKind::OutOfMemory => 5,
+            TrapKind::BadFree => 6,
+            TrapKind::User(_) => 7,
+            TrapKind::Host => 8,
+            TrapKind::TensorShape => 9,
+            TrapKind::BadTensor => 10,
+            TrapKind::TensorLimit => 11,
+        }
+    }
+
+    #[test]
+    fn all_names_every_variant_once_with_a_unique_id() {
+        let mut seen: Vec<usize> = TrapKind::ALL.iter().map(|&k| variant(k)).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..12).collect::<Vec<_>>());
+        let mut ids: Vec<&str> = TrapKind::ALL.iter().map(|k| k.id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), TrapKind::ALL.len());
     }
 }

@@ -1,4 +1,7 @@
-//! Engine configuration: the limits every tier enforces identically.
+//! Engine configuration: the limits every tier enforces identically, and how tensor
+//! kernels run.
+
+use adead_kernels::Isa;
 
 /// Limits and policies of an [`crate::Engine`]. Exceeding a limit at run time is a trap,
 /// the same on every tier; the same module, inputs and config always give the same
@@ -19,6 +22,14 @@ pub struct Config {
     pub max_stack_registers: u64,
     /// Most bytes linear memory may grow to (through `alloc`).
     pub max_memory: u64,
+    /// Most bytes all live tensors of an instance may hold together.
+    pub max_tensor_bytes: u64,
+    /// The tensor kernel path; `None` picks the best the CPU has (or the one named by
+    /// the `ADEAD_KERNELS_ISA` environment variable). Results are identical on every
+    /// path.
+    pub kernel_isa: Option<Isa>,
+    /// Threads for large tensor operations (results are identical for any count).
+    pub kernel_threads: usize,
     /// Function entries or loop iterations after which the profile calls code hot;
     /// the native tiers use the same threshold to decide what to compile.
     pub hot_threshold: u64,
@@ -31,6 +42,9 @@ impl Default for Config {
             max_call_depth: 100_000,
             max_stack_registers: 1 << 24,
             max_memory: 1 << 30,
+            max_tensor_bytes: 1 << 30,
+            kernel_isa: None,
+            kernel_threads: std::thread::available_parallelism().map_or(1, usize::from),
             hot_threshold: 1000,
         }
     }

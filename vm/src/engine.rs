@@ -1,6 +1,8 @@
 //! The engine: configuration shared by the modules and instances made with it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use adead_kernels::{Isa, KernelError, Kernels};
 
 use crate::config::Config;
 
@@ -15,6 +17,8 @@ use crate::config::Config;
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
     config: Arc<Config>,
+    /// Built on first use by a module with tensor instructions (it may start threads).
+    kernels: Arc<OnceLock<Result<Kernels, KernelError>>>,
 }
 
 impl Engine {
@@ -22,7 +26,23 @@ impl Engine {
     pub fn new(config: Config) -> Engine {
         Engine {
             config: Arc::new(config),
+            kernels: Arc::default(),
         }
+    }
+
+    /// The tensor kernels of this engine's configured path and thread count, or why the
+    /// CPU cannot run them.
+    pub fn kernels(&self) -> Result<&Kernels, KernelError> {
+        self.kernels
+            .get_or_init(|| {
+                let isa = match self.config.kernel_isa {
+                    Some(isa) => isa,
+                    None => Isa::startup()?,
+                };
+                Kernels::new(isa, self.config.kernel_threads)
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The configuration.

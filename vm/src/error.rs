@@ -19,6 +19,9 @@ pub enum LoadError {
         /// The diagnostics, rendered with file, line, column and caret.
         rendered: String,
     },
+    /// The module has tensor instructions and the configured kernels cannot run here.
+    #[error("tensor kernels: {0}")]
+    Kernels(#[from] adead_kernels::KernelError),
     /// The module uses an instruction this VM build cannot execute yet.
     #[error(
         "function `{function}` instruction {pc}: `{mnemonic}` ({family} family) is not supported by this VM yet"

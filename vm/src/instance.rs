@@ -6,6 +6,7 @@ use crate::interp::{Finish, Frame, Machine};
 use crate::memory::Memory;
 use crate::module::Module;
 use crate::profile::{FunctionProfile, LoopProfile, Profile};
+use crate::tensors::TensorTable;
 use crate::trap::Trap;
 use crate::value::Value;
 
@@ -29,6 +30,7 @@ pub struct Instance {
     calls: Vec<u64>,
     loops: Vec<u64>,
     host_args: Vec<Value>,
+    tensors: TensorTable,
     instructions: u64,
 }
 
@@ -82,6 +84,7 @@ impl Instance {
             calls: vec![0; isa.functions.len()],
             loops: vec![0; isa.code.len()],
             host_args: Vec::new(),
+            tensors: TensorTable::new(config.max_tensor_bytes),
             instructions: 0,
         })
     }
@@ -130,6 +133,8 @@ impl Instance {
             max_depth: config.max_call_depth as usize,
             max_stack: usize::try_from(config.max_stack_registers).unwrap_or(usize::MAX),
             host_args: &mut self.host_args,
+            tensors: &mut self.tensors,
+            engine: self.module.engine(),
             pc: 0,
             fp: 0,
             func,
@@ -170,6 +175,16 @@ impl Instance {
     /// Linear memory, writable by the host.
     pub fn memory_mut(&mut self) -> &mut [u8] {
         self.memory.bytes_mut()
+    }
+
+    /// The live tensor behind `handle` (a value a tensor register held), if any.
+    pub fn tensor(&self, handle: u64) -> Option<&adead_kernels::Tensor> {
+        self.tensors.get(handle).ok()
+    }
+
+    /// Bytes held by this instance's live tensors.
+    pub fn tensor_bytes(&self) -> u64 {
+        self.tensors.live_bytes()
     }
 
     /// The module.

@@ -45,6 +45,7 @@ mod memory;
 mod module;
 mod profile;
 pub mod stdio;
+mod tensors;
 mod trap;
 mod value;
 

@@ -41,6 +41,10 @@ impl Module {
     pub fn from_isa(engine: &Engine, module: adead_isa::Module) -> Result<Module, LoadError> {
         let verified = adead_isa::verify(module)?;
         let code = interp::predecode(&verified)?;
+        if !code.tensor_ops.is_empty() {
+            // Fail at load, not at the first tensor instruction.
+            engine.kernels()?;
+        }
         Ok(Module {
             inner: Arc::new(Inner {
                 engine: engine.clone(),

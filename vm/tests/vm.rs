@@ -303,13 +303,13 @@ fn bad_modules_are_typed_errors() {
     assert!(matches!(e, LoadError::Format(_)), "{e}");
     let e = Module::from_asm(&engine(), ".func main\n    bogus r1\n.end\n", "x.asm").unwrap_err();
     assert!(matches!(e, LoadError::Assemble { count: 1, .. }), "{e}");
-    let tensor = ".func main params=0 regs=3\n    matmul r0, r1, r2\n    halt\n.end\n";
-    let e = Module::from_asm(&engine(), tensor, "t.asm").unwrap_err();
+    let gpu = ".func main params=0 regs=3\n    gpu.matmul r0, r1, r2\n    halt\n.end\n";
+    let e = Module::from_asm(&engine(), gpu, "t.asm").unwrap_err();
     assert!(
         matches!(
             e,
             LoadError::Unsupported {
-                mnemonic: "matmul",
+                mnemonic: "gpu.matmul",
                 pc: 0,
                 ..
             }

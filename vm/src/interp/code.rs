@@ -144,6 +144,8 @@ pub(crate) enum Op {
     F2uF32,
     Fpromote,
     Fdemote,
+    /// A tensor instruction: `k` indexes `Code::tensor_ops`.
+    Tensor,
     // Superinstructions (see `predecode::fuse`): the add, then the backward branch in
     // the next slot.
     AddBltBack,
@@ -221,6 +223,8 @@ pub(crate) struct Code {
     pub refund: Vec<u32>,
     /// Per global pc: the function it belongs to.
     pub func_of: Vec<u32>,
+    /// The tensor instructions, executed from their verified form.
+    pub tensor_ops: Vec<adead_isa::Instruction>,
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! if nothing traps. A trap at pc `p` gives back `refund[p]`: the charged instructions
 //! after `p`. The result is exact fuel at the cost of one subtraction per branch.
 
-use adead_isa::{Module, Opcode, VerifiedModule};
+use adead_isa::{Family, Module, Opcode, VerifiedModule};
 
 use super::code::{Code, FuncInfo, Inst, Op};
 use crate::error::LoadError;
@@ -21,6 +21,7 @@ pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
         funcs: Vec::with_capacity(module.functions.len()),
         refund: vec![0; module.code.len()],
         func_of: vec![0; module.code.len()],
+        tensor_ops: Vec::new(),
     };
     let costs: Vec<ChainCosts> = module
         .functions
@@ -37,13 +38,20 @@ pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
             let global = function.entry as usize + pc;
             code.refund[global] = costs.refund[pc];
             code.func_of[global] = index as u32;
-            let inst = lower(module, function.entry, pc, instr, costs).ok_or_else(|| {
-                LoadError::Unsupported {
-                    function: function.name.clone(),
-                    pc: pc as u32,
-                    mnemonic: instr.opcode().mnemonic(),
-                    family: instr.opcode().family().title(),
-                }
+            let lowered = if instr.opcode().family() == Family::Tensor {
+                code.tensor_ops.push(*instr);
+                Some(Inst {
+                    k: code.tensor_ops.len() as u32 - 1,
+                    ..Inst::new(Op::Tensor)
+                })
+            } else {
+                lower(module, function.entry, pc, instr, costs)
+            };
+            let inst = lowered.ok_or_else(|| LoadError::Unsupported {
+                function: function.name.clone(),
+                pc: pc as u32,
+                mnemonic: instr.opcode().mnemonic(),
+                family: instr.opcode().family().title(),
             })?;
             code.insts.push(inst);
         }
@@ -350,12 +358,39 @@ fn lower(
         O::F2uF32 => rrr(Op::F2uF32),
         O::Fpromote => rrr(Op::Fpromote),
         O::Fdemote => rrr(Op::Fdemote),
-        // Tensor, GPU and VK semantics arrive with their issues; until then loading fails.
+        // Lowered to `Op::Tensor` by `predecode` before this match.
         O::Matmul
         | O::Transpose
         | O::Softmax
         | O::Relu
-        | O::GpuInit
+        | O::TensorNew
+        | O::TensorFree
+        | O::TensorFill
+        | O::TensorLoad
+        | O::TensorStore
+        | O::TensorRank
+        | O::TensorDim
+        | O::TensorReshape
+        | O::TensorGet
+        | O::TensorSet
+        | O::TensorAdd
+        | O::TensorSub
+        | O::TensorMul
+        | O::TensorScale
+        | O::Gelu
+        | O::Sigmoid
+        | O::Tanh
+        | O::Exp
+        | O::LayerNorm
+        | O::RowSum
+        | O::RowMax
+        | O::ArgMax
+        | O::Attention
+        | O::AttentionCausal
+        | O::Linear
+        | O::LinearRelu => return None,
+        // GPU and VK semantics arrive with their issue; until then loading fails.
+        O::GpuInit
         | O::GpuAlloc
         | O::GpuMatmul
         | O::GpuSync

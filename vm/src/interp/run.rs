@@ -11,8 +11,10 @@ use adead_isa::TrapKind;
 use adead_isa::semantics::{self as sem, f32_of, f64_of};
 
 use super::code::{Code, Inst, Op};
+use crate::engine::Engine;
 use crate::host::{Caller, HostFunc};
 use crate::memory::Memory;
+use crate::tensors::{TensorContext, TensorTable};
 use crate::value::Value;
 
 /// A caller's state saved by `call` and restored by `ret`.
@@ -59,6 +61,8 @@ pub(crate) struct Machine<'a> {
     pub max_depth: usize,
     pub max_stack: usize,
     pub host_args: &'a mut Vec<Value>,
+    pub tensors: &'a mut TensorTable,
+    pub engine: &'a Engine,
     pub pc: usize,
     pub fp: usize,
     pub func: u32,
@@ -546,6 +550,38 @@ impl Machine<'_> {
                 Op::F2uF32 => int1!(|a| sem::f32_to_u64(f32_of(a))),
                 Op::Fpromote => int1!(|a| sem::canon_f64(f64::from(f32_of(a)))),
                 Op::Fdemote => int1!(|a| sem::canon_f32(f64_of(a) as f32)),
+                Op::Tensor => {
+                    let kernels = match self.engine.kernels() {
+                        Ok(kernels) => kernels,
+                        // Checked when the module was loaded; kept total all the same.
+                        Err(error) => {
+                            save!();
+                            return Err(Stop::Trap {
+                                kind: TrapKind::TensorShape,
+                                pc: unsafe { this.offset_from(insts) } as usize,
+                                detail: Some(error.to_string()),
+                            });
+                        }
+                    };
+                    // SAFETY: the current frame holds `frame_regs` registers.
+                    let regs = unsafe { std::slice::from_raw_parts_mut(frame, frame_regs) };
+                    let mut context = TensorContext {
+                        table: &mut *self.tensors,
+                        kernels,
+                        memory: &mut *self.memory,
+                    };
+                    if let Err((kind, detail)) =
+                        context.execute(&code.tensor_ops[inst.k as usize], regs)
+                    {
+                        save!();
+                        return Err(Stop::Trap {
+                            kind,
+                            // SAFETY: the trapping instruction lies in `insts`.
+                            pc: unsafe { this.offset_from(insts) } as usize,
+                            detail,
+                        });
+                    }
+                }
                 Op::AddBltBack => fused!(reg!(inst.b).wrapping_add(reg!(inst.c)), |x, y| (x
                     as i64)
                     < (y as i64)),

@@ -1,0 +1,386 @@
+//! The tensor table of an instance and the execution of tensor instructions.
+//!
+//! Registers hold handles: the low 32 bits are a slot index plus one (so 0 is never a
+//! handle), the high 32 bits the slot's generation, which changes when the tensor is
+//! freed. A stale or forged handle therefore traps (`bad_tensor`) instead of reaching
+//! another tensor. Freed slots are reused last-freed first, so handle values are as
+//! deterministic as everything else. Every op that produces a tensor writes it into
+//! the existing tensor named by its first operand (replacing contents and shape), so a
+//! program allocates its tensors once and an inference loop creates no handles.
+//! The bytes of all live tensors are bounded by the engine's `max_tensor_bytes`,
+//! checked before any allocation.
+
+use adead_isa::{Instruction, Opcode, TrapKind};
+use adead_kernels::{KernelError, Kernels, Tensor, reference::default_attention_scale};
+
+use crate::memory::Memory;
+
+/// Layer normalisation's epsilon, fixed by the ISA.
+const LAYERNORM_EPS: f32 = 1e-5;
+
+/// A trap raised by a tensor instruction, with a message naming the op and shapes.
+pub(crate) type TensorTrap = (TrapKind, Option<String>);
+
+#[derive(Debug, Default)]
+struct Slot {
+    generation: u32,
+    tensor: Option<Tensor>,
+}
+
+/// The live tensors of an instance.
+#[derive(Debug)]
+pub(crate) struct TensorTable {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    live_bytes: u64,
+    max_bytes: u64,
+}
+
+fn bad_handle(handle: u64) -> TensorTrap {
+    (
+        TrapKind::BadTensor,
+        Some(format!("{handle:#x} is not a live tensor handle")),
+    )
+}
+
+fn kernel_trap(error: KernelError) -> TensorTrap {
+    let kind = match error {
+        KernelError::TooLarge { .. } => TrapKind::TensorLimit,
+        _ => TrapKind::TensorShape,
+    };
+    (kind, Some(error.to_string()))
+}
+
+fn shape_trap(message: String) -> TensorTrap {
+    (TrapKind::TensorShape, Some(message))
+}
+
+impl TensorTable {
+    pub(crate) fn new(max_bytes: u64) -> TensorTable {
+        TensorTable {
+            slots: Vec::new(),
+            free: Vec::new(),
+            live_bytes: 0,
+            max_bytes,
+        }
+    }
+
+    fn slot_index(&self, handle: u64) -> Option<usize> {
+        let index = (handle as u32).checked_sub(1)? as usize;
+        let slot = self.slots.get(index)?;
+        (slot.generation == (handle >> 32) as u32 && slot.tensor.is_some()).then_some(index)
+    }
+
+    /// The tensor behind `handle`.
+    pub(crate) fn get(&self, handle: u64) -> Result<&Tensor, TensorTrap> {
+        self.slot_index(handle)
+            .and_then(|i| self.slots[i].tensor.as_ref())
+            .ok_or_else(|| bad_handle(handle))
+    }
+
+    fn get_mut(&mut self, handle: u64) -> Result<&mut Tensor, TensorTrap> {
+        let index = self.slot_index(handle).ok_or_else(|| bad_handle(handle))?;
+        self.slots[index]
+            .tensor
+            .as_mut()
+            .ok_or_else(|| bad_handle(handle))
+    }
+
+    /// Reserves `bytes` more under the limit (`releasing` bytes are given back at once).
+    fn charge(&mut self, bytes: u64, releasing: u64) -> Result<(), TensorTrap> {
+        let after = (self.live_bytes - releasing).saturating_add(bytes);
+        if after > self.max_bytes {
+            return Err((
+                TrapKind::TensorLimit,
+                Some(format!(
+                    "{bytes} more tensor bytes would make {after}, over the limit of {}",
+                    self.max_bytes
+                )),
+            ));
+        }
+        self.live_bytes = after;
+        Ok(())
+    }
+
+    /// A new tensor of zeros; the limit is checked before anything is allocated.
+    fn create(&mut self, shape: &[usize]) -> Result<u64, TensorTrap> {
+        let elements = Tensor::element_count(shape).map_err(kernel_trap)?;
+        self.charge(elements as u64 * 4, 0)?;
+        let tensor = Tensor::zeros(shape).map_err(kernel_trap)?;
+        let index = match self.free.pop() {
+            Some(index) => index as usize,
+            None => {
+                self.slots.push(Slot::default());
+                self.slots.len() - 1
+            }
+        };
+        let slot = &mut self.slots[index];
+        slot.tensor = Some(tensor);
+        Ok(u64::from(slot.generation) << 32 | (index as u64 + 1))
+    }
+
+    /// Puts `result` in place of the tensor behind `handle`.
+    fn replace(&mut self, handle: u64, result: Tensor) -> Result<(), TensorTrap> {
+        let old = self.get(handle)?.byte_size() as u64;
+        self.charge(result.byte_size() as u64, old)?;
+        *self.get_mut(handle)? = result;
+        Ok(())
+    }
+
+    /// Gives the tensor behind `handle` a new shape with the same element count.
+    fn reshape(&mut self, handle: u64, shape: &[usize]) -> Result<(), TensorTrap> {
+        let index = self.slot_index(handle).ok_or_else(|| bad_handle(handle))?;
+        let elements = Tensor::element_count(shape).map_err(kernel_trap)?;
+        let slot = &mut self.slots[index];
+        let Some(tensor) = slot.tensor.take() else {
+            return Err(bad_handle(handle));
+        };
+        if elements != tensor.len() {
+            let message = format!(
+                "treshape: shape {shape:?} ({elements} elements) for a tensor of shape {:?}",
+                tensor.shape()
+            );
+            slot.tensor = Some(tensor);
+            return Err(shape_trap(message));
+        }
+        // Same element count: reshape cannot fail, so the tensor always goes back.
+        let data = tensor.into_data();
+        slot.tensor = Some(Tensor::from_vec(shape, data).map_err(kernel_trap)?);
+        Ok(())
+    }
+
+    fn free(&mut self, handle: u64) -> Result<(), TensorTrap> {
+        let index = self.slot_index(handle).ok_or_else(|| bad_handle(handle))?;
+        let slot = &mut self.slots[index];
+        if let Some(tensor) = slot.tensor.take() {
+            self.live_bytes -= tensor.byte_size() as u64;
+        }
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(index as u32);
+        Ok(())
+    }
+
+    /// Bytes held by live tensors.
+    pub(crate) fn live_bytes(&self) -> u64 {
+        self.live_bytes
+    }
+}
+
+/// Reads a dimension list from registers: rank 1 to 4, each dimension a usize.
+fn dims(regs: &[u64], first: usize, count: usize) -> Result<Vec<usize>, TensorTrap> {
+    if !(1..=adead_kernels::MAX_RANK).contains(&count) {
+        return Err(shape_trap(format!(
+            "a tensor has 1 to {} dimensions, not {count}",
+            adead_kernels::MAX_RANK
+        )));
+    }
+    regs[first..first + count]
+        .iter()
+        .map(|&d| {
+            usize::try_from(d).map_err(|_| {
+                (
+                    TrapKind::TensorLimit,
+                    Some(format!("dimension {d} is too large")),
+                )
+            })
+        })
+        .collect()
+}
+
+fn element_index(tensor: &Tensor, index: u64) -> Result<usize, TensorTrap> {
+    match usize::try_from(index) {
+        Ok(i) if i < tensor.len() => Ok(i),
+        _ => Err(shape_trap(format!(
+            "index {index} is outside a tensor of {} elements (shape {:?})",
+            tensor.len(),
+            tensor.shape()
+        ))),
+    }
+}
+
+/// The memory range of a tensor's elements at `addr`, or an out-of-bounds trap.
+fn memory_range(memory: &Memory, addr: u64, tensor: &Tensor) -> Result<usize, TensorTrap> {
+    adead_isa::semantics::effective_address(addr, 0, tensor.byte_size() as u64, memory.len())
+        .map_err(|kind| (kind, None))
+}
+
+/// Everything a tensor instruction touches.
+pub(crate) struct TensorContext<'a> {
+    pub table: &'a mut TensorTable,
+    pub kernels: &'a Kernels,
+    pub memory: &'a mut Memory,
+}
+
+impl TensorContext<'_> {
+    /// Executes one tensor instruction on the frame `regs`.
+    pub(crate) fn execute(
+        &mut self,
+        instr: &Instruction,
+        regs: &mut [u64],
+    ) -> Result<(), TensorTrap> {
+        match self.produce(instr, regs)? {
+            Some(result) => self.table.replace(regs[instr.reg(0) as usize], result),
+            None => self.execute_table_op(instr, regs),
+        }
+    }
+
+    /// The result of an op that writes a tensor into operand 0; `None` for the others.
+    fn produce(&self, instr: &Instruction, regs: &[u64]) -> Result<Option<Tensor>, TensorTrap> {
+        let k = self.kernels;
+        let input = |i: usize| self.table.get(regs[instr.reg(i) as usize]);
+        Ok(Some(match instr.opcode() {
+            Opcode::Matmul => k.matmul(input(1)?, input(2)?).map_err(kernel_trap)?,
+            Opcode::Transpose => k.transpose(input(1)?).map_err(kernel_trap)?,
+            Opcode::Softmax => k.softmax(input(1)?),
+            Opcode::Relu => k.relu(input(1)?),
+            Opcode::Gelu => k.gelu(input(1)?),
+            Opcode::Sigmoid => k.sigmoid(input(1)?),
+            Opcode::Tanh => k.tanh(input(1)?),
+            Opcode::Exp => k.exp(input(1)?),
+            Opcode::TensorAdd => k.add(input(1)?, input(2)?).map_err(kernel_trap)?,
+            Opcode::TensorSub => k.sub(input(1)?, input(2)?).map_err(kernel_trap)?,
+            Opcode::TensorMul => k.mul(input(1)?, input(2)?).map_err(kernel_trap)?,
+            Opcode::TensorScale => {
+                let s = f32::from_bits(regs[instr.reg(2) as usize] as u32);
+                k.scale(input(1)?, s)
+            }
+            Opcode::LayerNorm => k
+                .layernorm(input(1)?, input(2)?, input(3)?, LAYERNORM_EPS)
+                .map_err(kernel_trap)?,
+            Opcode::RowSum => k.row_sum(input(1)?),
+            Opcode::RowMax => k.row_max(input(1)?),
+            Opcode::ArgMax => k.row_argmax(input(1)?).map_err(kernel_trap)?,
+            Opcode::Attention | Opcode::AttentionCausal => {
+                let q = input(1)?;
+                let d = q.shape().last().copied().unwrap_or(1);
+                let causal = instr.opcode() == Opcode::AttentionCausal;
+                k.attention(q, input(2)?, input(3)?, causal, default_attention_scale(d))
+                    .map_err(kernel_trap)?
+            }
+            Opcode::Linear | Opcode::LinearRelu => {
+                let relu = instr.opcode() == Opcode::LinearRelu;
+                k.linear(input(1)?, input(2)?, input(3)?, relu)
+                    .map_err(kernel_trap)?
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The ops that create, free, move or inspect tensors.
+    fn execute_table_op(
+        &mut self,
+        instr: &Instruction,
+        regs: &mut [u64],
+    ) -> Result<(), TensorTrap> {
+        let reg = |i: usize| regs[instr.reg(i) as usize];
+        let table = &mut *self.table;
+        match instr.opcode() {
+            Opcode::TensorNew => {
+                let shape = dims(regs, instr.reg(1) as usize, instr.word(2) as usize)?;
+                regs[instr.reg(0) as usize] = table.create(&shape)?;
+            }
+            Opcode::TensorFree => table.free(reg(0))?,
+            Opcode::TensorFill => {
+                let value = f32::from_bits(reg(1) as u32);
+                table.get_mut(reg(0))?.data_mut().fill(value);
+            }
+            Opcode::TensorLoad => {
+                let tensor = table.get_mut(reg(0))?;
+                let start = memory_range(self.memory, reg(1), tensor)?;
+                let bytes = &self.memory.bytes()[start..start + tensor.byte_size()];
+                for (x, b) in tensor.data_mut().iter_mut().zip(bytes.chunks_exact(4)) {
+                    *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                }
+            }
+            Opcode::TensorStore => {
+                let tensor = table.get(reg(1))?;
+                let start = memory_range(self.memory, reg(0), tensor)?;
+                let bytes = &mut self.memory.bytes_mut()[start..start + tensor.byte_size()];
+                for (b, x) in bytes.chunks_exact_mut(4).zip(tensor.data()) {
+                    b.copy_from_slice(&x.to_le_bytes());
+                }
+            }
+            Opcode::TensorRank => {
+                regs[instr.reg(0) as usize] = table.get(reg(1))?.rank() as u64;
+            }
+            Opcode::TensorDim => {
+                let tensor = table.get(reg(1))?;
+                let axis = instr.word(2) as i32;
+                let dim = usize::try_from(axis)
+                    .ok()
+                    .and_then(|a| tensor.shape().get(a))
+                    .ok_or_else(|| {
+                        shape_trap(format!(
+                            "tdim: axis {axis} of a tensor of shape {:?}",
+                            tensor.shape()
+                        ))
+                    })?;
+                regs[instr.reg(0) as usize] = *dim as u64;
+            }
+            Opcode::TensorReshape => {
+                let shape = dims(regs, instr.reg(1) as usize, instr.word(2) as usize)?;
+                table.reshape(reg(0), &shape)?;
+            }
+            Opcode::TensorGet => {
+                let tensor = table.get(reg(1))?;
+                let i = element_index(tensor, reg(2))?;
+                regs[instr.reg(0) as usize] = u64::from(tensor.data()[i].to_bits());
+            }
+            Opcode::TensorSet => {
+                let value = f32::from_bits(reg(2) as u32);
+                let tensor = table.get_mut(reg(0))?;
+                let i = element_index(tensor, reg(1))?;
+                tensor.data_mut()[i] = value;
+            }
+            other => {
+                return Err(shape_trap(format!(
+                    "`{}` is not a tensor instruction",
+                    other.mnemonic()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_generation_checked_and_slots_reused() {
+        let mut table = TensorTable::new(1 << 20);
+        let a = table.create(&[2, 3]).unwrap();
+        assert_eq!(a, 1);
+        assert_eq!(table.live_bytes(), 24);
+        table.free(a).unwrap();
+        assert_eq!(table.live_bytes(), 0);
+        assert_eq!(table.get(a).unwrap_err().0, TrapKind::BadTensor);
+        assert_eq!(table.free(a).unwrap_err().0, TrapKind::BadTensor);
+        let b = table.create(&[4]).unwrap();
+        assert_eq!(b, 1 << 32 | 1, "same slot, next generation");
+        assert_eq!(table.get(0).unwrap_err().0, TrapKind::BadTensor);
+        assert_eq!(table.get(7).unwrap_err().0, TrapKind::BadTensor);
+    }
+
+    #[test]
+    fn the_byte_limit_is_checked_before_allocating() {
+        let mut table = TensorTable::new(100);
+        let a = table.create(&[25]).unwrap();
+        assert_eq!(table.create(&[1]).unwrap_err().0, TrapKind::TensorLimit);
+        assert_eq!(
+            table.create(&[1 << 20, 1 << 20, 1 << 20]).unwrap_err().0,
+            TrapKind::TensorLimit
+        );
+        // Replacing releases the old bytes first.
+        table.replace(a, Tensor::zeros(&[20]).unwrap()).unwrap();
+        assert_eq!(table.live_bytes(), 80);
+        assert_eq!(
+            table
+                .replace(a, Tensor::zeros(&[26]).unwrap())
+                .unwrap_err()
+                .0,
+            TrapKind::TensorLimit
+        );
+    }
+}
