@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# benches/compare.sh: adead-vm side by side with its peers on the five scalar benchmarks
+# (fib, loop, sieve, mandel, nbody; definitions in benches/RESULTS.md).
+#
+#   benches/compare.sh              build in release, run everything, print the tables (~2 min)
+#   PASSES=2 benches/compare.sh     the whole suite twice, best per-pass median per cell
+#                                   (what benches/RESULTS.md records; ~5 min)
+#   QUICK=1 benches/compare.sh      fewer repetitions (a smoke test, ~1 min)
+#
+# Builds adead-vm and adead-bench in release, the C peer with gcc -O2 and the WebAssembly
+# peer with wat2wasm, then times every program in adead-vm (adead-bench: in-process, only
+# the entry call) and in every peer found on the machine: C -O2, Lua 5.4, LuaJIT with the
+# JIT and with -joff, wasmtime and wasm3 (Python packages in a venv). A missing peer is
+# skipped with a line saying so. Every program checks its own checksum against the
+# definition's; the run fails at the end if any differs. Prints a table of medians (ms)
+# and a table of ratios adead/peer with the geometric mean over the programs.
+#
+# Environment:
+#   RUNS=5          timed runs per measurement for the interpreters (adead, lua5.4,
+#                   luajit-joff, wasm3); QUICK=1 makes it 1
+#   RUNS_FAST=11    timed runs for the fast peers (c-O2, luajit, wasmtime); QUICK=1: 3
+#   JOFF_LOOP_RUNS=1  runs of luajit -joff `loop` (~16 s each: boxed int64 cdata)
+#   PASSES=1        run the whole suite N times; each cell keeps its best median
+#   BENCHES="fib loop sieve mandel nbody"   PEERS="adead c-O2 lua5.4 luajit luajit-joff wasmtime wasm3"
+#   PEERS_VENV=/tmp/peers-venv   the venv with `wasmtime` and `pywasm3`
+#   COMPARE_OUT=target/compare   where raw.txt (every RESULT line), versions.txt and
+#                                table.md go, and the peers' builds (build/)
+#   QUIET=1         before each measurement wait (up to QUIET_MAX=120 s) until no other
+#                   process uses the CPUs, and retry a measurement that another process
+#                   disturbed (up to RETRIES=3 tries); cells still disturbed are marked †.
+#                   QUIET=0 measures at once (cells are still checked and marked).
+# Install the peers (Debian/Ubuntu): see benches/RESULTS.md, "Running the comparison".
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+OUT=${COMPARE_OUT:-$ROOT/target/compare}
+BUILD=$OUT/build
+VENV=${PEERS_VENV:-/tmp/peers-venv}
+if [ "${QUICK:-0}" = 1 ]; then
+  RUNS=${RUNS:-1}; RUNS_FAST=${RUNS_FAST:-3}
+else
+  RUNS=${RUNS:-5}; RUNS_FAST=${RUNS_FAST:-11}
+fi
+JOFF_LOOP_RUNS=${JOFF_LOOP_RUNS:-1}
+PASSES=${PASSES:-1}
+BENCHES=${BENCHES:-fib loop sieve mandel nbody}
+PEERS=${PEERS:-adead c-O2 lua5.4 luajit luajit-joff wasmtime wasm3}
+QUIET=${QUIET:-1}
+mkdir -p "$OUT" "$BUILD"
+RAW=$OUT/raw.txt
+: > "$RAW"
+note() { echo "compare: $*" >&2; }
+
+# ---------------------------------------------------------------- the definitions
+expected() {
+  case $1 in
+    fib) echo 832040 ;; loop) echo 199999997 ;; sieve) echo 1993737 ;;
+    mandel) echo 137337 ;; nbody) echo -0.169086185 ;;
+    *) note "unknown benchmark $1"; exit 2 ;;
+  esac
+}
+
+# ---------------------------------------------------------------- build
+declare -A HAVE
+wanted() { [[ " $PEERS " == *" $1 "* ]]; }
+for p in $PEERS; do
+  case $p in
+    adead | c-O2 | lua5.4 | luajit | luajit-joff | wasmtime | wasm3) ;;
+    *) note "unknown peer $p (adead c-O2 lua5.4 luajit luajit-joff wasmtime wasm3)"; exit 2 ;;
+  esac
+done
+for b in $BENCHES; do expected "$b" >/dev/null; done
+
+note "building adead-vm and adead-bench (release)"
+(cd "$ROOT" && cargo build --release --quiet -p adead-vm -p adead-benches)
+# a private copy: a rebuild of the workspace during the run cannot swap the binary under it
+cp "$ROOT/target/release/adead-bench" "$BUILD/adead-bench"
+ADEAD_BENCH=$BUILD/adead-bench
+HAVE[adead]=1
+
+if wanted c-O2; then
+  if command -v "${CC:-gcc}" >/dev/null; then
+    "${CC:-gcc}" -O2 -o "$BUILD/bench_c_O2" "$HERE/peers/c/bench.c" -lm && HAVE[c-O2]=1
+  else
+    note "skipped: c-O2 (no ${CC:-gcc}; apt-get install gcc)"
+  fi
+fi
+if wanted lua5.4; then
+  if command -v lua5.4 >/dev/null; then HAVE[lua5.4]=1
+  else note "skipped: lua5.4 (no lua5.4 command; apt-get install lua5.4)"; fi
+fi
+for p in luajit luajit-joff; do
+  if wanted $p; then
+    if command -v luajit >/dev/null; then HAVE[$p]=1
+    else note "skipped: $p (no luajit command; apt-get install luajit)"; fi
+  fi
+done
+if wanted wasmtime || wanted wasm3; then
+  WASM=$BUILD/bench.wasm
+  if ! command -v wat2wasm >/dev/null; then
+    note "skipped: wasmtime, wasm3 (no wat2wasm; apt-get install wabt)"
+  elif [ ! -x "$VENV/bin/python" ]; then
+    note "skipped: wasmtime, wasm3 (no venv at $VENV; see benches/RESULTS.md to create it)"
+  else
+    wat2wasm "$HERE/peers/wasm/bench.wat" -o "$WASM"
+    export BENCH_WASM=$WASM
+    for p in wasmtime wasm3; do
+      wanted $p || continue
+      if "$VENV/bin/python" -c "import $p" 2>/dev/null; then HAVE[$p]=1
+      else note "skipped: $p (python package missing in $VENV: pip install $([ $p = wasm3 ] && echo pywasm3==0.5.0 || echo wasmtime==50.0.1))"; fi
+    done
+  fi
+fi
+
+# ---------------------------------------------------------------- versions
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  cpuinfo() { grep -m1 "^$1" /proc/cpuinfo | cut -d: -f2 | xargs; }
+  echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1) (family $(cpuinfo 'cpu family'), model $(cpuinfo model)), $(nproc) cores, $(grep -m1 -o 'avx512f' /proc/cpuinfo || echo no avx512f)"
+  echo "memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
+  echo "kernel: $(uname -sr)"
+  # ADEAD_VERSION describes a tree that is not a git checkout (an exported snapshot)
+  rev=${ADEAD_VERSION:-}
+  if [ -z "$rev" ]; then
+    rev=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')
+    if [ -n "$(cd "$ROOT" && git status --porcelain -- vm isa-spec assembler benches 2>/dev/null)" ]; then
+      rev="$rev + uncommitted changes"
+    fi
+  fi
+  echo "adead-vm: $rev, $(cd "$ROOT" && rustc --version)"
+  [ -n "${HAVE[c-O2]:-}" ] && echo "gcc: $("${CC:-gcc}" --version | head -1)"
+  deb() { command -v dpkg-query >/dev/null && dpkg-query -W -f=' (deb ${Version})' "$1" 2>/dev/null || true; }
+  [ -n "${HAVE[lua5.4]:-}" ] && echo "lua5.4: $(lua5.4 -v 2>&1 | head -1 | cut -d' ' -f1-2)$(deb lua5.4)"
+  [ -n "${HAVE[luajit]:-}${HAVE[luajit-joff]:-}" ] && echo "luajit: $(luajit -v 2>&1 | head -1 | cut -d' ' -f1-2)$(deb luajit); JIT flags: $(luajit -e 'print(table.concat({select(2, jit.status())}, " "))')"
+  [ -n "${HAVE[wasmtime]:-}${HAVE[wasm3]:-}" ] && {
+    echo "wat2wasm: $(wat2wasm --version)$(deb wabt)"
+    echo "python: $("$VENV/bin/python" --version 2>&1)"
+    "$VENV/bin/python" -c 'import importlib.metadata as m
+for p in ("wasmtime", "pywasm3"):
+    try: print("%s: %s" % (p, m.version(p)))
+    except Exception: pass'
+  }
+} > "$OUT/versions.txt"
+cat "$OUT/versions.txt" >&2
+
+# ---------------------------------------------------------------- measuring
+HZ=$(getconf CLK_TCK)
+TIMES=$(mktemp)
+trap 'rm -f "$TIMES"' EXIT
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+# CPU seconds used by the finished children of this shell (bash's `times`, 2nd line)
+children_cpu() {
+  times > "$TIMES"
+  CHILD_CPU=$(tail -1 "$TIMES" | awk '{ gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }')
+}
+wait_quiet() {
+  local waited=0 b0 b1
+  while :; do
+    b0=$(busy_jiffies); sleep 1; b1=$(busy_jiffies)
+    [ $((b1 - b0)) -le $((HZ / 10)) ] && return 0
+    waited=$((waited + 1))
+    [ $waited = 1 ] && note "waiting for the machine to be quiet (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    if [ $waited -ge "${QUIET_MAX:-120}" ]; then note "still busy after ${QUIET_MAX:-120} s; measuring anyway"; return 0; fi
+  done
+}
+FAILED=0
+# measure BENCH CMD...: run a command printing one RESULT line; check its checksum; if other
+# processes used more than 0.1 core on average meanwhile, retry (QUIET=1) and keep the
+# least disturbed try, flagged NOISE if still disturbed.
+measure() {
+  local bench=$1; shift
+  local try best="" best_others=999 out rc others b0 b1 c0 c1 t0 t1
+  local tries=1
+  [ "$QUIET" = 1 ] && tries=${RETRIES:-3}
+  for try in $(seq 1 "$tries"); do
+    [ "$QUIET" = 1 ] && wait_quiet
+    rc=0
+    children_cpu; c0=$CHILD_CPU; b0=$(busy_jiffies); t0=$(date +%s%N)
+    out=$("$@" 2>&1) || rc=$?
+    b1=$(busy_jiffies); t1=$(date +%s%N); children_cpu; c1=$CHILD_CPU
+    if [ $rc != 0 ] || ! grep -q '^RESULT ' <<<"$out"; then
+      printf '%s\n' "$out" >&2
+      echo "FAILED rc=$rc: $*" | tee -a "$RAW" >&2
+      FAILED=1
+      return 0
+    fi
+    others=$(awk -v b=$((b1 - b0)) -v hz="$HZ" -v c0="$c0" -v c1="$c1" -v ms=$(((t1 - t0) / 1000000)) \
+      'BEGIN { o = b / hz - (c1 - c0); if (ms < 1) ms = 1; o /= ms / 1000; if (o < 0) o = 0; printf "%.2f", o }')
+    if awk -v o="$others" -v b="$best_others" 'BEGIN { exit !(o < b) }'; then best_others=$others; best=$out; fi
+    awk -v o="$others" 'BEGIN { exit !(o > 0.1) }' || break
+    note "disturbed (other processes used $others cores), try $try: $*"
+  done
+  best=$(grep '^RESULT ' <<<"$best")
+  printf '%s\n' "$best" | tee -a "$RAW" >&2
+  if awk -v o="$best_others" 'BEGIN { exit !(o > 0.1) }'; then
+    printf '%s others_cores=%s\n' "${best/#RESULT/NOISE}" "$best_others" >> "$RAW"
+  fi
+  local got want
+  got=$(sed -n 's/.* checksum=\([^ ]*\).*/\1/p' <<<"$best")
+  want=$(expected "$bench")
+  if [ "$got" != "$want" ]; then
+    echo "MISMATCH bench=$bench got=$got want=$want: $*" | tee -a "$RAW" >&2
+    FAILED=1
+  fi
+}
+
+run_peer() {
+  local peer=$1 b=$2
+  case $peer in
+    adead) measure "$b" "$ADEAD_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS" --label adead ;;
+    c-O2) measure "$b" "$BUILD/bench_c_O2" "$b" "$RUNS_FAST" c-O2 ;;
+    lua5.4) measure "$b" lua5.4 "$HERE/peers/lua/bench.lua" "$b" "$RUNS" lua5.4 ;;
+    luajit) measure "$b" luajit "$HERE/peers/lua/bench.lua" "$b" "$RUNS_FAST" luajit ;;
+    luajit-joff)
+      # LuaJIT's interpreter boxes every int64 cdata of `loop` (~20 s a run)
+      measure "$b" luajit -joff "$HERE/peers/lua/bench.lua" "$b" \
+        "$([ "$b" = loop ] && echo "$JOFF_LOOP_RUNS" || echo "$RUNS")" luajit-joff ;;
+    wasmtime) measure "$b" "$VENV/bin/python" "$HERE/peers/wasm/run_wasm.py" wasmtime "$b" "$RUNS_FAST" ;;
+    wasm3) measure "$b" "$VENV/bin/python" "$HERE/peers/wasm/run_wasm.py" wasm3 "$b" "$RUNS" ;;
+    *) note "unknown peer $peer"; exit 2 ;;
+  esac
+}
+
+for pass in $(seq 1 "$PASSES"); do
+  [ "$PASSES" = 1 ] || note "pass $pass of $PASSES"
+  for b in $BENCHES; do
+    expected "$b" >/dev/null
+    for peer in $PEERS; do
+      [ -n "${HAVE[$peer]:-}" ] && run_peer "$peer" "$b"
+    done
+  done
+done
+
+python3 "$HERE/compare_table.py" "$RAW" "$OUT/versions.txt" | tee "$OUT/table.md"
+note "raw results: $RAW; tables: $OUT/table.md"
+if [ "$FAILED" != 0 ]; then
+  note "FAILED: a run failed or a checksum differs from the definition (see above)"
+  exit 1
+fi

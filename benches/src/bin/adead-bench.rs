@@ -1,0 +1,137 @@
+//! `adead-bench`: time calls of a program's entry function in-process.
+//!
+//! ```text
+//! adead-bench benches/programs/fib.asm --runs 5            # fib(30), the definition's size
+//! adead-bench benches/programs/sieve.asm --runs 3 100000 1 # main(100000, 1)
+//! ```
+//!
+//! The program (`.asm`, or a `.bib` module) is assembled or read, verified and
+//! predecoded once (reported as `load_ms`). Each run then gets a fresh instance, made
+//! before the clock starts; the timed region is `call_entry` alone, as the peers time
+//! only the call. Every run must print the same checksum (and `--expect`'s, if given).
+//! The result is the line every peer prints, plus the instructions executed:
+//!
+//! ```text
+//! RESULT peer=adead bench=fib checksum=832040 median_ms=.. min_ms=.. first_ms=.. runs=5 load_ms=.. instructions=14808954
+//! ```
+//!
+//! Without `ARGS`, a program named like one of the five benchmarks (`fib.asm`, ...)
+//! runs at the definition's size. Exit codes: 0 success, 1 a run failed or the
+//! checksums disagree, 2 usage error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use adead_benches::{Program, load, run_once, summarize};
+use adead_vm::{Engine, Module};
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(
+    name = "adead-bench",
+    version,
+    about = "Time calls of an ADead-BIB program's entry function in-process"
+)]
+struct Cli {
+    /// The program: an `.asm` listing or a `.bib` module.
+    program: PathBuf,
+    /// Timed runs (each on a fresh instance).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// The `peer=` label of the result line.
+    #[arg(long, default_value = "adead")]
+    label: String,
+    /// The `bench=` name (default: the file name without its extension).
+    #[arg(long)]
+    bench: Option<String>,
+    /// Fail unless every run prints this checksum.
+    #[arg(long)]
+    expect: Option<String>,
+    /// Integer arguments of the entry function (default: the definition's size for the
+    /// five benchmark programs).
+    #[arg(allow_negative_numbers = true)]
+    args: Vec<i64>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("adead-bench: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), String> {
+    let path = cli.program.display().to_string();
+    let stem = cli
+        .program
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bench = cli.bench.clone().unwrap_or_else(|| stem.clone());
+    let args: Vec<i64> = if cli.args.is_empty() {
+        Program::named(&stem).map_or_else(Vec::new, |p| p.args.to_vec())
+    } else {
+        cli.args.clone()
+    };
+    let bytes = std::fs::read(&cli.program).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let engine = Engine::default();
+    let started = Instant::now();
+    let is_bib = cli.program.extension().is_some_and(|e| e == "bib");
+    let module = if is_bib {
+        Module::from_bytes(&engine, &bytes)
+    } else {
+        load(&engine, &String::from_utf8_lossy(&bytes), &path)
+    }
+    .map_err(|e| format!("{path}: {e}"))?;
+    let load_ms = started.elapsed().as_secs_f64() * 1e3;
+
+    let mut times = Vec::with_capacity(cli.runs as usize);
+    let mut checksum: Option<String> = None;
+    let mut instructions = 0;
+    for i in 0..cli.runs {
+        let result = run_once(&module, &args).map_err(|e| format!("{path}: run {}: {e}", i + 1))?;
+        match &checksum {
+            None => checksum = Some(result.checksum.clone()),
+            Some(c) if *c != result.checksum => {
+                return Err(format!(
+                    "{path}: run {} printed `{}`, run 1 printed `{c}`",
+                    i + 1,
+                    result.checksum
+                ));
+            }
+            Some(_) => {}
+        }
+        instructions = result.instructions;
+        times.push(result.elapsed);
+    }
+    let checksum = checksum.unwrap_or_default();
+    if let Some(expected) = &cli.expect
+        && *expected != checksum
+    {
+        return Err(format!(
+            "{path}: printed `{checksum}`, expected `{expected}`"
+        ));
+    }
+    if checksum.is_empty() || checksum.contains(char::is_whitespace) {
+        return Err(format!(
+            "{path}: the checksum must be one word, the program printed `{checksum}`"
+        ));
+    }
+    let (median, min, first) = summarize(&times).ok_or("no runs")?;
+    println!(
+        "RESULT peer={} bench={bench} checksum={checksum} median_ms={median:.3} min_ms={min:.3} first_ms={first:.3} runs={} load_ms={load_ms:.3} instructions={instructions}",
+        cli.label, cli.runs
+    );
+    Ok(())
+}
