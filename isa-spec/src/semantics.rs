@@ -19,7 +19,8 @@ pub const fn div_i64(a: i64, b: i64) -> Result<i64, TrapKind> {
     } else if a == i64::MIN && b == -1 {
         Err(TrapKind::IntegerOverflow)
     } else {
-        Ok(a / b)
+        // Both trapping cases are handled: the wrapping form skips Rust's second check.
+        Ok(a.wrapping_div(b))
     }
 }
 
@@ -38,7 +39,7 @@ pub const fn rem_i64(a: i64, b: i64) -> Result<i64, TrapKind> {
     } else if a == i64::MIN && b == -1 {
         Err(TrapKind::IntegerOverflow)
     } else {
-        Ok(a % b)
+        Ok(a.wrapping_rem(b))
     }
 }
 

@@ -486,3 +486,50 @@ top:
         (Finish::Returned(1000), 2003)
     );
 }
+
+#[test]
+fn fused_float_compare_and_branch_keep_results_and_exact_fuel() {
+    // `flt` + `jnz` run as one fused op in the fast loop. Counting down from 5.0 in
+    // steps of 1.0 takes 5 iterations of 4 instructions.
+    let source = "
+.func main params=0 regs=6
+    fmovi r0, 5.0
+    fmovi r1, 1.0
+    fmovi r2, 0.0
+    movi r4, 0
+top:
+    fsub r0, r0, r1
+    addi r4, r4, 1
+    flt r3, r2, r0
+    jnz r3, top
+    add r5, r4, r3
+    ret r5
+.end
+";
+    let run = |fuel: Option<u64>| {
+        let engine = Engine::new(Config {
+            fuel,
+            ..Config::default()
+        });
+        let m = Module::from_asm(&engine, source, "fcmp.asm").unwrap();
+        Instance::new(&m, &Imports::new()).unwrap().call_entry(&[])
+    };
+    let done = run(None).unwrap();
+    // r3 is 0 after the last compare, so the result is the iteration count.
+    assert_eq!(
+        (done.finish, done.fuel_used),
+        (Finish::Returned(5), 4 + 5 * 4 + 2)
+    );
+    for fuel in 0..(4 + 5 * 4 + 2) {
+        let CallError::Trap(trap) = run(Some(fuel)).unwrap_err() else {
+            panic!()
+        };
+        assert_eq!((trap.kind, trap.fuel_used), (TrapKind::OutOfFuel, fuel));
+        let expected_pc = match fuel {
+            0..4 => fuel,
+            4..24 => 4 + (fuel - 4) % 4,
+            _ => fuel - 24 + 8,
+        };
+        assert_eq!(u64::from(trap.pc), expected_pc, "fuel {fuel}");
+    }
+}

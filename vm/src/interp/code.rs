@@ -156,6 +156,13 @@ pub(crate) enum Op {
     AddiBgeBack,
     AddiBneBack,
     AddiBltuBack,
+    // A float compare whose result a `jz`/`jnz` in the next slot tests.
+    FeqJz,
+    FeqJnz,
+    FltJz,
+    FltJnz,
+    FleJz,
+    FleJnz,
 }
 
 /// One predecoded instruction. Field use per op:

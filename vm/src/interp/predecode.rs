@@ -62,7 +62,8 @@ pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
 }
 
 /// Superinstructions: an `add`/`addi` directly followed by the backward branch that
-/// closes a loop becomes one op that does both, saving a dispatch per iteration. The
+/// closes a loop, or a float compare directly followed by the `jz`/`jnz` that tests
+/// its result, becomes one op that does both, saving a dispatch. The
 /// branch keeps its slot (the fused op reads its operands from there), so pcs, trap
 /// locations and fuel charges are unchanged; the metered loop runs fused ops as their
 /// first half and then the branch on its own, keeping per-instruction fuel exact.
@@ -80,6 +81,20 @@ fn fuse(insts: &mut [Inst], leader: &[bool]) {
             (Op::Addi, Op::BgeBack) => Op::AddiBgeBack,
             (Op::Addi, Op::BneBack) => Op::AddiBneBack,
             (Op::Addi, Op::BltuBack) => Op::AddiBltuBack,
+            (
+                compare @ (Op::Feq | Op::Flt | Op::Fle),
+                test @ (Op::Jz | Op::JzBack | Op::Jnz | Op::JnzBack),
+            ) if insts[pc].a == insts[pc + 1].a => {
+                let on_nonzero = matches!(test, Op::Jnz | Op::JnzBack);
+                match (compare, on_nonzero) {
+                    (Op::Feq, false) => Op::FeqJz,
+                    (Op::Feq, true) => Op::FeqJnz,
+                    (Op::Flt, false) => Op::FltJz,
+                    (Op::Flt, true) => Op::FltJnz,
+                    (Op::Fle, false) => Op::FleJz,
+                    _ => Op::FleJnz,
+                }
+            }
             _ => continue,
         };
         insts[pc].op = fused;

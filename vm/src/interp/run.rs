@@ -228,6 +228,23 @@ impl Machine<'_> {
                     }
                 }};
             }
+            // A float compare, then (fast loop) the jz/jnz in the next slot on its result.
+            macro_rules! fused_compare {
+                (|$x:ident, $y:ident| $cond:expr, $jump_when:expr) => {{
+                    let $x = f64_of(reg!(inst.b));
+                    let $y = f64_of(reg!(inst.c));
+                    let holds: bool = $cond;
+                    set!(inst.a, u64::from(holds));
+                    if !METERED {
+                        // SAFETY: the fused compare is not a function's last instruction,
+                        // and neither is the branch after it.
+                        let branch = unsafe { &*ip };
+                        ip = unsafe { ip.add(1) };
+                        let backward = matches!(branch.op, Op::JzBack | Op::JnzBack);
+                        branch_on!(branch, holds == $jump_when, backward)
+                    }
+                }};
+            }
             macro_rules! address {
                 ($base:expr, $size:expr) => {
                     try_trap!(sem::effective_address($base, inst.k as i32, $size, mem_len))
@@ -582,6 +599,12 @@ impl Machine<'_> {
                         });
                     }
                 }
+                Op::FeqJz => fused_compare!(|x, y| x == y, false),
+                Op::FeqJnz => fused_compare!(|x, y| x == y, true),
+                Op::FltJz => fused_compare!(|x, y| x < y, false),
+                Op::FltJnz => fused_compare!(|x, y| x < y, true),
+                Op::FleJz => fused_compare!(|x, y| x <= y, false),
+                Op::FleJnz => fused_compare!(|x, y| x <= y, true),
                 Op::AddBltBack => fused!(reg!(inst.b).wrapping_add(reg!(inst.c)), |x, y| (x
                     as i64)
                     < (y as i64)),
