@@ -22,6 +22,8 @@ use crate::value::Value;
 pub(crate) struct Frame {
     ret_pc: u32,
     func: u32,
+    /// The caller's frame size, so `ret` needs no function lookup.
+    regs: u32,
     fp: usize,
     dst: u8,
     resume_cost: u32,
@@ -365,11 +367,13 @@ impl Machine<'_> {
                         // SAFETY: ip points into `insts`.
                         ret_pc: unsafe { ip.offset_from(insts) } as u32,
                         func,
+                        regs: frame_regs as u32,
                         fp,
                         dst: inst.a,
                         resume_cost: inst.lo(),
                     });
-                    self.calls[callee_index] += 1;
+                    // SAFETY: the verifier proved the callee index.
+                    unsafe { *self.calls.get_unchecked_mut(callee_index) += 1 };
                     fp = callee_fp;
                     func = inst.k;
                     frame_regs = callee_regs;
@@ -385,7 +389,7 @@ impl Machine<'_> {
                         Some(caller) => {
                             fp = caller.fp;
                             func = caller.func;
-                            frame_regs = funcs[func as usize].regs as usize;
+                            frame_regs = caller.regs as usize;
                             // SAFETY: the caller's frame is still inside the stack.
                             frame = unsafe { base.add(fp) };
                             set!(caller.dst, value);
