@@ -67,3 +67,149 @@ impl Machine<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Random verified modules: the interpreter never panics, and its fast loop (fuel
+    //! charged per straight-line run) agrees with the metered loop (one unit per
+    //! instruction) on every outcome and on the exact fuel used.
+
+    use adead_isa::{
+        DataSegment, Family, Function, Instruction, Module as IsaModule, Opcode, OperandKind,
+        OperandValue,
+    };
+    use proptest::prelude::*;
+
+    use crate::{CallError, Config, Engine, Imports, Instance, Module};
+
+    /// Scalar and tensor opcodes; host calls need imports and GPU/VK do not run.
+    fn runnable() -> Vec<Opcode> {
+        Opcode::ALL
+            .iter()
+            .copied()
+            .filter(|op| !matches!(op.family(), Family::Gpu | Family::Vk) && *op != Opcode::Hcall)
+            .collect()
+    }
+
+    /// One instruction with operands inside a frame of `regs` registers and a function
+    /// of `len` instructions; calls go to function 0, which takes no parameters.
+    fn instruction(op: Opcode, raw: &[u32; 4], regs: u32, len: u32) -> Option<Instruction> {
+        let mut values = Vec::new();
+        let mut range_first = 0;
+        for (i, kind) in op.operands().iter().enumerate() {
+            let w = raw[i];
+            values.push(match kind {
+                OperandKind::Dst | OperandKind::Src => OperandValue::Reg((w % regs) as u8),
+                OperandKind::RegRange => {
+                    range_first = w % regs;
+                    OperandValue::Reg(range_first as u8)
+                }
+                OperandKind::Count => OperandValue::Count(match op {
+                    Opcode::Call => 0,
+                    _ => w % (regs - range_first + 1),
+                }),
+                OperandKind::Imm32 => OperandValue::Imm32(w as i32 % 64),
+                OperandKind::Imm64 => OperandValue::Imm64(i64::from(w as i32)),
+                OperandKind::F64 => OperandValue::F64(f64::from(w as i32).to_bits()),
+                OperandKind::F32 => OperandValue::F32((w as i32 as f32).to_bits()),
+                OperandKind::Label => OperandValue::Label(w % len),
+                OperandKind::Func => OperandValue::Func(0),
+                OperandKind::Data => OperandValue::Data(0),
+                OperandKind::Import | OperandKind::Shader => return None,
+            });
+        }
+        Instruction::from_operands(op, &values).ok()
+    }
+
+    fn module(ops: &[(usize, [u32; 4])], regs: u32) -> IsaModule {
+        let pool = runnable();
+        let len = ops.len() as u32 + 1;
+        let mut code: Vec<Instruction> = ops
+            .iter()
+            .filter_map(|(i, raw)| instruction(pool[i % pool.len()], raw, regs, len))
+            .collect();
+        code.push(Instruction::from_operands(Opcode::Ret, &[OperandValue::Reg(0)]).unwrap());
+        let mut module = IsaModule::new();
+        module.memory_size = 256;
+        module.functions.push(Function {
+            name: "main".into(),
+            entry: 0,
+            len: code.len() as u32,
+            regs,
+            params: 0,
+        });
+        // Labels were drawn for `len` slots; clamp them to the code that survived.
+        let last = code.len() as u32 - 1;
+        for instr in &mut code {
+            let mut words = instr.words();
+            let mut index = 1;
+            for kind in instr.opcode().operands() {
+                if *kind == OperandKind::Label {
+                    words[index] = words[index].min(last);
+                }
+                index += kind.words();
+            }
+            *instr = Instruction::from_words(words).unwrap();
+        }
+        module.code = code;
+        module.entry = Some(0);
+        module.data.push(DataSegment {
+            name: "d".into(),
+            offset: 16,
+            bytes: vec![1, 2, 3, 4, 5, 6, 7, 8],
+        });
+        module
+    }
+
+    fn run(module: &IsaModule, fuel: Option<u64>) -> Result<crate::Completion, CallError> {
+        let engine = Engine::new(Config {
+            fuel,
+            max_call_depth: 64,
+            max_memory: 1 << 16,
+            max_tensor_bytes: 1 << 12,
+            kernel_threads: 1,
+            ..Config::default()
+        });
+        let module = Module::from_isa(&engine, module.clone()).expect("verified");
+        let mut instance = Instance::new(&module, &Imports::new()).expect("no imports");
+        instance.call_entry(&[])
+    }
+
+    fn fuel_of(outcome: &Result<crate::Completion, CallError>) -> u64 {
+        match outcome {
+            Ok(done) => done.fuel_used,
+            Err(CallError::Trap(trap)) => trap.fuel_used,
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn fast_and_metered_loops_agree_on_outcome_and_fuel(
+            ops in proptest::collection::vec((any::<usize>(), any::<[u32; 4]>()), 1..24),
+            regs in 1u32..12,
+        ) {
+            let module = module(&ops, regs);
+            prop_assume!(adead_isa::verify(module.clone()).is_ok());
+            // Unlimited fuel would let a random loop spin; 20k units bounds it and is
+            // itself charged by the fast loop.
+            let free = run(&module, Some(20_000));
+            let used = fuel_of(&free);
+            // Exactly the fuel it used: the same outcome, reached partly in the metered loop.
+            let exact = run(&module, Some(used));
+            prop_assert_eq!(format!("{free:?}"), format!("{exact:?}"));
+            if used > 0 {
+                let short = run(&module, Some(used - 1));
+                let is_out_of_fuel = matches!(
+                    &short,
+                    Err(CallError::Trap(t))
+                        if t.kind == adead_isa::TrapKind::OutOfFuel && t.fuel_used == used - 1
+                );
+                // A run that traps on its last instruction for another reason still
+                // stops short of it with one unit less.
+                prop_assert!(is_out_of_fuel, "{:?} with fuel {}", short, used - 1);
+            }
+        }
+    }
+}
