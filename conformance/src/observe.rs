@@ -91,6 +91,10 @@ pub fn config(case: &Case, tier: Tier) -> Config {
             .max_call_depth
             .unwrap_or(defaults.max_call_depth),
         max_memory: case.limits.max_memory.unwrap_or(defaults.max_memory),
+        max_tensor_bytes: case
+            .limits
+            .max_tensor_bytes
+            .unwrap_or(defaults.max_tensor_bytes),
         ..defaults
     };
     tier.configure(&mut config);

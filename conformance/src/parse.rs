@@ -224,7 +224,7 @@ fn parse_case(
                 Ok((addr, len, hash)) => expect(Expect::MemoryHash { addr, len, hash }),
                 Err(message) => fail(message),
             },
-            "fuel-limit" | "max-memory" | "max-call-depth" => {
+            "fuel-limit" | "max-memory" | "max-call-depth" | "max-tensor-bytes" => {
                 let value = match words.as_slice() {
                     [value] => parse_u64(value),
                     _ => Err(format!("`;! {keyword}` takes one number")),
@@ -236,6 +236,7 @@ fn parse_case(
                     }
                     ("fuel-limit", Ok(n)) => limits.fuel.replace(n).is_some(),
                     ("max-memory", Ok(n)) => limits.max_memory.replace(n).is_some(),
+                    ("max-tensor-bytes", Ok(n)) => limits.max_tensor_bytes.replace(n).is_some(),
                     (_, Ok(n)) => match u32::try_from(n) {
                         Ok(depth) => limits.max_call_depth.replace(depth).is_some(),
                         Err(_) => {
@@ -251,7 +252,8 @@ fn parse_case(
             "case" => unreachable!("a case ends before the next `;! case`"),
             other => fail(format!(
                 "unknown directive `;! {other}` (expected case, args, result, halt, trap, \
-                 stdout, stdout-none, fuel, mem, memhash, fuel-limit, max-memory, max-call-depth)"
+                 stdout, stdout-none, fuel, mem, memhash, fuel-limit, max-memory, max-call-depth, \
+                 max-tensor-bytes)"
             )),
         }
     }
@@ -440,6 +442,7 @@ mod tests {
 ;! fuel-limit 100
 ;! max-memory 0x10000
 ;! max-call-depth 5
+;! max-tensor-bytes 4096
 ;! mem 16 01 02ff
 ;! memhash 0 4 fnv1a64 0xcbf29ce484222325
 .func main params=0 regs=1
@@ -481,7 +484,8 @@ mod tests {
             Limits {
                 fuel: Some(100),
                 max_memory: Some(65536),
-                max_call_depth: Some(5)
+                max_call_depth: Some(5),
+                max_tensor_bytes: Some(4096),
             }
         );
         assert!(second.expectations.iter().any(|e| e.expect
@@ -519,7 +523,7 @@ mod tests {
                 "bad.case:2: case `a` states no outcome (`;! result`, `;! halt` or `;! trap`)",
                 "bad.case:3: `;! result` takes one number",
                 "bad.case:4: `main`: expected `;! trap KIND at FUNC:PC`",
-                "bad.case:5: unknown directive `;! bogus` (expected case, args, result, halt, trap, stdout, stdout-none, fuel, mem, memhash, fuel-limit, max-memory, max-call-depth)",
+                "bad.case:5: unknown directive `;! bogus` (expected case, args, result, halt, trap, stdout, stdout-none, fuel, mem, memhash, fuel-limit, max-memory, max-call-depth, max-tensor-bytes)",
                 "bad.case:6: duplicate case name `a`",
                 "bad.case:8: case `a` states a second outcome",
                 "bad.case:9: case `b` states no outcome (`;! result`, `;! halt` or `;! trap`)",

@@ -15,7 +15,7 @@ fn show(text: &str) {
 }
 
 #[test]
-fn corpus_passes_on_every_tier_and_covers_every_scalar_opcode() {
+fn corpus_passes_on_every_tier_and_covers_every_executable_opcode() {
     let cases = match runner::load_corpus(&runner::corpus_dir()) {
         Ok(cases) => cases,
         Err(errors) => {
@@ -40,12 +40,12 @@ fn corpus_passes_on_every_tier_and_covers_every_scalar_opcode() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    let uncovered = report.coverage.uncovered_scalar();
+    let uncovered = report.coverage.uncovered_executable();
     assert!(
         uncovered.is_empty(),
-        "{} of {} scalar opcodes have no conformance case: {:?}",
+        "{} of {} executable opcodes have no conformance case: {:?}",
         uncovered.len(),
-        Coverage::scalar_total(),
+        Coverage::executable_total(),
         uncovered.iter().map(|op| op.mnemonic()).collect::<Vec<_>>()
     );
 }

@@ -487,6 +487,73 @@ top:
     );
 }
 
+/// `examples/mlp.asm` prints the peers' checksums (shared/peers/RESULTS.md: 5.8044 for
+/// batch 1, 368.8797 for batch 64) and the class of row 0 (4, numpy's argmax), and its
+/// exported functions give the same checksum bits on every kernel path of this CPU and
+/// with 1 or 2 kernel threads.
+#[test]
+fn mlp_example_prints_the_peers_checksums_on_every_kernel_path() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/mlp.asm");
+    let source = std::fs::read_to_string(&path).unwrap();
+    for (batch, expected) in [(1, "5.8044\n4\n"), (64, "368.8797\n4\n")] {
+        let m = Module::from_asm(&engine(), &source, "mlp.asm").unwrap_or_else(|e| panic!("{e}"));
+        let (output, captured) = stdio::Output::capture();
+        let mut inst = Instance::new(&m, &stdio::imports(&output)).unwrap();
+        let done = inst.call_entry(&[Value::I64(batch)]).unwrap();
+        output.flush().unwrap();
+        assert_eq!(done.finish, Finish::Halted(0));
+        assert_eq!(captured.text(), expected, "batch {batch}");
+    }
+    let mut checksums = Vec::new();
+    for isa in adead_kernels::Isa::available() {
+        for threads in [1, 2] {
+            let engine = Engine::new(Config {
+                kernel_isa: Some(isa),
+                kernel_threads: threads,
+                ..Config::default()
+            });
+            let m = Module::from_asm(&engine, &source, "mlp.asm").unwrap();
+            let (output, _) = stdio::Output::capture();
+            let mut inst = Instance::new(&m, &stdio::imports(&output)).unwrap();
+            inst.call("setup", &[]).unwrap();
+            let mut bits = Vec::new();
+            for batch in [1, 64, 1] {
+                inst.call("infer", &[Value::I64(batch)]).unwrap();
+                let result = inst.call("checksum", &[Value::I64(batch)]).unwrap();
+                let [Value::I64(sum)] = result[..] else {
+                    panic!("checksum returned {result:?}")
+                };
+                bits.push(sum as u64);
+            }
+            let printed: Vec<String> = bits
+                .iter()
+                .map(|&b| format!("{:.4}", f64::from_bits(b)))
+                .collect();
+            assert_eq!(
+                printed,
+                ["5.8044", "368.8797", "5.8044"],
+                "{isa}, {threads} thread(s)"
+            );
+            checksums.push(((isa, threads), bits));
+        }
+    }
+    for (path, bits) in &checksums {
+        assert_eq!(
+            bits, &checksums[0].1,
+            "{path:?} differs from {:?}",
+            checksums[0].0
+        );
+    }
+    let engine = engine();
+    let m = Module::from_asm(&engine, &source, "mlp.asm").unwrap();
+    let mut inst = Instance::new(&m, &stdio::imports(&stdio::Output::capture().0)).unwrap();
+    inst.call("setup", &[]).unwrap();
+    let CallError::Trap(trap) = inst.call("infer", &[Value::I64(65)]).unwrap_err() else {
+        panic!("a batch of 65 must trap")
+    };
+    assert_eq!(trap.kind, TrapKind::User(1));
+}
+
 #[test]
 fn fused_float_compare_and_branch_keep_results_and_exact_fuel() {
     // `flt` + `jnz` run as one fused op in the fast loop. Counting down from 5.0 in
