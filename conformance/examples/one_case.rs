@@ -22,7 +22,7 @@ const CASE: &str = "
 
 fn main() {
     let cases = parse_file("example.case", CASE).expect("the case parses");
-    let report = runner::run_cases(&cases, Tier::ALL);
+    let report = runner::run_cases(&cases, &Tier::all());
     for failure in &report.failures {
         println!("{failure}");
     }

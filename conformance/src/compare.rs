@@ -309,7 +309,7 @@ mod tests {
             },
         ]);
         let o = observation(Outcome::Returned(5), "a\nb\n", 3);
-        assert_eq!(check_expectations(&c, Tier::Interpreter, &o), vec![]);
+        assert_eq!(check_expectations(&c, Tier::REFERENCE, &o), vec![]);
     }
 
     #[test]
@@ -324,7 +324,7 @@ mod tests {
             },
         ]);
         let o = observation(Outcome::Returned(5), "a\nc\n", 4);
-        let found: Vec<(usize, String)> = check_expectations(&c, Tier::Interpreter, &o)
+        let found: Vec<(usize, String)> = check_expectations(&c, Tier::REFERENCE, &o)
             .into_iter()
             .map(|m| (m.line, m.what))
             .collect();
@@ -416,16 +416,13 @@ mod tests {
         assert_eq!(
             compare_tiers(
                 &c,
-                &[
-                    (Tier::Interpreter, a.clone()),
-                    (Tier::Interpreter, b.clone())
-                ]
+                &[(Tier::REFERENCE, a.clone()), (Tier::REFERENCE, b.clone())]
             ),
             vec![]
         );
         b.fuel = Some(8);
         b.memory[0] = 9;
-        let found = compare_tiers(&c, &[(Tier::Interpreter, a), (Tier::Interpreter, b)]);
+        let found = compare_tiers(&c, &[(Tier::REFERENCE, a), (Tier::REFERENCE, b)]);
         assert_eq!(found.len(), 2);
         assert!(found[0].what.starts_with("tiers disagree on fuel"));
         assert!(found[1].what.starts_with("tiers disagree on linear memory"));

@@ -13,7 +13,7 @@
 //! ```no_run
 //! use adead_conformance::{Tier, runner};
 //! let cases = runner::load_corpus(&runner::corpus_dir()).expect("case files parse");
-//! let report = runner::run_cases(&cases, Tier::ALL);
+//! let report = runner::run_cases(&cases, &Tier::all());
 //! println!("{report}");
 //! assert!(report.all_passed());
 //! ```

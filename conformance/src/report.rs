@@ -74,7 +74,7 @@ impl fmt::Display for Report {
         for failure in &self.failures {
             writeln!(f, "{failure}")?;
         }
-        let tiers: Vec<&str> = self.tiers.iter().map(|t| t.name()).collect();
+        let tiers: Vec<String> = self.tiers.iter().map(ToString::to_string).collect();
         writeln!(f, "{} [{}]", self.summary_line(), tiers.join(", "))?;
         f.write_str(&self.coverage.render())
     }

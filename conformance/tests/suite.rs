@@ -23,7 +23,7 @@ fn corpus_passes_on_every_tier_and_covers_every_executable_opcode() {
             panic!("case files do not parse:\n{}", rendered.join("\n"));
         }
     };
-    let report = runner::run_cases(&cases, Tier::ALL);
+    let report = runner::run_cases(&cases, &Tier::all());
     show(&format!(
         "{}\n{}",
         report.summary_line(),
@@ -53,13 +53,13 @@ fn corpus_passes_on_every_tier_and_covers_every_executable_opcode() {
 #[test]
 fn seeded_sweep_matches_the_oracle_on_every_tier() {
     let generated = sweep::generate(sweep::DEFAULT_SEED, sweep::DEFAULT_PER_OPCODE);
-    let report = runner::run_cases(&generated.cases, Tier::ALL);
+    let report = runner::run_cases(&generated.cases, &Tier::all());
     show(&format!(
         "sweep: {} checks over {} opcodes (seed {:#x}), {} tier(s): {} passed, {} failed",
         generated.checks,
         generated.opcodes,
         generated.seed,
-        Tier::ALL.len(),
+        Tier::all().len(),
         report.passed,
         report.failed
     ));

@@ -59,7 +59,7 @@ fn parse_options() -> Result<Options, String> {
         }
     }
     if options.tiers.is_empty() {
-        options.tiers = Tier::ALL.to_vec();
+        options.tiers = Tier::all();
     }
     Ok(options)
 }
@@ -97,7 +97,7 @@ fn main() -> ExitCode {
     for failure in &report.failures {
         println!("{failure}");
     }
-    let tiers: Vec<&str> = options.tiers.iter().map(|t| t.name()).collect();
+    let tiers: Vec<String> = options.tiers.iter().map(ToString::to_string).collect();
     println!("{} [{}]", report.summary_line(), tiers.join(", "));
     // Coverage of a filtered selection says nothing about the corpus.
     if options.filter.is_none() {
