@@ -8,12 +8,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rayon::prelude::*;
-
 use crate::error::KernelError;
 use crate::isa::Isa;
 use crate::matmul::driver::{self, Gemm, Threads};
 use crate::ops::{BinaryOp, UnaryOp};
+use crate::parallel::Pool;
 use crate::reference::{self, rows};
 use crate::shapes::{self, MatmulDims};
 use crate::tensor::Tensor;
@@ -59,7 +58,7 @@ macro_rules! by_isa {
 pub struct Kernels {
     isa: Isa,
     threads: usize,
-    pool: Option<rayon::ThreadPool>,
+    pool: Option<Pool>,
     runs: [AtomicU64; 3],
 }
 
@@ -84,12 +83,7 @@ impl Kernels {
             ));
         }
         let pool = if threads > 1 {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .thread_name(|i| format!("adead-kernels-{i}"))
-                .build()
-                .map_err(|e| KernelError::Threads(e.to_string()))?;
-            Some(pool)
+            Some(Pool::new(threads)?)
         } else {
             None
         };
@@ -152,14 +146,7 @@ impl Kernels {
             .as_ref()
             .filter(|_| work >= PARALLEL_MIN_ELEMENTS && rows > 1)
         {
-            Some(pool) => {
-                let per_task = rows.div_ceil(self.threads);
-                pool.install(|| {
-                    out.par_chunks_mut(per_task * out_row)
-                        .enumerate()
-                        .for_each(|(t, chunk)| f(t * per_task, chunk))
-                });
-            }
+            Some(pool) => pool.for_each_chunk(out, out_row, f),
             None => f(0, out),
         }
     }
@@ -225,8 +212,9 @@ impl Kernels {
                     pool: None,
                     runs: Default::default(),
                 };
-                pool.install(|| {
-                    out.par_chunks_mut(sc).enumerate().for_each(|(i, c)| {
+                pool.for_each_chunk(out, sc, |first, problems| {
+                    for (j, c) in problems.chunks_mut(sc).enumerate() {
+                        let i = first + j;
                         let g = Gemm {
                             m,
                             k,
@@ -237,7 +225,7 @@ impl Kernels {
                             relu: false,
                         };
                         serial.gemm(&g, c);
-                    })
+                    }
                 });
             }
             None => out.chunks_mut(sc).enumerate().for_each(|(i, c)| one(i, c)),

@@ -20,6 +20,7 @@ mod kernels;
 pub mod math;
 mod matmul;
 mod ops;
+mod parallel;
 pub mod reference;
 mod shapes;
 #[cfg(target_arch = "x86_64")]

@@ -22,12 +22,11 @@
 
 use std::ops::Range;
 
-use rayon::prelude::*;
-
 use super::buffer::{PACK_B, with_scratch};
 use super::microkernel::{Microkernel, TileJob, wide_panels};
 use super::pack::pack_b_panel;
 use crate::math::{canonicalize, fma, relu};
+use crate::parallel::Pool;
 
 /// Below this many multiply-adds a product runs on one thread: waking the pool costs
 /// more than it saves.
@@ -65,13 +64,13 @@ impl Gemm<'_> {
 /// Where the product may run in parallel.
 #[derive(Clone, Copy)]
 pub(crate) struct Threads<'p> {
-    pub pool: Option<&'p rayon::ThreadPool>,
+    pub pool: Option<&'p Pool>,
     pub count: usize,
 }
 
 impl Threads<'_> {
     /// The pool, if this much work should be spread over it.
-    fn for_work(&self, fmas: usize) -> Option<&rayon::ThreadPool> {
+    fn for_work(&self, fmas: usize) -> Option<&Pool> {
         self.pool
             .filter(|_| self.count > 1 && fmas >= PARALLEL_MIN_FMAS)
     }
@@ -107,7 +106,12 @@ fn partition(m: usize, panels: usize, mr: usize, tasks: usize) -> Vec<Task> {
             .map(|t| (count * t / parts)..(count * (t + 1) / parts))
             .collect()
     };
-    if row_panels >= tasks || row_panels >= panels {
+    // Split whichever dimension leaves the busiest task the least work (rows of a
+    // partial last row panel count in full: the tile computes them anyway).
+    let busiest = |count: usize| count.div_ceil(tasks.min(count).max(1));
+    let by_rows = busiest(row_panels) * mr * panels;
+    let by_panels = row_panels * mr * busiest(panels);
+    if by_rows <= by_panels {
         split(row_panels)
             .into_iter()
             .map(|r| Task {
@@ -191,17 +195,21 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
                         pack_b_panel(b_block, n, kc, nc, K::NR, first_packed + q, panel)
                     };
                     match pool {
-                        Some(_) => packed_b
-                            .par_chunks_mut(K::NR * kc)
-                            .enumerate()
-                            .for_each(pack),
+                        Some(p) => p.for_each_chunk(packed_b, K::NR * kc, |first, group| {
+                            for (q, panel) in group.chunks_mut(K::NR * kc).enumerate() {
+                                pack((first + q, panel));
+                            }
+                        }),
                         None => packed_b.chunks_mut(K::NR * kc).enumerate().for_each(pack),
                     }
                     let packed_b: &[f32] = packed_b;
                     match pool {
-                        Some(p) => partition(m, panels, K::MR, p.current_num_threads())
-                            .into_par_iter()
-                            .for_each(|task| run_task(kernel, &job, packed_b, out, &task)),
+                        Some(p) => {
+                            let tasks = partition(m, panels, K::MR, p.threads());
+                            p.for_each_index(tasks.len(), |t| {
+                                run_task(kernel, &job, packed_b, out, &tasks[t])
+                            });
+                        }
                         None => {
                             let all = Task {
                                 rows: 0..m,
@@ -214,10 +222,7 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
             }
         }
     };
-    match pool {
-        Some(p) => p.install(run),
-        None => run(),
-    }
+    run();
 }
 
 /// The block of the loop nest a task works in.
@@ -375,7 +380,11 @@ pub(crate) fn gemm_scalar(threads: Threads<'_>, g: &Gemm<'_>, c: &mut [f32]) {
         }
     };
     match threads.for_work(g.fmas()) {
-        Some(pool) => pool.install(|| c.par_chunks_mut(n).enumerate().for_each(row)),
+        Some(pool) => pool.for_each_chunk(c, n, |first, rows| {
+            for (i, c_row) in rows.chunks_mut(n).enumerate() {
+                row((first + i, c_row));
+            }
+        }),
         None => c.chunks_mut(n).enumerate().for_each(row),
     }
 }
