@@ -106,12 +106,9 @@ fn partition(m: usize, panels: usize, mr: usize, tasks: usize) -> Vec<Task> {
             .map(|t| (count * t / parts)..(count * (t + 1) / parts))
             .collect()
     };
-    // Split whichever dimension leaves the busiest task the least work (rows of a
-    // partial last row panel count in full: the tile computes them anyway).
-    let busiest = |count: usize| count.div_ceil(tasks.min(count).max(1));
-    let by_rows = busiest(row_panels) * mr * panels;
-    let by_panels = row_panels * mr * busiest(panels);
-    if by_rows <= by_panels {
+    // Rows first: tasks then write whole rows of C, so no cache line of C is shared
+    // by two threads (a split by panels measured bimodal, up to 2x slower).
+    if row_panels >= tasks || row_panels >= panels {
         split(row_panels)
             .into_iter()
             .map(|r| Task {
