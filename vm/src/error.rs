@@ -75,6 +75,9 @@ pub enum CallError {
     /// No exported function has that name.
     #[error("no exported function `{0}`")]
     UnknownExport(String),
+    /// No function has that index.
+    #[error("the module has no function number {0}")]
+    UnknownFunction(u32),
     /// The module has no entry function.
     #[error("the module has no entry function")]
     NoEntry,

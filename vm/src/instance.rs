@@ -111,7 +111,10 @@ impl Instance {
     /// Calls function number `func` of the module.
     pub fn invoke(&mut self, func: u32, args: &[Value]) -> Result<Completion, CallError> {
         let isa = self.module.isa();
-        let function = &isa.functions[func as usize];
+        let function = isa
+            .functions
+            .get(func as usize)
+            .ok_or(CallError::UnknownFunction(func))?;
         if args.len() != function.params as usize {
             return Err(CallError::ArgumentCount {
                 function: function.name.clone(),
