@@ -333,6 +333,10 @@ fn argument_count_is_checked() {
         fib.call("nope", &[]),
         Err(CallError::UnknownExport(_))
     ));
+    assert!(matches!(
+        fib.invoke(7, &[]),
+        Err(CallError::UnknownFunction(7))
+    ));
 }
 
 mod cli {
