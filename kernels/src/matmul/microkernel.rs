@@ -156,6 +156,76 @@ impl Microkernel for Avx512Tile {
     }
 }
 
+/// The microkernel body, written once and instantiated per ISA with its intrinsics:
+/// one fma chain per output over the kc steps, started from the partial C values
+/// after the first k-block, with the epilogue after the last.
+macro_rules! simd_tile {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $feature:literal, $lanes:literal, $zero:ident, $load:ident, $splat:ident,
+        $fmadd:ident, $store:ident, $finish:ident
+    ) => {
+        $(#[$doc])*
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $feature)]
+        unsafe fn $name<const H: usize, const V: usize>(
+            a: *const f32,
+            b: *const f32,
+            c: *mut f32,
+            ldc: usize,
+            job: TileJob,
+        ) {
+            let mut acc = [[$zero(); V]; H];
+            if !job.first {
+                for (i, row) in acc.iter_mut().enumerate() {
+                    for (v, x) in row.iter_mut().enumerate() {
+                        // SAFETY: row i of the tile is valid for $lanes * V reads.
+                        *x = unsafe { $load(c.add(i * ldc + $lanes * v)) };
+                    }
+                }
+            }
+            let (lda, ldb) = (job.a_row_stride, job.b_row_stride);
+            let (mut pa, mut pb) = (a, b);
+            for _ in 0..job.kc {
+                // SAFETY: the caller vouches for kc steps of H rows of A and $lanes * V values of B.
+                unsafe {
+                    let mut bv = [$zero(); V];
+                    for (v, x) in bv.iter_mut().enumerate() {
+                        *x = $load(pb.add($lanes * v));
+                    }
+                    for (i, row) in acc.iter_mut().enumerate() {
+                        let ai = $splat(*pa.add(i * lda));
+                        for (x, &bx) in row.iter_mut().zip(&bv) {
+                            *x = $fmadd(ai, bx, *x);
+                        }
+                    }
+                    pa = pa.add(1);
+                    pb = pb.add(ldb);
+                }
+            }
+            if job.last {
+                for row in acc.iter_mut() {
+                    for (v, x) in row.iter_mut().enumerate() {
+                        let bias = if job.bias.is_null() {
+                            None
+                        } else {
+                            // SAFETY: a non-null bias holds $lanes * V values.
+                            Some(unsafe { $load(job.bias.add($lanes * v)) })
+                        };
+                        *x = $finish(*x, bias, job.relu);
+                    }
+                }
+            }
+            for (i, row) in acc.iter().enumerate() {
+                for (v, x) in row.iter().enumerate() {
+                    // SAFETY: row i of the tile is valid for $lanes * V writes.
+                    unsafe { $store(c.add(i * ldc + $lanes * v), *x) };
+                }
+            }
+        }
+    };
+}
+
 /// Epilogue on one zmm of finished outputs: `+ bias`, relu, canonical NaN.
 #[cfg(target_arch = "x86_64")]
 #[inline]
@@ -175,67 +245,14 @@ fn finish_avx512(v: __m512, bias: Option<__m512>, relu: bool) -> __m512 {
     _mm512_mask_blend_ps(nan, v, _mm512_set1_ps(crate::math::CANONICAL_NAN))
 }
 
-/// One tile of `H` rows x `V` zmm (16 columns each).
-///
-/// # Safety
-/// See [`Microkernel::tile`], with `h = H` and `w = 16 * V`; AVX-512F must be available.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn tile_avx512<const H: usize, const V: usize>(
-    a: *const f32,
-    b: *const f32,
-    c: *mut f32,
-    ldc: usize,
-    job: TileJob,
-) {
-    let mut acc = [[_mm512_setzero_ps(); V]; H];
-    if !job.first {
-        for (i, row) in acc.iter_mut().enumerate() {
-            for (v, x) in row.iter_mut().enumerate() {
-                // SAFETY: row i of the tile is valid for 16 * V reads.
-                *x = unsafe { _mm512_loadu_ps(c.add(i * ldc + 16 * v)) };
-            }
-        }
-    }
-    let (lda, ldb) = (job.a_row_stride, job.b_row_stride);
-    let (mut pa, mut pb) = (a, b);
-    for _ in 0..job.kc {
-        // SAFETY: the caller vouches for kc steps of H rows of A and 16 * V values of B.
-        unsafe {
-            let mut bv = [_mm512_setzero_ps(); V];
-            for (v, x) in bv.iter_mut().enumerate() {
-                *x = _mm512_loadu_ps(pb.add(16 * v));
-            }
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm512_set1_ps(*pa.add(i * lda));
-                for (x, &bx) in row.iter_mut().zip(&bv) {
-                    *x = _mm512_fmadd_ps(ai, bx, *x);
-                }
-            }
-            pa = pa.add(1);
-            pb = pb.add(ldb);
-        }
-    }
-    if job.last {
-        for row in acc.iter_mut() {
-            for (v, x) in row.iter_mut().enumerate() {
-                let bias = if job.bias.is_null() {
-                    None
-                } else {
-                    // SAFETY: a non-null bias holds 16 * V values.
-                    Some(unsafe { _mm512_loadu_ps(job.bias.add(16 * v)) })
-                };
-                *x = finish_avx512(*x, bias, job.relu);
-            }
-        }
-    }
-    for (i, row) in acc.iter().enumerate() {
-        for (v, x) in row.iter().enumerate() {
-            // SAFETY: row i of the tile is valid for 16 * V writes.
-            unsafe { _mm512_storeu_ps(c.add(i * ldc + 16 * v), *x) };
-        }
-    }
-}
+simd_tile!(
+    /// One tile of `H` rows x `V` zmm (16 columns each).
+    ///
+    /// # Safety
+    /// See [`Microkernel::tile`], with `h = H` and `w = 16 * V`; AVX-512F must be available.
+    tile_avx512, "avx512f", 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_set1_ps,
+    _mm512_fmadd_ps, _mm512_storeu_ps, finish_avx512
+);
 
 /// The AVX2 + FMA microkernel (6 x 16). Only [`Avx2Tile::new`] makes one, and only
 /// where AVX2 and FMA are available.
@@ -303,65 +320,12 @@ fn finish_avx2(v: __m256, bias: Option<__m256>, relu: bool) -> __m256 {
     _mm256_blendv_ps(v, _mm256_set1_ps(crate::math::CANONICAL_NAN), nan)
 }
 
-/// One tile of `H` rows x `V` ymm (8 columns each).
-///
-/// # Safety
-/// See [`Microkernel::tile`], with `h = H` and `w = 8 * V`; AVX2 and FMA must be
-/// available.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn tile_avx2<const H: usize, const V: usize>(
-    a: *const f32,
-    b: *const f32,
-    c: *mut f32,
-    ldc: usize,
-    job: TileJob,
-) {
-    let mut acc = [[_mm256_setzero_ps(); V]; H];
-    if !job.first {
-        for (i, row) in acc.iter_mut().enumerate() {
-            for (v, x) in row.iter_mut().enumerate() {
-                // SAFETY: row i of the tile is valid for 8 * V reads.
-                *x = unsafe { _mm256_loadu_ps(c.add(i * ldc + 8 * v)) };
-            }
-        }
-    }
-    let (lda, ldb) = (job.a_row_stride, job.b_row_stride);
-    let (mut pa, mut pb) = (a, b);
-    for _ in 0..job.kc {
-        // SAFETY: the caller vouches for kc steps of H rows of A and 8 * V values of B.
-        unsafe {
-            let mut bv = [_mm256_setzero_ps(); V];
-            for (v, x) in bv.iter_mut().enumerate() {
-                *x = _mm256_loadu_ps(pb.add(8 * v));
-            }
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm256_set1_ps(*pa.add(i * lda));
-                for (x, &bx) in row.iter_mut().zip(&bv) {
-                    *x = _mm256_fmadd_ps(ai, bx, *x);
-                }
-            }
-            pa = pa.add(1);
-            pb = pb.add(ldb);
-        }
-    }
-    if job.last {
-        for row in acc.iter_mut() {
-            for (v, x) in row.iter_mut().enumerate() {
-                let bias = if job.bias.is_null() {
-                    None
-                } else {
-                    // SAFETY: a non-null bias holds 8 * V values.
-                    Some(unsafe { _mm256_loadu_ps(job.bias.add(8 * v)) })
-                };
-                *x = finish_avx2(*x, bias, job.relu);
-            }
-        }
-    }
-    for (i, row) in acc.iter().enumerate() {
-        for (v, x) in row.iter().enumerate() {
-            // SAFETY: row i of the tile is valid for 8 * V writes.
-            unsafe { _mm256_storeu_ps(c.add(i * ldc + 8 * v), *x) };
-        }
-    }
-}
+simd_tile!(
+    /// One tile of `H` rows x `V` ymm (8 columns each).
+    ///
+    /// # Safety
+    /// See [`Microkernel::tile`], with `h = H` and `w = 8 * V`; AVX2 and FMA must be
+    /// available.
+    tile_avx2, "avx2,fma", 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_set1_ps,
+    _mm256_fmadd_ps, _mm256_storeu_ps, finish_avx2
+);
