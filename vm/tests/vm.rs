@@ -1,8 +1,8 @@
 //! Embedding API and CLI behaviour of the VM (ISA semantics live in `conformance/`).
 
 use adead_vm::{
-    CallError, Config, Engine, Finish, HostError, HostFunc, Imports, Instance, InstantiateError,
-    LoadError, Module, Signature, TrapKind, ValType, Value, stdio,
+    CallError, Completion, Config, Engine, Finish, HostError, HostFunc, Imports, Instance,
+    InstantiateError, LoadError, Module, Signature, Trap, TrapKind, ValType, Value, stdio,
 };
 
 fn engine() -> Engine {
@@ -15,6 +15,31 @@ fn module(source: &str) -> Module {
 
 fn instance(source: &str) -> Instance {
     Instance::new(&module(source), &Imports::new()).unwrap()
+}
+
+/// Runs the entry of `source` with a fuel budget; the instance comes back for
+/// inspecting memory.
+fn run_with_fuel(
+    source: &str,
+    fuel: Option<u64>,
+    args: &[Value],
+) -> (Instance, Result<Completion, CallError>) {
+    let engine = Engine::new(Config {
+        fuel,
+        ..Config::default()
+    });
+    let module = Module::from_asm(&engine, source, "fuel.asm").unwrap_or_else(|e| panic!("{e}"));
+    let mut inst = Instance::new(&module, &Imports::new()).unwrap();
+    let result = inst.call_entry(args);
+    (inst, result)
+}
+
+/// The out-of-fuel trap a run must have ended with.
+fn out_of_fuel(result: Result<Completion, CallError>) -> Trap {
+    match result {
+        Err(CallError::Trap(trap)) if trap.kind == TrapKind::OutOfFuel => trap,
+        other => panic!("expected an out_of_fuel trap, got {other:?}"),
+    }
 }
 
 const FIB: &str = "
@@ -86,16 +111,8 @@ top:
 .end
 ";
     for fuel in 0..40u64 {
-        let engine = Engine::new(Config {
-            fuel: Some(fuel),
-            ..Config::default()
-        });
-        let module = Module::from_asm(&engine, source, "fuel.asm").unwrap();
-        let mut inst = Instance::new(&module, &Imports::new()).unwrap();
-        let CallError::Trap(trap) = inst.call_entry(&[Value::I64(0)]).unwrap_err() else {
-            panic!("expected a trap")
-        };
-        assert_eq!(trap.kind, TrapKind::OutOfFuel);
+        let (inst, result) = run_with_fuel(source, Some(fuel), &[Value::I64(0)]);
+        let trap = out_of_fuel(result);
         assert_eq!(trap.fuel_used, fuel);
         // Instruction `fuel` (in execution order) is the one that could not run.
         let expected_pc = if fuel < 2 { fuel } else { 2 + (fuel - 2) % 3 };
@@ -464,27 +481,14 @@ top:
 .end
 ";
     for fuel in 0..30u64 {
-        let engine = Engine::new(Config {
-            fuel: Some(fuel),
-            ..Config::default()
-        });
-        let m = Module::from_asm(&engine, source, "fused.asm").unwrap();
-        let mut inst = Instance::new(&m, &Imports::new()).unwrap();
-        let CallError::Trap(trap) = inst.call_entry(&[]).unwrap_err() else {
-            panic!()
-        };
-        assert_eq!(trap.kind, TrapKind::OutOfFuel);
+        let trap = out_of_fuel(run_with_fuel(source, Some(fuel), &[]).1);
         assert_eq!(trap.fuel_used, fuel);
         let expected_pc = if fuel < 2 { fuel } else { 2 + (fuel - 2) % 2 };
         assert_eq!(u64::from(trap.pc), expected_pc, "fuel {fuel}");
     }
-    let engine = Engine::new(Config {
-        fuel: Some(2 + 2 * 1000 + 1),
-        ..Config::default()
-    });
-    let m = Module::from_asm(&engine, source, "fused.asm").unwrap();
-    let mut inst = Instance::new(&m, &Imports::new()).unwrap();
-    let done = inst.call_entry(&[]).unwrap();
+    let done = run_with_fuel(source, Some(2 + 2 * 1000 + 1), &[])
+        .1
+        .unwrap();
     assert_eq!(
         (done.finish, done.fuel_used),
         (Finish::Returned(1000), 2003)
@@ -577,14 +581,7 @@ top:
     ret r5
 .end
 ";
-    let run = |fuel: Option<u64>| {
-        let engine = Engine::new(Config {
-            fuel,
-            ..Config::default()
-        });
-        let m = Module::from_asm(&engine, source, "fcmp.asm").unwrap();
-        Instance::new(&m, &Imports::new()).unwrap().call_entry(&[])
-    };
+    let run = |fuel: Option<u64>| run_with_fuel(source, fuel, &[]).1;
     let done = run(None).unwrap();
     // r3 is 0 after the last compare, so the result is the iteration count.
     assert_eq!(
@@ -592,10 +589,8 @@ top:
         (Finish::Returned(5), 4 + 5 * 4 + 2)
     );
     for fuel in 0..(4 + 5 * 4 + 2) {
-        let CallError::Trap(trap) = run(Some(fuel)).unwrap_err() else {
-            panic!()
-        };
-        assert_eq!((trap.kind, trap.fuel_used), (TrapKind::OutOfFuel, fuel));
+        let trap = out_of_fuel(run(Some(fuel)));
+        assert_eq!(trap.fuel_used, fuel);
         let expected_pc = match fuel {
             0..4 => fuel,
             4..24 => 4 + (fuel - 4) % 4,
