@@ -181,17 +181,15 @@ impl Kernels {
     fn gemm_batched(&self, d: &MatmulDims, a: &[f32], b: &[f32], out: &mut [f32]) {
         let (batch, m, k, n) = (d.batch, d.m, d.k, d.n);
         let (sa, sb, sc) = (m * k, k * n, m * n);
-        let one = |i: usize, c: &mut [f32]| {
-            let g = Gemm {
-                m,
-                k,
-                n,
-                a: &a[i * sa..][..sa],
-                b: &b[i * sb..][..sb],
-                bias: None,
-                relu: false,
-            };
-            self.gemm(&g, c);
+        // Problem i of the batch.
+        let problem = |i: usize| Gemm {
+            m,
+            k,
+            n,
+            a: &a[i * sa..][..sa],
+            b: &b[i * sb..][..sb],
+            bias: None,
+            relu: false,
         };
         if sc == 0 {
             return;
@@ -214,21 +212,15 @@ impl Kernels {
                 };
                 pool.for_each_chunk(out, sc, |first, problems| {
                     for (j, c) in problems.chunks_mut(sc).enumerate() {
-                        let i = first + j;
-                        let g = Gemm {
-                            m,
-                            k,
-                            n,
-                            a: &a[i * sa..][..sa],
-                            b: &b[i * sb..][..sb],
-                            bias: None,
-                            relu: false,
-                        };
-                        serial.gemm(&g, c);
+                        serial.gemm(&problem(first + j), c);
                     }
                 });
             }
-            None => out.chunks_mut(sc).enumerate().for_each(|(i, c)| one(i, c)),
+            None => {
+                for (i, c) in out.chunks_mut(sc).enumerate() {
+                    self.gemm(&problem(i), c);
+                }
+            }
         }
     }
 
