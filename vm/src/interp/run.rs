@@ -135,24 +135,8 @@ impl Machine<'_> {
                 mem_len = self.memory.len();
             };
         }
-        // Continue at `target`, first charging the run that starts there.
-        macro_rules! enter {
-            ($target:expr, $cost:expr) => {{
-                // SAFETY: branch targets are verified instruction indices.
-                ip = unsafe { insts.add($target as usize) };
-                if !METERED {
-                    let cost = u64::from($cost);
-                    if fuel < cost {
-                        save!();
-                        return Err(Stop::Meter);
-                    }
-                    fuel -= cost;
-                }
-                continue;
-            }};
-        }
-
-        // Continue with the next instruction, first charging the run that starts there.
+        // Continue at ip (already set), first charging the run that starts there; the
+        // fast loop hands over to the metered one when the fuel left cannot pay it.
         macro_rules! fall_through {
             ($cost:expr) => {{
                 if !METERED {
@@ -164,6 +148,14 @@ impl Machine<'_> {
                     fuel -= cost;
                 }
                 continue;
+            }};
+        }
+        // Continue at `target`, first charging the run that starts there.
+        macro_rules! enter {
+            ($target:expr, $cost:expr) => {{
+                // SAFETY: branch targets are verified instruction indices.
+                ip = unsafe { insts.add($target as usize) };
+                fall_through!($cost)
             }};
         }
 
