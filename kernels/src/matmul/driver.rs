@@ -89,17 +89,42 @@ unsafe impl Send for SharedOut {}
 // SAFETY: as above.
 unsafe impl Sync for SharedOut {}
 
-/// One task: a range of rows times a range of B panels of the current block.
+/// The row tiles of an `m`-row product: `m.div_ceil(MR)` tiles of consecutive rows
+/// whose heights differ by at most one (64 rows with `MR = 12` are 11, 11, 11, 11, 10
+/// and 10 rows, not five 12s and a 4). A short tile leaves the FMA units idle, and an
+/// even split also balances the tiles between threads; which tile computes an output
+/// never changes its fma chain.
+#[derive(Clone, Copy, Debug)]
+struct RowTiles {
+    m: usize,
+    count: usize,
+}
+
+impl RowTiles {
+    fn new(m: usize, mr: usize) -> RowTiles {
+        RowTiles {
+            m,
+            count: m.div_ceil(mr),
+        }
+    }
+
+    /// The rows of tiles `tiles` (consecutive tiles cover consecutive rows).
+    fn rows(&self, tiles: Range<usize>) -> Range<usize> {
+        let start = |t: usize| self.m * t / self.count.max(1);
+        start(tiles.start)..start(tiles.end)
+    }
+}
+
+/// One task: a range of row tiles times a range of B panels of the current block.
 #[derive(Debug, Clone)]
 struct Task {
-    rows: Range<usize>,
+    tiles: Range<usize>,
     panels: Range<usize>,
 }
 
-/// Splits `m` rows x `panels` B panels into at most `tasks` disjoint pieces of
-/// balanced size: whole MR row panels when there are enough, else whole B panels.
-fn partition(m: usize, panels: usize, mr: usize, tasks: usize) -> Vec<Task> {
-    let row_panels = m.div_ceil(mr);
+/// Splits `tiles` row tiles x `panels` B panels into at most `tasks` disjoint pieces
+/// of balanced size: whole row tiles when there are enough, else whole B panels.
+fn partition(tiles: usize, panels: usize, tasks: usize) -> Vec<Task> {
     let split = |count: usize| -> Vec<Range<usize>> {
         let parts = tasks.min(count).max(1);
         (0..parts)
@@ -108,11 +133,11 @@ fn partition(m: usize, panels: usize, mr: usize, tasks: usize) -> Vec<Task> {
     };
     // Rows first: tasks then write whole rows of C, so no cache line of C is shared
     // by two threads (a split by panels measured bimodal, up to 2x slower).
-    if row_panels >= tasks || row_panels >= panels {
-        split(row_panels)
+    if tiles >= tasks || tiles >= panels {
+        split(tiles)
             .into_iter()
-            .map(|r| Task {
-                rows: (r.start * mr).min(m)..(r.end * mr).min(m),
+            .map(|t| Task {
+                tiles: t,
                 panels: 0..panels,
             })
             .collect()
@@ -120,7 +145,7 @@ fn partition(m: usize, panels: usize, mr: usize, tasks: usize) -> Vec<Task> {
         split(panels)
             .into_iter()
             .map(|p| Task {
-                rows: 0..m,
+                tiles: 0..tiles,
                 panels: p,
             })
             .collect()
@@ -167,6 +192,7 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
     };
     let pool = threads.for_work(g.fmas());
     let pack_all = pack_b::<K>(m, k, n);
+    let row_tiles = RowTiles::new(m, K::MR);
     let run = || {
         for jc in (0..n).step_by(K::NC) {
             let nc = K::NC.min(n - jc);
@@ -184,6 +210,7 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
                     kc,
                     first_packed,
                     bias: padded_bias.as_deref(),
+                    row_tiles,
                 };
                 let packed_len = (panels - first_packed) * K::NR * kc;
                 with_scratch(&PACK_B, packed_len, |packed_b| {
@@ -202,14 +229,14 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
                     let packed_b: &[f32] = packed_b;
                     match pool {
                         Some(p) => {
-                            let tasks = partition(m, panels, K::MR, p.threads());
+                            let tasks = partition(row_tiles.count, panels, p.threads());
                             p.for_each_index(tasks.len(), |t| {
                                 run_task(kernel, &job, packed_b, out, &tasks[t])
                             });
                         }
                         None => {
                             let all = Task {
-                                rows: 0..m,
+                                tiles: 0..row_tiles.count,
                                 panels: 0..panels,
                             };
                             run_task(kernel, &job, packed_b, out, &all)
@@ -233,6 +260,7 @@ struct BlockJob<'a> {
     /// place from B.
     first_packed: usize,
     bias: Option<&'a [f32]>,
+    row_tiles: RowTiles,
 }
 
 /// Room for the largest tile (rows x NR) of any microkernel, for edge tiles in n.
@@ -254,16 +282,18 @@ fn run_task<K: Microkernel>(
         kc,
         first_packed,
         bias,
+        row_tiles,
     } = *job;
     let (k, n) = (g.k, g.n);
     debug_assert!(K::MR * K::NR <= 16 * 32);
     let first = pc == 0;
     let last = pc + kc == k;
-    let mut rows = task.rows.clone();
-    while !rows.is_empty() {
-        let ic = rows.start;
-        let mc = K::MC.min(rows.end - ic);
-        rows.start += mc;
+    // Blocks of MC rows (MC / MR whole tiles) of A are walked against each B panel.
+    let tiles_per_block = (K::MC / K::MR).max(1);
+    for block_start in task.tiles.clone().step_by(tiles_per_block) {
+        let block = block_start..(block_start + tiles_per_block).min(task.tiles.end);
+        let block_rows = row_tiles.rows(block.clone());
+        let mc = block_rows.len();
         // A block of 1 to 3 rows runs wide tiles over several in-place panels.
         let wide = if mc <= 3 { wide_panels(mc) } else { 1 };
         let in_place_end = first_packed.min(task.panels.end);
@@ -297,8 +327,9 @@ fn run_task<K: Microkernel>(
                 b_row_stride: ldb,
                 panels: span,
             };
-            for ir in (ic..ic + mc).step_by(K::MR) {
-                let h = K::MR.min(ic + mc - ir);
+            for t in block.clone() {
+                let tile_rows = row_tiles.rows(t..t + 1);
+                let (ir, h) = (tile_rows.start, tile_rows.len());
                 // Rows ir .. ir+h of A from column pc, read in place (row stride k).
                 let a_tile = &g.a[ir * k + pc..][..(h - 1) * k + kc];
                 // SAFETY: rows ir .. ir+h and columns j0 .. j0+width lie inside the
@@ -391,26 +422,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn row_tiles_are_balanced_and_cover_every_row_once() {
+        for m in 1..200 {
+            for mr in [6, 12] {
+                let tiles = RowTiles::new(m, mr);
+                let heights: Vec<usize> = (0..tiles.count)
+                    .map(|t| tiles.rows(t..t + 1).len())
+                    .collect();
+                let (low, high) = (heights.iter().min(), heights.iter().max());
+                assert!(high.unwrap() - low.unwrap() <= 1, "{m} {mr}: {heights:?}");
+                assert!(*high.unwrap() <= mr);
+                assert_eq!(tiles.rows(0..tiles.count), 0..m);
+                for t in 1..tiles.count {
+                    assert_eq!(tiles.rows(t - 1..t).end, tiles.rows(t..t + 1).start);
+                }
+            }
+        }
+        let tiles = RowTiles::new(64, 12);
+        let heights: Vec<usize> = (0..6).map(|t| tiles.rows(t..t + 1).len()).collect();
+        assert_eq!(heights, [10, 11, 11, 10, 11, 11]);
+    }
+
+    #[test]
     fn partition_covers_everything_once() {
-        for (m, panels, mr, tasks) in [
-            (256, 8, 12, 2),
-            (1, 4, 12, 2),
-            (13, 1, 12, 3),
-            (100, 2, 6, 3),
-            (5, 5, 6, 4),
-        ] {
-            let parts = partition(m, panels, mr, tasks);
+        for (tiles, panels, tasks) in [(22, 8, 2), (1, 4, 2), (2, 1, 3), (17, 2, 3), (1, 5, 4)] {
+            let parts = partition(tiles, panels, tasks);
             assert!(parts.len() <= tasks);
-            let mut seen = vec![0u8; m * panels];
+            let mut seen = vec![0u8; tiles * panels];
             for t in &parts {
-                assert!(t.rows.start % mr == 0 || t.rows.is_empty());
-                for i in t.rows.clone() {
+                for i in t.tiles.clone() {
                     for q in t.panels.clone() {
                         seen[i * panels + q] += 1;
                     }
                 }
             }
-            assert!(seen.iter().all(|&s| s == 1), "{m} {panels} {mr} {tasks}");
+            assert!(seen.iter().all(|&s| s == 1), "{tiles} {panels} {tasks}");
         }
     }
 }
