@@ -186,13 +186,16 @@ fn matmul_every_dim_combination() {
 #[test]
 fn matmul_large_and_blocked_shapes() {
     // 1000 in each dimension, k beyond one k-block, m beyond one m-block, n beyond
-    // one n-block, and k = 0.
+    // one n-block, a last panel at most half full (half-width tiles) after several
+    // k-blocks, and k = 0.
     let kernels = all_kernels();
     let simd = simd_kernels();
     let mut values = Values::new(2);
     let shapes = [
         (1000, 17, 33, true),
         (33, 1000, 17, true),
+        (33, 1000, 10, true),
+        (70, 1100, 40, true),
         (17, 33, 1000, true),
         (129, 1000, 127, true),
         (1000, 300, 129, false),
@@ -293,6 +296,8 @@ fn linear_every_path() {
         (129, 31, 127),
         (1, 784, 128),
         (64, 300, 10),
+        (64, 600, 10),
+        (13, 700, 40),
     ] {
         let x = values.tensor(&[m, k], 60);
         let w = values.tensor(&[k, n], 60);

@@ -317,6 +317,8 @@ fn run_task<K: Microkernel>(
                 // In place: kc rows of B from (pc, j0), span * NR values each, stride n.
                 (&g.b[pc * n + j0..][..(kc - 1) * n + span * K::NR], n)
             };
+            // A last panel at most half full runs half-width tiles (one vector per row).
+            let vectors = if width <= K::NR / 2 { 1 } else { 2 * span };
             let tile_job = TileJob {
                 kc,
                 first,
@@ -325,7 +327,7 @@ fn run_task<K: Microkernel>(
                 relu: g.relu,
                 a_row_stride: k,
                 b_row_stride: ldb,
-                panels: span,
+                vectors,
             };
             for t in block.clone() {
                 let tile_rows = row_tiles.rows(t..t + 1);
@@ -363,7 +365,8 @@ fn run_task<K: Microkernel>(
                         }
                     }
                     // SAFETY: as above, the tile being the h x NR edge buffer (a partial
-                    // panel is always packed, zero-padded to NR columns).
+                    // panel is always packed, zero-padded to NR columns; a half-width
+                    // tile uses the first NR / 2 of them).
                     unsafe {
                         kernel.tile(
                             h,

@@ -47,9 +47,11 @@ pub(crate) struct TileJob {
     /// Row stride of B: step `p` reads the tile's columns at `b + p * b_row_stride`
     /// (`NR` for a packed panel, `n` for B read in place).
     pub b_row_stride: usize,
-    /// Panels (of `NR` columns) the tile spans: 1, or [`wide_panels`]`(h)` with B read
-    /// in place.
-    pub panels: usize,
+    /// Vectors (of `NR / 2` columns) per row of the tile: 2 (one panel), 2 x
+    /// [`wide_panels`]`(h)` (several panels of B read in place), or 1 (the first half of
+    /// a panel: a last panel at most `NR / 2` wide, such as a 10-class output layer,
+    /// does half the work).
+    pub vectors: usize,
 }
 
 /// How many panels a tile of `h` rows should span to keep at least 8 independent fma
@@ -75,12 +77,12 @@ pub(crate) trait Microkernel: Copy + Send + Sync {
     /// Columns of a B block (`KC x NC` floats of packed B, meant to stay in L2/L3).
     const NC: usize;
 
-    /// Runs one tile of `h` rows and `job.panels * NR` columns over the `job.kc` steps
-    /// of a k-block.
+    /// Runs one tile of `h` rows and `job.vectors * NR / 2` columns over the `job.kc`
+    /// steps of a k-block.
     ///
     /// # Safety
-    /// `1 <= h <= MR` and `job.panels` is 1 or [`wide_panels`]`(h)`; with `kc = job.kc`
-    /// and `w = job.panels * NR`: `a` is valid for `kc` reads from each of the `h` rows
+    /// `1 <= h <= MR` and `job.vectors` is 1, 2 or 2 x [`wide_panels`]`(h)`; with
+    /// `kc = job.kc` and `w = job.vectors * NR / 2`: `a` is valid for `kc` reads from each of the `h` rows
     /// `a + i * job.a_row_stride`, `b` for `w` reads at each `b + p * job.b_row_stride`
     /// (`p < kc`); `c` is valid for reading and writing `h` rows of `w` floats at row
     /// stride `ldc`; `job.bias` is null or valid for `w` reads.
@@ -95,15 +97,17 @@ pub(crate) trait Microkernel: Copy + Send + Sync {
     );
 }
 
-/// Calls `$f::<H, 2>` for the runtime height `$h` (one panel), or the wide instance
-/// `$f::<H, 2 * panels>` for heights 1 to 3.
+/// Calls `$f::<H, V>` for the runtime height `$h` and vectors per row `$vectors`: one
+/// panel (V = 2) or half of one (V = 1) for every height, and the wide instances for
+/// heights 1 to 3.
 macro_rules! dispatch_tile {
-    ($h:expr, $panels:expr, [$($n:literal),*], $f:ident, $args:tt) => {
-        match ($h, $panels) {
-            (1, 4) => $f::<1, 8> $args,
-            (2, 2) => $f::<2, 4> $args,
-            (3, 2) => $f::<3, 4> $args,
-            $( ($n, 1) => $f::<$n, 2> $args, )*
+    ($h:expr, $vectors:expr, [$($n:literal),*], $f:ident, $args:tt) => {
+        match ($h, $vectors) {
+            (1, 8) => $f::<1, 8> $args,
+            (2, 4) => $f::<2, 4> $args,
+            (3, 4) => $f::<3, 4> $args,
+            $( ($n, 2) => $f::<$n, 2> $args, )*
+            $( ($n, 1) => $f::<$n, 1> $args, )*
             _ => {}
         }
     };
@@ -147,7 +151,7 @@ impl Microkernel for Avx512Tile {
         unsafe {
             dispatch_tile!(
                 h,
-                job.panels,
+                job.vectors,
                 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
                 tile_avx512,
                 (a, b, c, ldc, job)
@@ -292,7 +296,7 @@ impl Microkernel for Avx2Tile {
         unsafe {
             dispatch_tile!(
                 h,
-                job.panels,
+                job.vectors,
                 [1, 2, 3, 4, 5, 6],
                 tile_avx2,
                 (a, b, c, ldc, job)
