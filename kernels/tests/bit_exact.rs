@@ -430,6 +430,50 @@ fn elementwise_math_on_a_dense_sweep() {
     }
 }
 
+/// Rows made only of special values, for every short-row length (one register per row)
+/// and a few longer ones: all -inf, +inf among finite values, NaN, zeros of both signs,
+/// huge values whose differences overflow, subnormals.
+#[test]
+fn row_ops_on_special_rows() {
+    let kernels = all_kernels();
+    let specials = [
+        f32::NEG_INFINITY,
+        f32::INFINITY,
+        f32::NAN,
+        -0.0,
+        0.0,
+        f32::MAX,
+        -f32::MAX,
+        f32::from_bits(1),
+        -88.0,
+        1.5,
+    ];
+    for n in (1..=17).chain([31, 33]) {
+        // Row r repeats a pattern of specials chosen by r, so every pair meets.
+        let rows = specials.len() * specials.len() + 1;
+        let a = Tensor::from_fn(&[rows, n], |i| {
+            let (r, j) = (i / n, i % n);
+            if r == rows - 1 {
+                f32::NEG_INFINITY
+            } else {
+                let (x, y) = (specials[r % specials.len()], specials[r / specials.len()]);
+                if j % 3 == 1 { y } else { x }
+            }
+        })
+        .unwrap();
+        let what = |op: &str| format!("{op} special rows of {n}");
+        check_all(&kernels, &what("softmax"), &reference::softmax(&a), |k| {
+            k.softmax(&a)
+        });
+        check_all(&kernels, &what("row_sum"), &reference::row_sum(&a), |k| {
+            k.row_sum(&a)
+        });
+        check_all(&kernels, &what("row_max"), &reference::row_max(&a), |k| {
+            k.row_max(&a)
+        });
+    }
+}
+
 #[test]
 fn row_ops_every_path() {
     let kernels = all_kernels();

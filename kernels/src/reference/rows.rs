@@ -21,22 +21,25 @@ pub(crate) fn softmax_row(x: &[f32], y: &mut [f32]) {
 /// `mean = sum(x) / n`, `var = sum_fma((x - mean)^2) / n` (both 16-lane sums), with
 /// `n` converted to f32 by rounding.
 pub(crate) fn layernorm_stats(x: &[f32], eps: f32) -> (f32, f32) {
-    let mean = mean_from_lanes(reduce::sum_lanes(x), x.len());
+    let mean = mean_of_sum(reduce::sum(x), x.len());
     let lanes = reduce::squared_deviation_lanes(x, mean);
-    (mean, inv_std_from_lanes(lanes, x.len(), eps))
+    (
+        mean,
+        inv_std_of_sum(reduce::combine(lanes, |a, b| a + b), x.len(), eps),
+    )
 }
 
-/// `combine(lanes) / n`: the mean of a row from its 16 partial sums.
+/// `sum / n`: the mean of a row from its sum (16 lanes, combined).
 #[inline]
-pub(crate) fn mean_from_lanes(lanes: [f32; reduce::LANES], n: usize) -> f32 {
-    reduce::combine(lanes, |a, b| a + b) / n as f32
+pub(crate) fn mean_of_sum(sum: f32, n: usize) -> f32 {
+    sum / n as f32
 }
 
-/// `1 / sqrt(combine(lanes) / n + eps)` from the 16 partial sums of squared deviations
-/// (`sqrt` and `/` are correctly rounded IEEE operations, not libm).
+/// `1 / sqrt(sum / n + eps)` from the sum of squared deviations (16 lanes, combined;
+/// `sqrt` and `/` are correctly rounded IEEE operations, not libm).
 #[inline]
-pub(crate) fn inv_std_from_lanes(lanes: [f32; reduce::LANES], n: usize, eps: f32) -> f32 {
-    let var = reduce::combine(lanes, |a, b| a + b) / n as f32;
+pub(crate) fn inv_std_of_sum(sum: f32, n: usize, eps: f32) -> f32 {
+    let var = sum / n as f32;
     1.0 / (var + eps).sqrt()
 }
 
@@ -56,7 +59,7 @@ pub(crate) fn row_sum(x: &[f32]) -> f32 {
 
 /// Row mean `sum / n`, NaN canonical (an empty row gives NaN).
 pub(crate) fn row_mean(x: &[f32]) -> f32 {
-    canonicalize(mean_from_lanes(reduce::sum_lanes(x), x.len()))
+    canonicalize(mean_of_sum(reduce::sum(x), x.len()))
 }
 
 /// Row maximum (already canonical).

@@ -82,6 +82,32 @@ fn to_array(v: V) -> [f32; 16] {
     out
 }
 
+/// `v` with lane `i` holding lane `i ^ half` (`half` is 8, 4, 2 or 1).
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn lane_partner(v: V, half: usize) -> V {
+    let swap_pairs = |x: __m256| _mm256_permute2f128_ps::<1>(x, x);
+    match half {
+        8 => V(v.1, v.0),
+        4 => V(swap_pairs(v.0), swap_pairs(v.1)),
+        2 => V(
+            _mm256_permute_ps::<0b01_00_11_10>(v.0),
+            _mm256_permute_ps::<0b01_00_11_10>(v.1),
+        ),
+        _ => V(
+            _mm256_permute_ps::<0b10_11_00_01>(v.0),
+            _mm256_permute_ps::<0b10_11_00_01>(v.1),
+        ),
+    }
+}
+
+/// Lane 0.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn first_lane(v: V) -> f32 {
+    _mm256_cvtss_f32(v.0)
+}
+
 /// Applies a 256-bit operation to both halves.
 macro_rules! halves {
     ($f:ident, $a:expr) => {

@@ -62,13 +62,23 @@ unsafe fn store_partial(p: *mut f32, len: usize, v: V) {
     unsafe { _mm512_mask_storeu_ps(p, first_lanes(len), v.0) }
 }
 
+/// `v` with lane `i` holding lane `i ^ half` (`half` is 8, 4, 2 or 1).
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn to_array(v: V) -> [f32; 16] {
-    let mut out = [0.0f32; 16];
-    // SAFETY: `out` holds 16 f32.
-    unsafe { _mm512_storeu_ps(out.as_mut_ptr(), v.0) };
-    out
+fn lane_partner(v: V, half: usize) -> V {
+    let half = half as i32;
+    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    V(_mm512_permutexvar_ps(
+        _mm512_xor_si512(lanes, _mm512_set1_epi32(half)),
+        v.0,
+    ))
+}
+
+/// Lane 0.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn first_lane(v: V) -> f32 {
+    _mm512_cvtss_f32(v.0)
 }
 
 #[inline]

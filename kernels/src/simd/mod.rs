@@ -22,7 +22,7 @@ macro_rules! simd_algorithms {
             LOG2_E, ROUND_MAGIC, SQRT_2_OVER_PI, TANH_POLY, TANH_SMALL,
         };
         use crate::ops::{BinaryOp, UnaryOp};
-        use crate::reference::{reduce, rows};
+        use crate::reference::rows;
 
         /// Lanes per step.
         const W: usize = 16;
@@ -183,10 +183,23 @@ macro_rules! simd_algorithms {
             }
         }
 
+        /// [`crate::reference::reduce::combine`] in registers: lane `i` meets lane `i + half` for half =
+        /// 8, 4, 2, 1 (every lane meets its partner `i ^ half`; lane 0 then holds
+        /// exactly the reference's tree).
+        #[inline]
+        #[target_feature(enable = $feat)]
+        fn combine_v(v: V, op: impl Fn(V, V) -> V) -> f32 {
+            let mut v = v;
+            for half in [8, 4, 2, 1] {
+                v = op(v, lane_partner(v, half));
+            }
+            first_lane(v)
+        }
+
         /// The 16 partial sums of a row (lane `j mod 16` gets `x[j]`), from `+0.0`.
         #[inline]
         #[target_feature(enable = $feat)]
-        fn sum_lanes(x: &[f32]) -> [f32; W] {
+        fn sum_lanes(x: &[f32]) -> V {
             let n = x.len();
             let p = x.as_ptr();
             let mut acc = splat(0.0);
@@ -201,10 +214,17 @@ macro_rules! simd_algorithms {
                 // adds exactly nothing.
                 acc = add(acc, unsafe { load_partial(p.add(i), n - i, -0.0) });
             }
-            to_array(acc)
+            acc
         }
 
-        /// Row maximum, equal to [`reduce::max`]: per-lane maxima under the float order
+        /// The sum of a row as [`crate::reference::reduce::sum`] computes it (NaN not yet canonical).
+        #[inline]
+        #[target_feature(enable = $feat)]
+        fn sum_of(x: &[f32]) -> f32 {
+            combine_v(sum_lanes(x), |a, b| add(a, b))
+        }
+
+        /// Row maximum, equal to [`crate::reference::reduce::max`]: per-lane maxima under the float order
         /// (`-0.0 < +0.0`), a NaN anywhere gives the canonical NaN.
         #[inline]
         #[target_feature(enable = $feat)]
@@ -230,7 +250,7 @@ macro_rules! simd_algorithms {
             if mask_any(nan) {
                 CANONICAL_NAN
             } else {
-                reduce::combine(to_array(acc), crate::math::max)
+                combine_v(acc, |a, b| max_ordered(a, b))
             }
         }
 
@@ -238,10 +258,7 @@ macro_rules! simd_algorithms {
         #[target_feature(enable = $feat)]
         pub(crate) fn row_sums(x: &[f32], n: usize, out: &mut [f32]) {
             for (r, o) in out.iter_mut().enumerate() {
-                *o = crate::math::canonicalize(reduce::combine(
-                    sum_lanes(&x[r * n..][..n]),
-                    |a, b| a + b,
-                ));
+                *o = crate::math::canonicalize(sum_of(&x[r * n..][..n]));
             }
         }
 
@@ -249,10 +266,7 @@ macro_rules! simd_algorithms {
         #[target_feature(enable = $feat)]
         pub(crate) fn row_means(x: &[f32], n: usize, out: &mut [f32]) {
             for (r, o) in out.iter_mut().enumerate() {
-                *o = crate::math::canonicalize(rows::mean_from_lanes(
-                    sum_lanes(&x[r * n..][..n]),
-                    n,
-                ));
+                *o = crate::math::canonicalize(rows::mean_of_sum(sum_of(&x[r * n..][..n]), n));
             }
         }
 
@@ -285,11 +299,14 @@ macro_rules! simd_algorithms {
             if n == 0 {
                 return;
             }
+            if n <= W {
+                return softmax_short_rows(x, n, y);
+            }
             for (xr, yr) in x.chunks(n).zip(y.chunks_mut(n)) {
                 let m = splat(max_of(xr));
                 map(xr, yr, |v| exp_v(sub(v, m)));
                 // y holds exactly the values the reference sums.
-                let s = splat(reduce::combine(sum_lanes(yr), |a, b| a + b));
+                let s = splat(sum_of(yr));
                 let e = yr.as_ptr();
                 let mut i = 0;
                 while i + W <= n {
@@ -307,6 +324,29 @@ macro_rules! simd_algorithms {
             }
         }
 
+        /// Softmax of rows of 1 to 16 elements, each row in one register: the same
+        /// operations as [`rows::softmax_row`] lane for lane (lanes past the row are
+        /// `-inf` for the max and `+0.0` in the sum, as in the reference's lanes).
+        #[target_feature(enable = $feat)]
+        fn softmax_short_rows(x: &[f32], n: usize, y: &mut [f32]) {
+            let row = first_lanes(n);
+            for (xr, yr) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
+                // SAFETY: the row has n elements; the other lanes are not read.
+                let v = unsafe { load_partial(xr.as_ptr(), n, f32::NEG_INFINITY) };
+                let m = if mask_any(is_nan(v)) {
+                    CANONICAL_NAN
+                } else {
+                    combine_v(v, |a, b| max_ordered(a, b))
+                };
+                let m = splat(m);
+                // Padding lanes take exp(0), not exp(-inf) (subnormal steps are slow).
+                let e = blend(row, exp_v(sub(blend(row, v, m), m)), splat(-0.0));
+                let s = combine_v(add(splat(0.0), e), |a, b| add(a, b));
+                // SAFETY: as above; only the row's n lanes are written.
+                unsafe { store_partial(yr.as_mut_ptr(), n, canon(div(e, splat(s)))) };
+            }
+        }
+
         /// Layer normalisation of consecutive rows (see [`rows::layernorm_row`]).
         #[target_feature(enable = $feat)]
         pub(crate) fn layernorm_rows(
@@ -321,7 +361,7 @@ macro_rules! simd_algorithms {
                 return;
             }
             for (xr, yr) in x.chunks(n).zip(y.chunks_mut(n)) {
-                let mean = rows::mean_from_lanes(sum_lanes(xr), n);
+                let mean = rows::mean_of_sum(sum_of(xr), n);
                 let mv = splat(mean);
                 let p = xr.as_ptr();
                 let mut acc = splat(0.0);
@@ -337,7 +377,11 @@ macro_rules! simd_algorithms {
                     let d = sub(unsafe { load_partial(p.add(i), n - i, 0.0) }, mv);
                     acc = blend(first_lanes(n - i), fma(d, d, acc), acc);
                 }
-                let inv = splat(rows::inv_std_from_lanes(to_array(acc), n, eps));
+                let inv = splat(rows::inv_std_of_sum(
+                    combine_v(acc, |a, b| add(a, b)),
+                    n,
+                    eps,
+                ));
                 let (pg, pb, dst) = (gamma.as_ptr(), beta.as_ptr(), yr.as_mut_ptr());
                 let mut i = 0;
                 while i + W <= n {
