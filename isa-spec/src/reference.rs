@@ -269,7 +269,7 @@ fn trap_meaning(kind: TrapKind) -> &'static str {
             "a register does not hold a live tensor handle (never created, or freed: handles carry a generation)"
         }
         TrapKind::TensorLimit => {
-            "a tensor would take the live tensors past the embedder's tensor-bytes limit"
+            "a tensor, or an op's result with the temporaries it needs while it runs, would take the live tensors past the embedder's tensor-bytes limit (checked before anything is allocated)"
         }
     }
 }

@@ -54,6 +54,26 @@ pub enum KernelError {
         /// The shape asked for.
         shape: Vec<usize>,
     },
+    /// A [`Destination`](crate::Destination) refused a result: it would take more
+    /// memory than the embedder allows.
+    #[error(
+        "the result ({result_bytes} bytes{}) would bring the live tensors to {total} bytes, over the limit of {limit}",
+        if *scratch_bytes > 0 { format!(" and {scratch_bytes} bytes of temporaries") } else { String::new() }
+    )]
+    OverLimit {
+        /// Bytes of the result.
+        result_bytes: u64,
+        /// Bytes of the op's temporaries.
+        scratch_bytes: u64,
+        /// Bytes of live tensors with them (saturating).
+        total: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A [`Destination`](crate::Destination) refused a result for a reason of its
+    /// own (the VM: the destination register holds no live tensor).
+    #[error("{0}")]
+    Refused(String),
     /// The data handed to a constructor does not have the element count of the shape.
     #[error(
         "data of {len} elements does not fill shape {} ({expected} elements)",

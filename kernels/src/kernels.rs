@@ -8,6 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::destination::{Destination, scratch};
 use crate::error::KernelError;
 use crate::isa::Isa;
 use crate::matmul::driver::{self, Gemm, Threads};
@@ -224,25 +225,31 @@ impl Kernels {
         }
     }
 
-    /// Matrix product, 2-D or batched 3-D (see [`reference::matmul()`]).
-    pub fn matmul(&self, a: &Tensor, b: &Tensor) -> Result<Tensor, KernelError> {
+    /// Matrix product, 2-D or batched 3-D (see [`reference::matmul()`]), into `out`.
+    pub fn matmul_into(
+        &self,
+        a: &Tensor,
+        b: &Tensor,
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
         let d = shapes::matmul_dims("matmul", a, b)?;
-        let mut out = vec![0.0; d.batch * d.m * d.n];
+        let out = out.buffer(&d.out_shape(), 0)?;
         self.record();
-        self.gemm_batched(&d, a.data(), b.data(), &mut out);
-        Ok(Tensor::with_data(&d.out_shape(), out))
+        self.gemm_batched(&d, a.data(), b.data(), out);
+        Ok(())
     }
 
-    /// `x . w + b`, then relu if asked (see [`reference::linear`]).
-    pub fn linear(
+    /// `x . w + b`, then relu if asked (see [`reference::linear`]), into `out`.
+    pub fn linear_into(
         &self,
         x: &Tensor,
         w: &Tensor,
         b: &Tensor,
         apply_relu: bool,
-    ) -> Result<Tensor, KernelError> {
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
         let d = shapes::linear_dims(x, w, b)?;
-        let mut out = vec![0.0; d.m * d.n];
+        let out = out.buffer(&[d.m, d.n], 0)?;
         self.record();
         let g = Gemm {
             m: d.m,
@@ -253,23 +260,32 @@ impl Kernels {
             bias: Some(b.data()),
             relu: apply_relu,
         };
-        self.gemm(&g, &mut out);
-        Ok(Tensor::with_data(&[d.m, d.n], out))
+        self.gemm(&g, out);
+        Ok(())
     }
 
-    /// Transpose of a 2-D tensor (a move: bits kept), in cache-sized blocks.
-    pub fn transpose(&self, a: &Tensor) -> Result<Tensor, KernelError> {
+    /// Transpose of a 2-D tensor (a move: bits kept), in cache-sized blocks, into `out`.
+    pub fn transpose_into(
+        &self,
+        a: &Tensor,
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
         let (rows, cols) = shapes::matrix_dims("transpose", a)?;
-        let mut out = vec![0.0; a.len()];
+        let out = out.buffer(&[cols, rows], 0)?;
         self.record();
-        transpose_into(self, a.data(), rows, cols, &mut out);
-        Ok(Tensor::with_data(&[cols, rows], out))
+        transpose_block(self, a.data(), rows, cols, out);
+        Ok(())
     }
 
     // ----- elementwise -----
 
-    fn unary(&self, op: UnaryOp, a: &Tensor) -> Tensor {
-        let mut out = vec![0.0; a.len()];
+    fn unary_into(
+        &self,
+        op: UnaryOp,
+        a: &Tensor,
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
+        let out = out.buffer(a.shape(), 0)?;
         self.record();
         let x = a.data();
         // Any split of an elementwise op gives the same bits; cut into 64-element rows.
@@ -278,19 +294,25 @@ impl Kernels {
         } else {
             16
         };
-        self.for_rows(&mut out, 64, x.len() * cost, |row, chunk| {
+        self.for_rows(out, 64, x.len() * cost, |row, chunk| {
             let src = &x[row * 64..][..chunk.len()];
             by_isa!(self,
                 scalar => reference::unary_slices(op, src, chunk),
                 simd(m) => m::unary(op, src, chunk),
             )
         });
-        Tensor::with_data(a.shape(), out)
+        Ok(())
     }
 
-    fn binary(&self, op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor, KernelError> {
+    fn binary_into(
+        &self,
+        op: BinaryOp,
+        a: &Tensor,
+        b: &Tensor,
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
         let mode = shapes::broadcast(op.name(), a, b)?;
-        let mut out = vec![0.0; a.len()];
+        let out = out.buffer(a.shape(), 0)?;
         self.record();
         // Split on whole rows so that a broadcast row lines up with every chunk.
         let row = match mode {
@@ -298,7 +320,7 @@ impl Kernels {
             shapes::Broadcast::Row => a.row_len(),
         };
         let (x, y) = (a.data(), b.data());
-        self.for_rows(&mut out, row, x.len(), |first, chunk| {
+        self.for_rows(out, row, x.len(), |first, chunk| {
             let src = &x[first * row..][..chunk.len()];
             let other = match mode {
                 shapes::Broadcast::Same => &y[first * row..][..chunk.len()],
@@ -309,79 +331,100 @@ impl Kernels {
                 simd(m) => m::binary(op, src, other, chunk),
             )
         });
-        Ok(Tensor::with_data(a.shape(), out))
+        Ok(())
     }
 
-    /// `a + b` (see [`reference::add`]).
-    pub fn add(&self, a: &Tensor, b: &Tensor) -> Result<Tensor, KernelError> {
-        self.binary(BinaryOp::Add, a, b)
+    /// `a + b` (see [`reference::add`]) into `out`.
+    pub fn add_into(
+        &self,
+        a: &Tensor,
+        b: &Tensor,
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
+        self.binary_into(BinaryOp::Add, a, b, out)
     }
 
-    /// `a - b` (see [`reference::sub`]).
-    pub fn sub(&self, a: &Tensor, b: &Tensor) -> Result<Tensor, KernelError> {
-        self.binary(BinaryOp::Sub, a, b)
+    /// `a - b` (see [`reference::sub`]) into `out`.
+    pub fn sub_into(
+        &self,
+        a: &Tensor,
+        b: &Tensor,
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
+        self.binary_into(BinaryOp::Sub, a, b, out)
     }
 
-    /// `a * b` elementwise (see [`reference::mul`]).
-    pub fn mul(&self, a: &Tensor, b: &Tensor) -> Result<Tensor, KernelError> {
-        self.binary(BinaryOp::Mul, a, b)
+    /// `a * b` elementwise (see [`reference::mul`]) into `out`.
+    pub fn mul_into(
+        &self,
+        a: &Tensor,
+        b: &Tensor,
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
+        self.binary_into(BinaryOp::Mul, a, b, out)
     }
 
-    /// `a * s` (see [`reference::scale`]).
-    pub fn scale(&self, a: &Tensor, s: f32) -> Tensor {
-        self.unary(UnaryOp::Scale(s), a)
+    /// `a * s` (see [`reference::scale`]) into `out`.
+    pub fn scale_into(
+        &self,
+        a: &Tensor,
+        s: f32,
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
+        self.unary_into(UnaryOp::Scale(s), a, out)
     }
 
-    /// relu (see [`reference::relu`]).
-    pub fn relu(&self, a: &Tensor) -> Tensor {
-        self.unary(UnaryOp::Relu, a)
+    /// relu (see [`reference::relu`]) into `out`.
+    pub fn relu_into(&self, a: &Tensor, out: &mut impl Destination) -> Result<(), KernelError> {
+        self.unary_into(UnaryOp::Relu, a, out)
     }
 
-    /// gelu, tanh form (see [`reference::gelu`]).
-    pub fn gelu(&self, a: &Tensor) -> Tensor {
-        self.unary(UnaryOp::Gelu, a)
+    /// gelu, tanh form (see [`reference::gelu`]) into `out`.
+    pub fn gelu_into(&self, a: &Tensor, out: &mut impl Destination) -> Result<(), KernelError> {
+        self.unary_into(UnaryOp::Gelu, a, out)
     }
 
-    /// sigmoid (see [`reference::sigmoid`]).
-    pub fn sigmoid(&self, a: &Tensor) -> Tensor {
-        self.unary(UnaryOp::Sigmoid, a)
+    /// sigmoid (see [`reference::sigmoid`]) into `out`.
+    pub fn sigmoid_into(&self, a: &Tensor, out: &mut impl Destination) -> Result<(), KernelError> {
+        self.unary_into(UnaryOp::Sigmoid, a, out)
     }
 
-    /// tanh (see [`reference::tanh`]).
-    pub fn tanh(&self, a: &Tensor) -> Tensor {
-        self.unary(UnaryOp::Tanh, a)
+    /// tanh (see [`reference::tanh`]) into `out`.
+    pub fn tanh_into(&self, a: &Tensor, out: &mut impl Destination) -> Result<(), KernelError> {
+        self.unary_into(UnaryOp::Tanh, a, out)
     }
 
-    /// exp (see [`reference::exp`]).
-    pub fn exp(&self, a: &Tensor) -> Tensor {
-        self.unary(UnaryOp::Exp, a)
+    /// exp (see [`reference::exp`]) into `out`.
+    pub fn exp_into(&self, a: &Tensor, out: &mut impl Destination) -> Result<(), KernelError> {
+        self.unary_into(UnaryOp::Exp, a, out)
     }
 
     // ----- row-wise -----
 
-    /// Row-wise softmax (see [`reference::softmax`]).
-    pub fn softmax(&self, a: &Tensor) -> Tensor {
-        let mut out = vec![0.0; a.len()];
+    /// Row-wise softmax (see [`reference::softmax`]) into `out`.
+    pub fn softmax_into(&self, a: &Tensor, out: &mut impl Destination) -> Result<(), KernelError> {
+        let out = out.buffer(a.shape(), 0)?;
         self.record();
-        softmax_into(self, a.data(), a.row_len(), &mut out);
-        Tensor::with_data(a.shape(), out)
+        softmax_rows(self, a.data(), a.row_len(), out);
+        Ok(())
     }
 
-    /// Row-wise layer normalisation (see [`reference::layernorm`]).
-    pub fn layernorm(
+    /// Row-wise layer normalisation (see [`reference::layernorm`]) into `out`.
+    pub fn layernorm_into(
         &self,
         a: &Tensor,
         gamma: &Tensor,
         beta: &Tensor,
         eps: f32,
-    ) -> Result<Tensor, KernelError> {
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
         let n = a.row_len();
         shapes::row_vector("layernorm", a, gamma, n)?;
         shapes::row_vector("layernorm", a, beta, n)?;
-        let mut out = vec![0.0; a.len()];
+        let out = out.buffer(a.shape(), 0)?;
         self.record();
         let (x, g, b) = (a.data(), gamma.data(), beta.data());
-        self.for_rows(&mut out, n, x.len() * 4, |row, chunk| {
+        self.for_rows(out, n, x.len() * 4, |row, chunk| {
             let src = &x[row * n..][..chunk.len()];
             by_isa!(self,
                 scalar => {
@@ -392,15 +435,20 @@ impl Kernels {
                 simd(m) => m::layernorm_rows(src, g, b, eps, chunk),
             )
         });
-        Ok(Tensor::with_data(a.shape(), out))
+        Ok(())
     }
 
-    fn reduce(&self, a: &Tensor, which: Reduction) -> Tensor {
+    fn reduce_into(
+        &self,
+        a: &Tensor,
+        which: Reduction,
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
         let n = a.row_len();
-        let mut out = vec![0.0; a.row_count()];
+        let out = out.buffer(&shapes::reduced_shape(a), 0)?;
         self.record();
         let x = a.data();
-        self.for_rows(&mut out, 1, x.len(), |row, chunk| {
+        self.for_rows(out, 1, x.len(), |row, chunk| {
             let src = &x[row * n..][..chunk.len() * n];
             by_isa!(self,
                 scalar => {
@@ -422,53 +470,72 @@ impl Kernels {
                 },
             )
         });
-        Tensor::with_data(&shapes::reduced_shape(a), out)
+        Ok(())
     }
 
-    /// Row sums (see [`reference::row_sum`]).
-    pub fn row_sum(&self, a: &Tensor) -> Tensor {
-        self.reduce(a, Reduction::Sum)
+    /// Row sums (see [`reference::row_sum`]) into `out`.
+    pub fn row_sum_into(&self, a: &Tensor, out: &mut impl Destination) -> Result<(), KernelError> {
+        self.reduce_into(a, Reduction::Sum, out)
     }
 
-    /// Row means (see [`reference::row_mean`]).
-    pub fn row_mean(&self, a: &Tensor) -> Tensor {
-        self.reduce(a, Reduction::Mean)
+    /// Row means (see [`reference::row_mean`]) into `out`.
+    pub fn row_mean_into(&self, a: &Tensor, out: &mut impl Destination) -> Result<(), KernelError> {
+        self.reduce_into(a, Reduction::Mean, out)
     }
 
-    /// Row maxima (see [`reference::row_max`]).
-    pub fn row_max(&self, a: &Tensor) -> Tensor {
-        self.reduce(a, Reduction::Max)
+    /// Row maxima (see [`reference::row_max`]) into `out`.
+    pub fn row_max_into(&self, a: &Tensor, out: &mut impl Destination) -> Result<(), KernelError> {
+        self.reduce_into(a, Reduction::Max, out)
     }
 
-    /// Row argmax (see [`reference::row_argmax`]).
-    pub fn row_argmax(&self, a: &Tensor) -> Result<Tensor, KernelError> {
+    /// Row argmax (see [`reference::row_argmax`]) into `out`.
+    pub fn row_argmax_into(
+        &self,
+        a: &Tensor,
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
         reference::check_argmax(a)?;
-        Ok(self.reduce(a, Reduction::Argmax))
+        self.reduce_into(a, Reduction::Argmax, out)
     }
 
     // ----- attention -----
 
-    /// Scaled dot-product attention (see [`reference::attention`]): the same steps,
-    /// each on this path.
-    pub fn attention(
+    /// Scaled dot-product attention (see [`reference::attention`]) into `out`: the
+    /// same steps, each on this path. Its temporaries (keys transposed, scores, scaled
+    /// scores, probabilities) are announced to `out` as scratch bytes.
+    pub fn attention_into(
         &self,
         q: &Tensor,
         k: &Tensor,
         v: &Tensor,
         causal: bool,
         scale: f32,
-    ) -> Result<Tensor, KernelError> {
+        out: &mut impl Destination,
+    ) -> Result<(), KernelError> {
         let d = shapes::attention_dims(q, k, v)?;
-        self.record();
         let (h, sq, sk, dk, dv) = (d.heads, d.seq_q, d.seq_k, d.d, d.dv);
+        let too_large = || KernelError::TooLarge {
+            shape: d.out_shape(),
+        };
+        let score_len = h
+            .checked_mul(sq)
+            .and_then(|x| x.checked_mul(sk))
+            .ok_or_else(too_large)?;
+        let scratch_bytes = score_len
+            .checked_mul(3)
+            .and_then(|x| x.checked_add(k.len()))
+            .and_then(|x| x.checked_mul(std::mem::size_of::<f32>()))
+            .ok_or_else(too_large)?;
+        let out = out.buffer(&d.out_shape(), scratch_bytes)?;
+        self.record();
         // k^T per head.
-        let mut kt = vec![0.0; k.len()];
+        let mut kt = scratch(k.len())?;
         if sk * dk > 0 {
             for (src, dst) in k.data().chunks(sk * dk).zip(kt.chunks_mut(sk * dk)) {
-                transpose_into(self, src, sk, dk, dst);
+                transpose_block(self, src, sk, dk, dst);
             }
         }
-        let mut scores = vec![0.0; h * sq * sk];
+        let mut scores = scratch(score_len)?;
         let scores_dims = MatmulDims {
             batch: h,
             m: sq,
@@ -477,7 +544,7 @@ impl Kernels {
             rank: 3,
         };
         self.gemm_batched(&scores_dims, q.data(), &kt, &mut scores);
-        let mut scaled = vec![0.0; scores.len()];
+        let mut scaled = scratch(score_len)?;
         self.for_rows(&mut scaled, 64, scores.len(), |row, chunk| {
             let src = &scores[row * 64..][..chunk.len()];
             let op = UnaryOp::Scale(scale);
@@ -491,9 +558,8 @@ impl Kernels {
                 reference::apply_causal_mask(head, sk);
             }
         }
-        let mut p = vec![0.0; scaled.len()];
-        softmax_into(self, &scaled, sk, &mut p);
-        let mut out = vec![0.0; h * sq * dv];
+        let mut p = scratch(score_len)?;
+        softmax_rows(self, &scaled, sk, &mut p);
         let out_dims = MatmulDims {
             batch: h,
             m: sq,
@@ -501,9 +567,66 @@ impl Kernels {
             n: dv,
             rank: 3,
         };
-        self.gemm_batched(&out_dims, &p, v.data(), &mut out);
-        Ok(Tensor::with_data(&d.out_shape(), out))
+        self.gemm_batched(&out_dims, &p, v.data(), out);
+        Ok(())
     }
+}
+
+/// The same ops returning a new tensor, each through its `_into` form.
+macro_rules! returning_tensor {
+    ($( $(#[$doc:meta])* $name:ident => $into:ident ( $($arg:ident : $ty:ty),* ); )*) => {
+        impl Kernels {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self, $($arg: $ty),*) -> Result<Tensor, KernelError> {
+                    let mut out = Tensor::empty();
+                    self.$into($($arg,)* &mut out)?;
+                    Ok(out)
+                }
+            )*
+        }
+    };
+}
+
+returning_tensor! {
+    /// Matrix product, 2-D or batched 3-D (see [`reference::matmul()`]).
+    matmul => matmul_into(a: &Tensor, b: &Tensor);
+    /// `x . w + b`, then relu if asked (see [`reference::linear`]).
+    linear => linear_into(x: &Tensor, w: &Tensor, b: &Tensor, apply_relu: bool);
+    /// Transpose of a 2-D tensor (see [`reference::transpose`]).
+    transpose => transpose_into(a: &Tensor);
+    /// `a + b` (see [`reference::add`]).
+    add => add_into(a: &Tensor, b: &Tensor);
+    /// `a - b` (see [`reference::sub`]).
+    sub => sub_into(a: &Tensor, b: &Tensor);
+    /// `a * b` elementwise (see [`reference::mul`]).
+    mul => mul_into(a: &Tensor, b: &Tensor);
+    /// `a * s` (see [`reference::scale`]).
+    scale => scale_into(a: &Tensor, s: f32);
+    /// relu (see [`reference::relu`]).
+    relu => relu_into(a: &Tensor);
+    /// gelu, tanh form (see [`reference::gelu`]).
+    gelu => gelu_into(a: &Tensor);
+    /// sigmoid (see [`reference::sigmoid`]).
+    sigmoid => sigmoid_into(a: &Tensor);
+    /// tanh (see [`reference::tanh`]).
+    tanh => tanh_into(a: &Tensor);
+    /// exp (see [`reference::exp`]).
+    exp => exp_into(a: &Tensor);
+    /// Row-wise softmax (see [`reference::softmax`]).
+    softmax => softmax_into(a: &Tensor);
+    /// Row-wise layer normalisation (see [`reference::layernorm`]).
+    layernorm => layernorm_into(a: &Tensor, gamma: &Tensor, beta: &Tensor, eps: f32);
+    /// Row sums (see [`reference::row_sum`]).
+    row_sum => row_sum_into(a: &Tensor);
+    /// Row means (see [`reference::row_mean`]).
+    row_mean => row_mean_into(a: &Tensor);
+    /// Row maxima (see [`reference::row_max`]).
+    row_max => row_max_into(a: &Tensor);
+    /// Row argmax (see [`reference::row_argmax`]).
+    row_argmax => row_argmax_into(a: &Tensor);
+    /// Scaled dot-product attention (see [`reference::attention`]).
+    attention => attention_into(q: &Tensor, k: &Tensor, v: &Tensor, causal: bool, scale: f32);
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -515,7 +638,7 @@ enum Reduction {
 }
 
 /// Softmax of rows of length `n` of `x` into `y`, on `kernels`' path and threads.
-fn softmax_into(kernels: &Kernels, x: &[f32], n: usize, y: &mut [f32]) {
+fn softmax_rows(kernels: &Kernels, x: &[f32], n: usize, y: &mut [f32]) {
     kernels.for_rows(y, n, x.len() * 16, |row, chunk| {
         let src = &x[row * n..][..chunk.len()];
         by_isa!(kernels,
@@ -531,7 +654,7 @@ fn softmax_into(kernels: &Kernels, x: &[f32], n: usize, y: &mut [f32]) {
 
 /// `out[j][i] = x[i][j]` for a `rows x cols` matrix, in 32 x 32 blocks (output rows
 /// split between threads).
-fn transpose_into(kernels: &Kernels, x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
+fn transpose_block(kernels: &Kernels, x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     const BLOCK: usize = 32;
     kernels.for_rows(out, rows, x.len(), |first_col, chunk| {
         let cols_here = chunk.len() / rows.max(1);

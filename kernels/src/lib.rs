@@ -14,6 +14,7 @@
 //! output across k-blocks, and threads only split independent outputs. GPU kernels
 //! and the VM's dispatcher are not part of this crate yet.
 
+mod destination;
 mod error;
 mod isa;
 mod kernels;
@@ -31,6 +32,7 @@ mod tensor;
 #[cfg(test)]
 mod testutil;
 
+pub use destination::Destination;
 pub use error::KernelError;
 pub use isa::{ISA_ENV_VAR, Isa};
 pub use kernels::Kernels;

@@ -79,6 +79,12 @@ impl Tensor {
         Ok(Self::with_data(shape, (0..count).map(f).collect()))
     }
 
+    /// A tensor of shape `[0]`: the starting point of a result (see
+    /// [`Destination`](crate::Destination)), allocating nothing.
+    pub(crate) fn empty() -> Self {
+        Self::with_data(&[0], Vec::new())
+    }
+
     /// Builds from a shape already checked by [`Tensor::element_count`] and data of that
     /// length (crate-internal: outputs of ops whose shapes derive from valid inputs).
     pub(crate) fn with_data(shape: &[usize], data: Vec<f32>) -> Self {
@@ -91,6 +97,24 @@ impl Tensor {
             rank: shape.len(),
             data,
         }
+    }
+
+    /// Gives this tensor the shape `shape` (checked as [`Tensor::element_count`]) and
+    /// that many elements, reusing its allocation: elements kept from before keep their
+    /// values, new ones are `+0.0`. Memory that cannot be had is [`KernelError::TooLarge`].
+    pub(crate) fn reset(&mut self, shape: &[usize]) -> Result<(), KernelError> {
+        let count = Self::element_count(shape)?;
+        let more = count.saturating_sub(self.data.len());
+        self.data
+            .try_reserve_exact(more)
+            .map_err(|_| KernelError::TooLarge {
+                shape: shape.to_vec(),
+            })?;
+        self.data.resize(count, 0.0);
+        self.dims = [0; MAX_RANK];
+        self.dims[..shape.len()].copy_from_slice(shape);
+        self.rank = shape.len();
+        Ok(())
     }
 
     /// The dimensions, outermost first.

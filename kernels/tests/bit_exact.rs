@@ -138,7 +138,7 @@ fn requested_paths_run() {
         let k = Kernels::new(isa, 1).unwrap();
         let a = Tensor::full(&[2, 2], 1.0).unwrap();
         k.matmul(&a, &a).unwrap();
-        k.exp(&a);
+        k.exp(&a).unwrap();
         assert_eq!(k.isa(), isa);
         assert_eq!(k.runs_on(isa), 2);
     }
@@ -350,13 +350,15 @@ fn elementwise_unary_every_path() {
     for shape in row_shapes() {
         let a = values.tensor(&shape, 9);
         let cases: [Case<'_>; 6] = [
-            ("relu", reference::relu(&a), &|k| k.relu(&a)),
-            ("gelu", reference::gelu(&a), &|k| k.gelu(&a)),
-            ("sigmoid", reference::sigmoid(&a), &|k| k.sigmoid(&a)),
-            ("tanh", reference::tanh(&a), &|k| k.tanh(&a)),
-            ("exp", reference::exp(&a), &|k| k.exp(&a)),
+            ("relu", reference::relu(&a), &|k| k.relu(&a).unwrap()),
+            ("gelu", reference::gelu(&a), &|k| k.gelu(&a).unwrap()),
+            ("sigmoid", reference::sigmoid(&a), &|k| {
+                k.sigmoid(&a).unwrap()
+            }),
+            ("tanh", reference::tanh(&a), &|k| k.tanh(&a).unwrap()),
+            ("exp", reference::exp(&a), &|k| k.exp(&a).unwrap()),
             ("scale", reference::scale(&a, -0.37), &|k| {
-                k.scale(&a, -0.37)
+                k.scale(&a, -0.37).unwrap()
             }),
         ];
         for (name, expected, op) in cases {
@@ -408,14 +410,20 @@ fn elementwise_math_on_a_dense_sweep() {
         (
             "exp",
             reference::exp(&a),
-            &(|k: &Kernels| k.exp(&a)) as &dyn Fn(&Kernels) -> Tensor,
+            &(|k: &Kernels| k.exp(&a).unwrap()) as &dyn Fn(&Kernels) -> Tensor,
         ),
-        ("tanh", reference::tanh(&a), &|k: &Kernels| k.tanh(&a)),
-        ("sigmoid", reference::sigmoid(&a), &|k: &Kernels| {
-            k.sigmoid(&a)
+        ("tanh", reference::tanh(&a), &|k: &Kernels| {
+            k.tanh(&a).unwrap()
         }),
-        ("gelu", reference::gelu(&a), &|k: &Kernels| k.gelu(&a)),
-        ("relu", reference::relu(&a), &|k: &Kernels| k.relu(&a)),
+        ("sigmoid", reference::sigmoid(&a), &|k: &Kernels| {
+            k.sigmoid(&a).unwrap()
+        }),
+        ("gelu", reference::gelu(&a), &|k: &Kernels| {
+            k.gelu(&a).unwrap()
+        }),
+        ("relu", reference::relu(&a), &|k: &Kernels| {
+            k.relu(&a).unwrap()
+        }),
     ] {
         check_all(&kernels, name, &expected, op);
         // Every NaN produced is canonical.
@@ -463,13 +471,13 @@ fn row_ops_on_special_rows() {
         .unwrap();
         let what = |op: &str| format!("{op} special rows of {n}");
         check_all(&kernels, &what("softmax"), &reference::softmax(&a), |k| {
-            k.softmax(&a)
+            k.softmax(&a).unwrap()
         });
         check_all(&kernels, &what("row_sum"), &reference::row_sum(&a), |k| {
-            k.row_sum(&a)
+            k.row_sum(&a).unwrap()
         });
         check_all(&kernels, &what("row_max"), &reference::row_max(&a), |k| {
-            k.row_max(&a)
+            k.row_max(&a).unwrap()
         });
     }
 }
@@ -486,7 +494,7 @@ fn row_ops_every_path() {
             let beta = values.tensor(&[1, n], 0);
             let what = |op: &str| format!("{op} {shape:?} specials={special_rate}");
             check_all(&kernels, &what("softmax"), &reference::softmax(&a), |k| {
-                k.softmax(&a)
+                k.softmax(&a).unwrap()
             });
             check_all(
                 &kernels,
@@ -495,13 +503,13 @@ fn row_ops_every_path() {
                 |k| k.layernorm(&a, &gamma, &beta, 1e-5).unwrap(),
             );
             check_all(&kernels, &what("row_sum"), &reference::row_sum(&a), |k| {
-                k.row_sum(&a)
+                k.row_sum(&a).unwrap()
             });
             check_all(&kernels, &what("row_mean"), &reference::row_mean(&a), |k| {
-                k.row_mean(&a)
+                k.row_mean(&a).unwrap()
             });
             check_all(&kernels, &what("row_max"), &reference::row_max(&a), |k| {
-                k.row_max(&a)
+                k.row_max(&a).unwrap()
             });
             if n > 0 {
                 check_all(
@@ -536,7 +544,7 @@ fn row_ops_every_path() {
         |k| k.row_argmax(&a).unwrap(),
     );
     check_all(&kernels, "max zeros", &reference::row_max(&a), |k| {
-        k.row_max(&a)
+        k.row_max(&a).unwrap()
     });
 }
 
@@ -680,7 +688,7 @@ fn peer_mlp_checksums() {
         assert_eq!(format!("{sum:.4}"), expected, "batch {batch}");
         for k in all_kernels() {
             let h = k.linear(&xb, &w1, &b1, true).unwrap();
-            let fast = k.softmax(&k.linear(&h, &w2, &b2, false).unwrap());
+            let fast = k.softmax(&k.linear(&h, &w2, &b2, false).unwrap()).unwrap();
             assert_same(
                 &fast,
                 &p,
@@ -766,11 +774,11 @@ proptest! {
         let norm = reference::layernorm(&a, &gamma, &beta, eps).unwrap();
         let (sum, max, mean) = (reference::row_sum(&a), reference::row_max(&a), reference::row_mean(&a));
         for k in all_kernels() {
-            prop_assert!(k.softmax(&a).bits_eq(&softmax));
+            prop_assert!(k.softmax(&a).unwrap().bits_eq(&softmax));
             prop_assert!(k.layernorm(&a, &gamma, &beta, eps).unwrap().bits_eq(&norm));
-            prop_assert!(k.row_sum(&a).bits_eq(&sum));
-            prop_assert!(k.row_max(&a).bits_eq(&max));
-            prop_assert!(k.row_mean(&a).bits_eq(&mean));
+            prop_assert!(k.row_sum(&a).unwrap().bits_eq(&sum));
+            prop_assert!(k.row_max(&a).unwrap().bits_eq(&max));
+            prop_assert!(k.row_mean(&a).unwrap().bits_eq(&mean));
             if n > 0 {
                 prop_assert!(k.row_argmax(&a).unwrap().bits_eq(&reference::row_argmax(&a).unwrap()));
             }
@@ -782,12 +790,12 @@ proptest! {
         let b_same = Values::new(seed).tensor(a.shape(), 4);
         let b_row = Values::new(seed ^ 1).tensor(&[a.row_len()], 4);
         for k in all_kernels() {
-            prop_assert!(k.exp(&a).bits_eq(&reference::exp(&a)));
-            prop_assert!(k.tanh(&a).bits_eq(&reference::tanh(&a)));
-            prop_assert!(k.sigmoid(&a).bits_eq(&reference::sigmoid(&a)));
-            prop_assert!(k.gelu(&a).bits_eq(&reference::gelu(&a)));
-            prop_assert!(k.relu(&a).bits_eq(&reference::relu(&a)));
-            prop_assert!(k.scale(&a, s).bits_eq(&reference::scale(&a, s)));
+            prop_assert!(k.exp(&a).unwrap().bits_eq(&reference::exp(&a)));
+            prop_assert!(k.tanh(&a).unwrap().bits_eq(&reference::tanh(&a)));
+            prop_assert!(k.sigmoid(&a).unwrap().bits_eq(&reference::sigmoid(&a)));
+            prop_assert!(k.gelu(&a).unwrap().bits_eq(&reference::gelu(&a)));
+            prop_assert!(k.relu(&a).unwrap().bits_eq(&reference::relu(&a)));
+            prop_assert!(k.scale(&a, s).unwrap().bits_eq(&reference::scale(&a, s)));
             for b in [&b_same, &b_row] {
                 prop_assert!(k.add(&a, b).unwrap().bits_eq(&reference::add(&a, b).unwrap()));
                 prop_assert!(k.sub(&a, b).unwrap().bits_eq(&reference::sub(&a, b).unwrap()));

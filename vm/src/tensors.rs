@@ -11,7 +11,9 @@
 //! checked before any allocation.
 
 use adead_isa::{Instruction, Opcode, TrapKind};
-use adead_kernels::{KernelError, Kernels, Tensor, reference::default_attention_scale};
+use adead_kernels::{
+    Destination, KernelError, Kernels, Tensor, reference::default_attention_scale,
+};
 
 use crate::memory::Memory;
 
@@ -37,15 +39,17 @@ pub(crate) struct TensorTable {
 }
 
 fn bad_handle(handle: u64) -> TensorTrap {
-    (
-        TrapKind::BadTensor,
-        Some(format!("{handle:#x} is not a live tensor handle")),
-    )
+    bad_tensor_message(format!("{handle:#x} is not a live tensor handle"))
+}
+
+fn bad_tensor_message(message: String) -> TensorTrap {
+    (TrapKind::BadTensor, Some(message))
 }
 
 fn kernel_trap(error: KernelError) -> TensorTrap {
     let kind = match error {
-        KernelError::TooLarge { .. } => TrapKind::TensorLimit,
+        KernelError::Refused(message) => return bad_tensor_message(message),
+        KernelError::TooLarge { .. } | KernelError::OverLimit { .. } => TrapKind::TensorLimit,
         _ => TrapKind::TensorShape,
     };
     (kind, Some(error.to_string()))
@@ -117,14 +121,6 @@ impl TensorTable {
         let slot = &mut self.slots[index];
         slot.tensor = Some(tensor);
         Ok(u64::from(slot.generation) << 32 | (index as u64 + 1))
-    }
-
-    /// Puts `result` in place of the tensor behind `handle`.
-    fn replace(&mut self, handle: u64, result: Tensor) -> Result<(), TensorTrap> {
-        let old = self.get(handle)?.byte_size() as u64;
-        self.charge(result.byte_size() as u64, old)?;
-        *self.get_mut(handle)? = result;
-        Ok(())
     }
 
     /// Gives the tensor behind `handle` a new shape with the same element count.
@@ -242,52 +238,51 @@ impl TensorContext<'_> {
         instr: &Instruction,
         regs: &mut [u64],
     ) -> Result<(), TensorTrap> {
-        match self.produce(instr, regs)? {
-            Some(result) => self.table.replace(regs[instr.reg(0) as usize], result),
-            None => self.execute_table_op(instr, regs),
+        if produces_tensor(instr.opcode()) {
+            self.produce(instr, regs)
+        } else {
+            self.execute_table_op(instr, regs)
         }
     }
 
-    /// The result of an op that writes a tensor into operand 0; `None` for the others.
-    fn produce(&self, instr: &Instruction, regs: &[u64]) -> Result<Option<Tensor>, TensorTrap> {
-        let k = self.kernels;
-        let input = |i: usize| self.table.get(regs[instr.reg(i) as usize]);
-        Ok(Some(match instr.opcode() {
-            Opcode::Matmul => k.matmul(input(1)?, input(2)?).map_err(kernel_trap)?,
-            Opcode::Transpose => k.transpose(input(1)?).map_err(kernel_trap)?,
-            Opcode::Softmax => k.softmax(input(1)?),
-            Opcode::Relu => k.relu(input(1)?),
-            Opcode::Gelu => k.gelu(input(1)?),
-            Opcode::Sigmoid => k.sigmoid(input(1)?),
-            Opcode::Tanh => k.tanh(input(1)?),
-            Opcode::Exp => k.exp(input(1)?),
-            Opcode::TensorAdd => k.add(input(1)?, input(2)?).map_err(kernel_trap)?,
-            Opcode::TensorSub => k.sub(input(1)?, input(2)?).map_err(kernel_trap)?,
-            Opcode::TensorMul => k.mul(input(1)?, input(2)?).map_err(kernel_trap)?,
-            Opcode::TensorScale => {
-                let s = f32::from_bits(regs[instr.reg(2) as usize] as u32);
-                k.scale(input(1)?, s)
-            }
-            Opcode::LayerNorm => k
-                .layernorm(input(1)?, input(2)?, input(3)?, LAYERNORM_EPS)
-                .map_err(kernel_trap)?,
-            Opcode::RowSum => k.row_sum(input(1)?),
-            Opcode::RowMax => k.row_max(input(1)?),
-            Opcode::ArgMax => k.row_argmax(input(1)?).map_err(kernel_trap)?,
-            Opcode::Attention | Opcode::AttentionCausal => {
-                let q = input(1)?;
-                let d = q.shape().last().copied().unwrap_or(1);
-                let causal = instr.opcode() == Opcode::AttentionCausal;
-                k.attention(q, input(2)?, input(3)?, causal, default_attention_scale(d))
-                    .map_err(kernel_trap)?
-            }
-            Opcode::Linear | Opcode::LinearRelu => {
-                let relu = instr.opcode() == Opcode::LinearRelu;
-                k.linear(input(1)?, input(2)?, input(3)?, relu)
-                    .map_err(kernel_trap)?
-            }
-            _ => return Ok(None),
-        }))
+    /// Runs an op that writes its result into the tensor named by operand 0.
+    ///
+    /// The destination is taken out of the table and handed to the kernel, which asks
+    /// it for the result's buffer once the inputs are validated: the byte limit is
+    /// checked there, before anything is allocated, and the result reuses the
+    /// destination's allocation. A destination that is also an input stays in the
+    /// table while the op reads it; the result then goes to a fresh tensor.
+    fn produce(&mut self, instr: &Instruction, regs: &[u64]) -> Result<(), TensorTrap> {
+        let handle = regs[instr.reg(0) as usize];
+        // An invalid destination is reported when the op asks for it, after the
+        // inputs' handles and shapes were checked (the order every tier keeps).
+        let index = self.table.slot_index(handle);
+        let aliased = reads_handle(instr, regs, handle);
+        let old_bytes = match index {
+            Some(_) => self.table.get(handle)?.byte_size() as u64,
+            None => 0,
+        };
+        let mut target = match index {
+            Some(i) if !aliased => self.table.slots[i].tensor.take(),
+            Some(_) => Some(Tensor::zeros(&[0]).map_err(kernel_trap)?),
+            None => None,
+        };
+        let mut destination = Budgeted {
+            handle,
+            tensor: target.as_mut(),
+            others: self.table.live_bytes - old_bytes,
+            limit: self.table.max_bytes,
+        };
+        let result = run_op(self.kernels, self.table, instr, regs, &mut destination);
+        // The destination goes back even when the op failed (it may have been reset),
+        // and the live bytes count whatever it holds now.
+        if let (Some(i), Some(tensor)) = (index, target)
+            && (!aliased || result.is_ok())
+        {
+            self.table.live_bytes = self.table.live_bytes - old_bytes + tensor.byte_size() as u64;
+            self.table.slots[i].tensor = Some(tensor);
+        }
+        result
     }
 
     /// The ops that create, free, move or inspect tensors.
@@ -363,6 +358,136 @@ impl TensorContext<'_> {
     }
 }
 
+/// The ops that write a tensor into operand 0 (the others create, free, move or
+/// inspect tensors).
+fn produces_tensor(op: Opcode) -> bool {
+    matches!(
+        op,
+        Opcode::Matmul
+            | Opcode::Transpose
+            | Opcode::Softmax
+            | Opcode::Relu
+            | Opcode::Gelu
+            | Opcode::Sigmoid
+            | Opcode::Tanh
+            | Opcode::Exp
+            | Opcode::TensorAdd
+            | Opcode::TensorSub
+            | Opcode::TensorMul
+            | Opcode::TensorScale
+            | Opcode::LayerNorm
+            | Opcode::RowSum
+            | Opcode::RowMax
+            | Opcode::ArgMax
+            | Opcode::Attention
+            | Opcode::AttentionCausal
+            | Opcode::Linear
+            | Opcode::LinearRelu
+    )
+}
+
+/// Whether a register operand of `instr` other than operand 0 holds `handle`.
+fn reads_handle(instr: &Instruction, regs: &[u64], handle: u64) -> bool {
+    let mut word = 0;
+    instr.opcode().operands().iter().any(|kind| {
+        let here = word;
+        word += kind.words();
+        here > 0 && kind.is_register() && regs[instr.reg(here) as usize] == handle
+    })
+}
+
+/// The destination of a VM op: the tensor being replaced, refusing a result (with the
+/// op's temporaries) that would take the live tensors past the limit.
+struct Budgeted<'t> {
+    handle: u64,
+    /// The tensor to replace; `None` when `handle` is not live.
+    tensor: Option<&'t mut Tensor>,
+    /// Live bytes of every other tensor.
+    others: u64,
+    limit: u64,
+}
+
+impl Destination for Budgeted<'_> {
+    fn buffer(&mut self, shape: &[usize], scratch_bytes: usize) -> Result<&mut [f32], KernelError> {
+        let Some(tensor) = self.tensor.as_deref_mut() else {
+            return Err(KernelError::Refused(format!(
+                "{:#x} is not a live tensor handle",
+                self.handle
+            )));
+        };
+        let result_bytes = Tensor::element_count(shape)? as u64 * 4;
+        let total = self
+            .others
+            .saturating_add(result_bytes)
+            .saturating_add(scratch_bytes as u64);
+        if total > self.limit {
+            return Err(KernelError::OverLimit {
+                result_bytes,
+                scratch_bytes: scratch_bytes as u64,
+                total,
+                limit: self.limit,
+            });
+        }
+        tensor.buffer(shape, scratch_bytes)
+    }
+}
+
+/// Runs the op of `instr` (one that [`produces_tensor`]) into `out`.
+fn run_op(
+    k: &Kernels,
+    table: &TensorTable,
+    instr: &Instruction,
+    regs: &[u64],
+    out: &mut Budgeted<'_>,
+) -> Result<(), TensorTrap> {
+    let input = |i: usize| table.get(regs[instr.reg(i) as usize]);
+    match instr.opcode() {
+        Opcode::Matmul => k.matmul_into(input(1)?, input(2)?, out),
+        Opcode::Transpose => k.transpose_into(input(1)?, out),
+        Opcode::Softmax => k.softmax_into(input(1)?, out),
+        Opcode::Relu => k.relu_into(input(1)?, out),
+        Opcode::Gelu => k.gelu_into(input(1)?, out),
+        Opcode::Sigmoid => k.sigmoid_into(input(1)?, out),
+        Opcode::Tanh => k.tanh_into(input(1)?, out),
+        Opcode::Exp => k.exp_into(input(1)?, out),
+        Opcode::TensorAdd => k.add_into(input(1)?, input(2)?, out),
+        Opcode::TensorSub => k.sub_into(input(1)?, input(2)?, out),
+        Opcode::TensorMul => k.mul_into(input(1)?, input(2)?, out),
+        Opcode::TensorScale => {
+            let s = f32::from_bits(regs[instr.reg(2) as usize] as u32);
+            k.scale_into(input(1)?, s, out)
+        }
+        Opcode::LayerNorm => k.layernorm_into(input(1)?, input(2)?, input(3)?, LAYERNORM_EPS, out),
+        Opcode::RowSum => k.row_sum_into(input(1)?, out),
+        Opcode::RowMax => k.row_max_into(input(1)?, out),
+        Opcode::ArgMax => k.row_argmax_into(input(1)?, out),
+        Opcode::Attention | Opcode::AttentionCausal => {
+            let q = input(1)?;
+            let d = q.shape().last().copied().unwrap_or(1);
+            let causal = instr.opcode() == Opcode::AttentionCausal;
+            k.attention_into(
+                q,
+                input(2)?,
+                input(3)?,
+                causal,
+                default_attention_scale(d),
+                out,
+            )
+        }
+        Opcode::Linear | Opcode::LinearRelu => {
+            let relu = instr.opcode() == Opcode::LinearRelu;
+            k.linear_into(input(1)?, input(2)?, input(3)?, relu, out)
+        }
+        other => {
+            return Err(shape_trap(format!(
+                "`{}` does not produce a tensor",
+                other.mnemonic()
+            )));
+        }
+    }
+    .map_err(kernel_trap)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,20 +511,10 @@ mod tests {
     #[test]
     fn the_byte_limit_is_checked_before_allocating() {
         let mut table = TensorTable::new(100);
-        let a = table.create(&[25]).unwrap();
+        let _full = table.create(&[25]).unwrap();
         assert_eq!(table.create(&[1]).unwrap_err().0, TrapKind::TensorLimit);
         assert_eq!(
             table.create(&[1 << 20, 1 << 20, 1 << 20]).unwrap_err().0,
-            TrapKind::TensorLimit
-        );
-        // Replacing releases the old bytes first.
-        table.replace(a, Tensor::zeros(&[20]).unwrap()).unwrap();
-        assert_eq!(table.live_bytes(), 80);
-        assert_eq!(
-            table
-                .replace(a, Tensor::zeros(&[26]).unwrap())
-                .unwrap_err()
-                .0,
             TrapKind::TensorLimit
         );
     }
