@@ -13,8 +13,9 @@
 //! A is not packed: the tiles broadcast its elements straight from the row-major
 //! matrix (12 forward streams), which on this machine is faster than any packing pass
 //! (1.9x at 64^3, 1.1x at 1024^3, measured). B is packed only when that pays (see
-//! [`pack_b`]); otherwise the tiles read it in place too, except a partial last panel,
-//! which is always packed with zero padding so that no read runs past a row of B.
+//! [`pack_b`]); otherwise the tiles read it in place too. A partial last panel (n not a
+//! multiple of NR) runs tiles whose loads and stores are masked to its columns, so no
+//! access runs past a row of B or C and the tile is stored straight into C.
 //!
 //! Every output is written by exactly one task in every k-block, and the k-blocks run
 //! one after the other, so each output's fma chain is the reference chain whatever the
@@ -180,12 +181,9 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
         }
         return;
     }
-    // The epilogue reads NR bias values per tile: pad the bias with zeros.
-    let padded_bias: Option<Vec<f32>> = g.bias.map(|b| {
-        let mut v = b.to_vec();
-        v.resize(n.div_ceil(K::NR) * K::NR, 0.0);
-        v
-    });
+    // The epilogue reads the bias values of a tile's columns (masked in a partial
+    // panel), so the bias is read in place.
+    let bias = g.bias;
     let out = SharedOut {
         ptr: c.as_mut_ptr(),
         ld: n,
@@ -197,9 +195,9 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
         for jc in (0..n).step_by(K::NC) {
             let nc = K::NC.min(n - jc);
             let panels = nc.div_ceil(K::NR);
-            // Panels packed: all, or only a partial last one (in-place reads of it
-            // would run past the end of B's rows).
-            let first_packed = if pack_all { 0 } else { nc / K::NR };
+            // Panels packed: all or none (a partial last panel is read in place through
+            // masked loads).
+            let first_packed = if pack_all { 0 } else { panels };
             for pc in (0..k).step_by(K::KC) {
                 let kc = K::KC.min(k - pc);
                 let job = BlockJob {
@@ -209,7 +207,7 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
                     pc,
                     kc,
                     first_packed,
-                    bias: padded_bias.as_deref(),
+                    bias,
                     row_tiles,
                 };
                 let packed_len = (panels - first_packed) * K::NR * kc;
@@ -263,10 +261,6 @@ struct BlockJob<'a> {
     row_tiles: RowTiles,
 }
 
-/// Room for the largest tile (rows x NR) of any microkernel, for edge tiles in n.
-#[repr(C, align(64))]
-struct EdgeTile([f32; 16 * 32]);
-
 fn run_task<K: Microkernel>(
     kernel: K,
     job: &BlockJob<'_>,
@@ -285,7 +279,6 @@ fn run_task<K: Microkernel>(
         row_tiles,
     } = *job;
     let (k, n) = (g.k, g.n);
-    debug_assert!(K::MR * K::NR <= 16 * 32);
     let first = pc == 0;
     let last = pc + kc == k;
     // Blocks of MC rows (MC / MR whole tiles) of A are walked against each B panel.
@@ -296,10 +289,11 @@ fn run_task<K: Microkernel>(
         let mc = block_rows.len();
         // A block of 1 to 3 rows runs wide tiles over several in-place panels.
         let wide = if mc <= 3 { wide_panels(mc) } else { 1 };
-        let in_place_end = first_packed.min(task.panels.end);
+        // Wide tiles span whole panels read in place.
+        let wide_end = first_packed.min(task.panels.end).min(nc / K::NR);
         let mut q = task.panels.start;
         while q < task.panels.end {
-            let span = if wide > 1 && q + wide <= in_place_end {
+            let span = if wide > 1 && q + wide <= wide_end {
                 wide
             } else {
                 1
@@ -314,8 +308,8 @@ fn run_task<K: Microkernel>(
                     K::NR,
                 )
             } else {
-                // In place: kc rows of B from (pc, j0), span * NR values each, stride n.
-                (&g.b[pc * n + j0..][..(kc - 1) * n + span * K::NR], n)
+                // In place: kc rows of B from (pc, j0), `width` values each, stride n.
+                (&g.b[pc * n + j0..][..(kc - 1) * n + width], n)
             };
             // A last panel at most half full runs half-width tiles (one vector per row).
             let vectors = if width <= K::NR / 2 { 1 } else { 2 * span };
@@ -328,6 +322,7 @@ fn run_task<K: Microkernel>(
                 a_row_stride: k,
                 b_row_stride: ldb,
                 vectors,
+                cols: width,
             };
             for t in block.clone() {
                 let tile_rows = row_tiles.rows(t..t + 1);
@@ -337,54 +332,22 @@ fn run_task<K: Microkernel>(
                 // SAFETY: rows ir .. ir+h and columns j0 .. j0+width lie inside the
                 // m x n output; only this task writes them in this block.
                 let c_tile = unsafe { out.ptr.add(ir * out.ld + j0) };
-                if width == span * K::NR {
-                    // SAFETY: `a_tile` and `b_panel` hold the kc steps of h rows and of
-                    // span * NR columns at their strides (the slices above are in bounds),
-                    // the tile has h rows of that many columns at stride n, the padded
-                    // bias has them from j0, and span is 1 or wide_panels(h) (h <= 3).
-                    unsafe {
-                        kernel.tile(
-                            h,
-                            a_tile.as_ptr(),
-                            b_panel.as_ptr(),
-                            c_tile,
-                            out.ld,
-                            tile_job,
-                        )
-                    };
-                } else {
-                    let mut edge = EdgeTile([0.0; 16 * 32]);
-                    let ld = K::NR;
-                    if !first {
-                        for i in 0..h {
-                            // SAFETY: row i of the tile has `width` valid columns.
-                            let src = unsafe {
-                                std::slice::from_raw_parts(c_tile.add(i * out.ld), width)
-                            };
-                            edge.0[i * ld..][..width].copy_from_slice(src);
-                        }
-                    }
-                    // SAFETY: as above, the tile being the h x NR edge buffer (a partial
-                    // panel is always packed, zero-padded to NR columns; a half-width
-                    // tile uses the first NR / 2 of them).
-                    unsafe {
-                        kernel.tile(
-                            h,
-                            a_tile.as_ptr(),
-                            b_panel.as_ptr(),
-                            edge.0.as_mut_ptr(),
-                            ld,
-                            tile_job,
-                        )
-                    };
-                    for i in 0..h {
-                        // SAFETY: row i of the tile has `width` valid columns.
-                        let dst = unsafe {
-                            std::slice::from_raw_parts_mut(c_tile.add(i * out.ld), width)
-                        };
-                        dst.copy_from_slice(&edge.0[i * ld..][..width]);
-                    }
-                }
+                // SAFETY: `a_tile` holds the kc steps of h rows at stride k, `b_panel`
+                // the kc steps of `width` columns at stride ldb (a packed panel holds
+                // NR, zero-padded), the output tile has h rows of `width` columns at
+                // stride n, the bias has them from j0; span is 1 or wide_panels(h)
+                // (h <= 3, whole panels: width = span * NR), and `vectors` covers
+                // `width`.
+                unsafe {
+                    kernel.tile(
+                        h,
+                        a_tile.as_ptr(),
+                        b_panel.as_ptr(),
+                        c_tile,
+                        out.ld,
+                        tile_job,
+                    )
+                };
             }
         }
     }

@@ -52,6 +52,11 @@ pub(crate) struct TileJob {
     /// a panel: a last panel at most `NR / 2` wide, such as a 10-class output layer,
     /// does half the work).
     pub vectors: usize,
+    /// Columns of the tile that exist: `vectors * NR / 2`, or fewer in the last panel
+    /// of B when `n` is not a multiple of `NR`. Past them nothing is read or written
+    /// (masked loads and stores), so a partial panel of B is read in place and the
+    /// tile is stored straight into C.
+    pub cols: usize,
 }
 
 /// How many panels a tile of `h` rows should span to keep at least 8 independent fma
@@ -81,8 +86,9 @@ pub(crate) trait Microkernel: Copy + Send + Sync {
     /// steps of a k-block.
     ///
     /// # Safety
-    /// `1 <= h <= MR` and `job.vectors` is 1, 2 or 2 x [`wide_panels`]`(h)`; with
-    /// `kc = job.kc` and `w = job.vectors * NR / 2`: `a` is valid for `kc` reads from each of the `h` rows
+    /// `1 <= h <= MR`, `job.vectors` is 1, 2 or 2 x [`wide_panels`]`(h)`, and
+    /// `job.cols` is at most `job.vectors * NR / 2` and equal to it for wide tiles;
+    /// with `kc = job.kc` and `w = job.cols`: `a` is valid for `kc` reads from each of the `h` rows
     /// `a + i * job.a_row_stride`, `b` for `w` reads at each `b + p * job.b_row_stride`
     /// (`p < kc`); `c` is valid for reading and writing `h` rows of `w` floats at row
     /// stride `ldc`; `job.bias` is null or valid for `w` reads.
@@ -97,17 +103,19 @@ pub(crate) trait Microkernel: Copy + Send + Sync {
     );
 }
 
-/// Calls `$f::<H, V>` for the runtime height `$h` and vectors per row `$vectors`: one
-/// panel (V = 2) or half of one (V = 1) for every height, and the wide instances for
-/// heights 1 to 3.
+/// Calls `$f::<H, V, MASKED>` for the runtime height `$h`, vectors per row `$vectors`
+/// and masking `$masked`: one panel (V = 2) or half of one (V = 1) for every height,
+/// masked or not, and the wide (never masked) instances for heights 1 to 3.
 macro_rules! dispatch_tile {
-    ($h:expr, $vectors:expr, [$($n:literal),*], $f:ident, $args:tt) => {
-        match ($h, $vectors) {
-            (1, 8) => $f::<1, 8> $args,
-            (2, 4) => $f::<2, 4> $args,
-            (3, 4) => $f::<3, 4> $args,
-            $( ($n, 2) => $f::<$n, 2> $args, )*
-            $( ($n, 1) => $f::<$n, 1> $args, )*
+    ($h:expr, $vectors:expr, $masked:expr, [$($n:literal),*], $f:ident, $args:tt) => {
+        match ($h, $vectors, $masked) {
+            (1, 8, false) => $f::<1, 8, false> $args,
+            (2, 4, false) => $f::<2, 4, false> $args,
+            (3, 4, false) => $f::<3, 4, false> $args,
+            $( ($n, 2, false) => $f::<$n, 2, false> $args, )*
+            $( ($n, 1, false) => $f::<$n, 1, false> $args, )*
+            $( ($n, 2, true) => $f::<$n, 2, true> $args, )*
+            $( ($n, 1, true) => $f::<$n, 1, true> $args, )*
             _ => {}
         }
     };
@@ -152,6 +160,7 @@ impl Microkernel for Avx512Tile {
             dispatch_tile!(
                 h,
                 job.vectors,
+                job.cols < job.vectors * Self::NR / 2,
                 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
                 tile_avx512,
                 (a, b, c, ldc, job)
@@ -162,40 +171,53 @@ impl Microkernel for Avx512Tile {
 
 /// The microkernel body, written once and instantiated per ISA with its intrinsics:
 /// one fma chain per output over the kc steps, started from the partial C values
-/// after the first k-block, with the epilogue after the last.
+/// after the first k-block, with the epilogue after the last. With `MASKED`, every
+/// access to B, C and the bias is limited to the tile's `job.cols` columns.
 macro_rules! simd_tile {
     (
         $(#[$doc:meta])*
         $name:ident, $feature:literal, $lanes:literal, $zero:ident, $load:ident, $splat:ident,
-        $fmadd:ident, $store:ident, $finish:ident
+        $fmadd:ident, $store:ident, $finish:ident,
+        $mask_of:ident, $load_masked:ident, $store_masked:ident
     ) => {
         $(#[$doc])*
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = $feature)]
-        unsafe fn $name<const H: usize, const V: usize>(
+        unsafe fn $name<const H: usize, const V: usize, const MASKED: bool>(
             a: *const f32,
             b: *const f32,
             c: *mut f32,
             ldc: usize,
             job: TileJob,
         ) {
+            // Lanes of vector v that exist (all of them unless MASKED).
+            let masks: [_; V] = std::array::from_fn(|v| $mask_of(job.cols.saturating_sub($lanes * v)));
+            // SAFETY (both): the caller vouches for the columns of each vector, all of
+            // them unless MASKED, the first job.cols otherwise.
+            let load = |p: *const f32, v: usize| unsafe {
+                if MASKED { $load_masked(p, masks[v]) } else { $load(p) }
+            };
+            let store = |p: *mut f32, v: usize, x| unsafe {
+                if MASKED { $store_masked(p, masks[v], x) } else { $store(p, x) }
+            };
             let mut acc = [[$zero(); V]; H];
             if !job.first {
                 for (i, row) in acc.iter_mut().enumerate() {
                     for (v, x) in row.iter_mut().enumerate() {
-                        // SAFETY: row i of the tile is valid for $lanes * V reads.
-                        *x = unsafe { $load(c.add(i * ldc + $lanes * v)) };
+                        // SAFETY: row i of the tile is valid for its columns.
+                        *x = load(unsafe { c.add(i * ldc + $lanes * v) }, v);
                     }
                 }
             }
             let (lda, ldb) = (job.a_row_stride, job.b_row_stride);
             let (mut pa, mut pb) = (a, b);
             for _ in 0..job.kc {
-                // SAFETY: the caller vouches for kc steps of H rows of A and $lanes * V values of B.
+                // SAFETY: the caller vouches for kc steps of H rows of A and the tile's
+                // columns of B.
                 unsafe {
                     let mut bv = [$zero(); V];
                     for (v, x) in bv.iter_mut().enumerate() {
-                        *x = $load(pb.add($lanes * v));
+                        *x = load(pb.add($lanes * v), v);
                     }
                     for (i, row) in acc.iter_mut().enumerate() {
                         let ai = $splat(*pa.add(i * lda));
@@ -213,8 +235,8 @@ macro_rules! simd_tile {
                         let bias = if job.bias.is_null() {
                             None
                         } else {
-                            // SAFETY: a non-null bias holds $lanes * V values.
-                            Some(unsafe { $load(job.bias.add($lanes * v)) })
+                            // SAFETY: a non-null bias holds the tile's columns.
+                            Some(load(unsafe { job.bias.add($lanes * v) }, v))
                         };
                         *x = $finish(*x, bias, job.relu);
                     }
@@ -222,12 +244,40 @@ macro_rules! simd_tile {
             }
             for (i, row) in acc.iter().enumerate() {
                 for (v, x) in row.iter().enumerate() {
-                    // SAFETY: row i of the tile is valid for $lanes * V writes.
-                    unsafe { $store(c.add(i * ldc + $lanes * v), *x) };
+                    // SAFETY: row i of the tile is valid for its columns.
+                    store(unsafe { c.add(i * ldc + $lanes * v) }, v, *x);
                 }
             }
         }
     };
+}
+
+/// The first `min(len, 16)` lanes of a zmm.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn lanes_avx512(len: usize) -> __mmask16 {
+    (((1u32 << len.min(16)) - 1) & 0xFFFF) as __mmask16
+}
+
+/// # Safety
+/// The lanes of `mask` must be readable at `p`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn load_masked_avx512(p: *const f32, mask: __mmask16) -> __m512 {
+    // SAFETY: masked-off lanes are not accessed (no fault); the caller vouches for
+    // the others.
+    unsafe { _mm512_maskz_loadu_ps(mask, p) }
+}
+
+/// # Safety
+/// The lanes of `mask` must be writable at `p`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn store_masked_avx512(p: *mut f32, mask: __mmask16, v: __m512) {
+    // SAFETY: as for the load.
+    unsafe { _mm512_mask_storeu_ps(p, mask, v) }
 }
 
 /// Epilogue on one zmm of finished outputs: `+ bias`, relu, canonical NaN.
@@ -255,7 +305,8 @@ simd_tile!(
     /// # Safety
     /// See [`Microkernel::tile`], with `h = H` and `w = 16 * V`; AVX-512F must be available.
     tile_avx512, "avx512f", 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_set1_ps,
-    _mm512_fmadd_ps, _mm512_storeu_ps, finish_avx512
+    _mm512_fmadd_ps, _mm512_storeu_ps, finish_avx512,
+    lanes_avx512, load_masked_avx512, store_masked_avx512
 );
 
 /// The AVX2 + FMA microkernel (6 x 16). Only [`Avx2Tile::new`] makes one, and only
@@ -297,6 +348,7 @@ impl Microkernel for Avx2Tile {
             dispatch_tile!(
                 h,
                 job.vectors,
+                job.cols < job.vectors * Self::NR / 2,
                 [1, 2, 3, 4, 5, 6],
                 tile_avx2,
                 (a, b, c, ldc, job)
@@ -331,5 +383,36 @@ simd_tile!(
     /// See [`Microkernel::tile`], with `h = H` and `w = 8 * V`; AVX2 and FMA must be
     /// available.
     tile_avx2, "avx2,fma", 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_set1_ps,
-    _mm256_fmadd_ps, _mm256_storeu_ps, finish_avx2
+    _mm256_fmadd_ps, _mm256_storeu_ps, finish_avx2,
+    lanes_avx2, load_masked_avx2, store_masked_avx2
 );
+
+/// The first `min(len, 8)` lanes of a ymm, as a `vmaskmov` mask.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn lanes_avx2(len: usize) -> __m256i {
+    let limit = _mm256_set1_epi32(len.min(8) as i32);
+    _mm256_cmpgt_epi32(limit, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+}
+
+/// # Safety
+/// The lanes of `mask` must be readable at `p`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn load_masked_avx2(p: *const f32, mask: __m256i) -> __m256 {
+    // SAFETY: masked-off lanes are not accessed (no fault); the caller vouches for
+    // the others.
+    unsafe { _mm256_maskload_ps(p, mask) }
+}
+
+/// # Safety
+/// The lanes of `mask` must be writable at `p`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn store_masked_avx2(p: *mut f32, mask: __m256i, v: __m256) {
+    // SAFETY: as for the load.
+    unsafe { _mm256_maskstore_ps(p, mask, v) }
+}
