@@ -37,6 +37,8 @@ pub struct Limits {
     pub max_call_depth: Option<u32>,
     /// `;! max-tensor-bytes N`: most bytes all live tensors may hold together.
     pub max_tensor_bytes: Option<u64>,
+    /// `;! max-tensors N`: most tensors live at once.
+    pub max_tensors: Option<u64>,
 }
 
 /// One expectation and the line that states it.

@@ -95,6 +95,7 @@ pub fn config(case: &Case, tier: Tier) -> Config {
             .limits
             .max_tensor_bytes
             .unwrap_or(defaults.max_tensor_bytes),
+        max_tensors: case.limits.max_tensors.unwrap_or(defaults.max_tensors),
         ..defaults
     };
     tier.configure(&mut config);

@@ -224,7 +224,7 @@ fn parse_case(
                 Ok((addr, len, hash)) => expect(Expect::MemoryHash { addr, len, hash }),
                 Err(message) => fail(message),
             },
-            "fuel-limit" | "max-memory" | "max-call-depth" | "max-tensor-bytes" => {
+            "fuel-limit" | "max-memory" | "max-call-depth" | "max-tensor-bytes" | "max-tensors" => {
                 let value = match words.as_slice() {
                     [value] => parse_u64(value),
                     _ => Err(format!("`;! {keyword}` takes one number")),
@@ -237,6 +237,7 @@ fn parse_case(
                     ("fuel-limit", Ok(n)) => limits.fuel.replace(n).is_some(),
                     ("max-memory", Ok(n)) => limits.max_memory.replace(n).is_some(),
                     ("max-tensor-bytes", Ok(n)) => limits.max_tensor_bytes.replace(n).is_some(),
+                    ("max-tensors", Ok(n)) => limits.max_tensors.replace(n).is_some(),
                     (_, Ok(n)) => match u32::try_from(n) {
                         Ok(depth) => limits.max_call_depth.replace(depth).is_some(),
                         Err(_) => {
@@ -253,7 +254,7 @@ fn parse_case(
             other => fail(format!(
                 "unknown directive `;! {other}` (expected case, args, result, halt, trap, \
                  stdout, stdout-none, fuel, mem, memhash, fuel-limit, max-memory, max-call-depth, \
-                 max-tensor-bytes)"
+                 max-tensor-bytes, max-tensors)"
             )),
         }
     }
@@ -443,6 +444,7 @@ mod tests {
 ;! max-memory 0x10000
 ;! max-call-depth 5
 ;! max-tensor-bytes 4096
+;! max-tensors 9
 ;! mem 16 01 02ff
 ;! memhash 0 4 fnv1a64 0xcbf29ce484222325
 .func main params=0 regs=1
@@ -486,6 +488,7 @@ mod tests {
                 max_memory: Some(65536),
                 max_call_depth: Some(5),
                 max_tensor_bytes: Some(4096),
+                max_tensors: Some(9),
             }
         );
         assert!(second.expectations.iter().any(|e| e.expect
@@ -523,7 +526,7 @@ mod tests {
                 "bad.case:2: case `a` states no outcome (`;! result`, `;! halt` or `;! trap`)",
                 "bad.case:3: `;! result` takes one number",
                 "bad.case:4: `main`: expected `;! trap KIND at FUNC:PC`",
-                "bad.case:5: unknown directive `;! bogus` (expected case, args, result, halt, trap, stdout, stdout-none, fuel, mem, memhash, fuel-limit, max-memory, max-call-depth, max-tensor-bytes)",
+                "bad.case:5: unknown directive `;! bogus` (expected case, args, result, halt, trap, stdout, stdout-none, fuel, mem, memhash, fuel-limit, max-memory, max-call-depth, max-tensor-bytes, max-tensors)",
                 "bad.case:6: duplicate case name `a`",
                 "bad.case:8: case `a` states a second outcome",
                 "bad.case:9: case `b` states no outcome (`;! result`, `;! halt` or `;! trap`)",

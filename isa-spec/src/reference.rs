@@ -235,8 +235,8 @@ fn determinism(doc: &mut String) {
          with their neighbours), else above every block handed out so far; memory grows \
          when that passes its end, up to the embedder's limit. The same sequence of \
          `alloc` and `free` gives the same addresses everywhere.\n\
-         - **Limits**: fuel (an instruction budget), call depth, memory size and tensor \
-         bytes are set by the embedder; exceeding one traps, at the same instruction on \
+         - **Limits**: fuel (an instruction budget), call depth, memory size, tensor \
+         bytes and the number of live tensors are set by the embedder; exceeding one traps, at the same instruction on \
          every tier. Every instruction executed costs one unit of fuel, the trapping one \
          included; an `out_of_fuel` trap stops before the instruction it names. The \
          host's call counts as depth 1 and always starts; a `call` that would pass the \
@@ -269,7 +269,7 @@ fn trap_meaning(kind: TrapKind) -> &'static str {
             "a register does not hold a live tensor handle (never created, or freed: handles carry a generation)"
         }
         TrapKind::TensorLimit => {
-            "a tensor, or an op's result with the temporaries it needs while it runs, would take the live tensors past the embedder's tensor-bytes limit (checked before anything is allocated)"
+            "a tensor, or an op's result with the temporaries it needs while it runs, would take the live tensors past the embedder's tensor-bytes limit (checked before anything is allocated), or a new tensor past its limit on live tensors"
         }
     }
 }

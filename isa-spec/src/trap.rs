@@ -82,7 +82,7 @@ impl fmt::Display for TrapKind {
             TrapKind::Host => f.write_str("host function failed"),
             TrapKind::TensorShape => f.write_str("tensor shape mismatch"),
             TrapKind::BadTensor => f.write_str("not a live tensor handle"),
-            TrapKind::TensorLimit => f.write_str("tensor bytes limit exceeded"),
+            TrapKind::TensorLimit => f.write_str("tensor limit exceeded"),
         }
     }
 }

@@ -102,6 +102,9 @@ impl Tensor {
     /// Gives this tensor the shape `shape` (checked as [`Tensor::element_count`]) and
     /// that many elements, reusing its allocation: elements kept from before keep their
     /// values, new ones are `+0.0`. Memory that cannot be had is [`KernelError::TooLarge`].
+    /// An allocation more than twice the new size is shrunk, so that a tensor never
+    /// holds much more memory than its elements (an embedder's limit on element bytes
+    /// then bounds the memory too).
     pub(crate) fn reset(&mut self, shape: &[usize]) -> Result<(), KernelError> {
         let count = Self::element_count(shape)?;
         let more = count.saturating_sub(self.data.len());
@@ -111,6 +114,9 @@ impl Tensor {
                 shape: shape.to_vec(),
             })?;
         self.data.resize(count, 0.0);
+        if self.data.capacity() / 2 > count {
+            self.data.shrink_to(count);
+        }
         self.dims = [0; MAX_RANK];
         self.dims[..shape.len()].copy_from_slice(shape);
         self.rank = shape.len();

@@ -24,6 +24,9 @@ pub struct Config {
     pub max_memory: u64,
     /// Most bytes all live tensors of an instance may hold together.
     pub max_tensor_bytes: u64,
+    /// Most tensors an instance may hold live at once (empty tensors take no bytes,
+    /// but each takes a slot in the tensor table).
+    pub max_tensors: u64,
     /// The tensor kernel path; `None` picks the best the CPU has (or the one named by
     /// the `ADEAD_KERNELS_ISA` environment variable). Results are identical on every
     /// path.
@@ -43,6 +46,7 @@ impl Default for Config {
             max_stack_registers: 1 << 24,
             max_memory: 1 << 30,
             max_tensor_bytes: 1 << 30,
+            max_tensors: 1 << 20,
             kernel_isa: None,
             kernel_threads: std::thread::available_parallelism().map_or(1, usize::from),
             hot_threshold: 1000,

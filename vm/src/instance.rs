@@ -84,7 +84,7 @@ impl Instance {
             calls: vec![0; isa.functions.len()],
             loops: vec![0; isa.code.len()],
             host_args: Vec::new(),
-            tensors: TensorTable::new(config.max_tensor_bytes),
+            tensors: TensorTable::new(config.max_tensor_bytes, config.max_tensors),
             instructions: 0,
         })
     }

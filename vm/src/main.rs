@@ -52,6 +52,12 @@ struct RunArgs {
     /// Most nested calls.
     #[arg(long)]
     max_call_depth: Option<u32>,
+    /// Most bytes all live tensors may hold together.
+    #[arg(long, value_name = "BYTES")]
+    max_tensor_bytes: Option<u64>,
+    /// Most tensors live at once.
+    #[arg(long, value_name = "COUNT")]
+    max_tensors: Option<u64>,
     /// Print instructions executed, wall time, calls per function and the hottest loops
     /// to stderr.
     #[arg(long)]
@@ -86,6 +92,12 @@ fn run(args: &RunArgs) -> ExitCode {
     }
     if let Some(depth) = args.max_call_depth {
         config.max_call_depth = depth;
+    }
+    if let Some(bytes) = args.max_tensor_bytes {
+        config.max_tensor_bytes = bytes;
+    }
+    if let Some(count) = args.max_tensors {
+        config.max_tensors = count;
     }
     let engine = Engine::new(config);
     let module = match load(&engine, &args.program) {

@@ -8,7 +8,8 @@
 //! the existing tensor named by its first operand (replacing contents and shape), so a
 //! program allocates its tensors once and an inference loop creates no handles.
 //! The bytes of all live tensors are bounded by the engine's `max_tensor_bytes`,
-//! checked before any allocation.
+//! checked before any allocation, and their number by `max_tensors` (an empty tensor
+//! takes no bytes, but a slot in the table).
 
 use adead_isa::{Instruction, Opcode, TrapKind};
 use adead_kernels::{
@@ -36,6 +37,7 @@ pub(crate) struct TensorTable {
     free: Vec<u32>,
     live_bytes: u64,
     max_bytes: u64,
+    max_tensors: u64,
 }
 
 fn bad_handle(handle: u64) -> TensorTrap {
@@ -60,12 +62,13 @@ fn shape_trap(message: String) -> TensorTrap {
 }
 
 impl TensorTable {
-    pub(crate) fn new(max_bytes: u64) -> TensorTable {
+    pub(crate) fn new(max_bytes: u64, max_tensors: u64) -> TensorTable {
         TensorTable {
             slots: Vec::new(),
             free: Vec::new(),
             live_bytes: 0,
             max_bytes,
+            max_tensors,
         }
     }
 
@@ -108,6 +111,17 @@ impl TensorTable {
 
     /// A new tensor of zeros; the limit is checked before anything is allocated.
     fn create(&mut self, shape: &[usize]) -> Result<u64, TensorTrap> {
+        let live = (self.slots.len() - self.free.len()) as u64;
+        if live >= self.max_tensors {
+            return Err((
+                TrapKind::TensorLimit,
+                Some(format!(
+                    "a new tensor would make {} live tensors, over the limit of {}",
+                    live + 1,
+                    self.max_tensors
+                )),
+            ));
+        }
         let elements = Tensor::element_count(shape).map_err(kernel_trap)?;
         self.charge(elements as u64 * 4, 0)?;
         let tensor = Tensor::zeros(shape).map_err(kernel_trap)?;
@@ -494,7 +508,7 @@ mod tests {
 
     #[test]
     fn handles_are_generation_checked_and_slots_reused() {
-        let mut table = TensorTable::new(1 << 20);
+        let mut table = TensorTable::new(1 << 20, 16);
         let a = table.create(&[2, 3]).unwrap();
         assert_eq!(a, 1);
         assert_eq!(table.live_bytes(), 24);
@@ -510,7 +524,7 @@ mod tests {
 
     #[test]
     fn the_byte_limit_is_checked_before_allocating() {
-        let mut table = TensorTable::new(100);
+        let mut table = TensorTable::new(100, 16);
         let _full = table.create(&[25]).unwrap();
         assert_eq!(table.create(&[1]).unwrap_err().0, TrapKind::TensorLimit);
         assert_eq!(

@@ -167,6 +167,7 @@ mod tests {
             max_call_depth: 64,
             max_memory: 1 << 16,
             max_tensor_bytes: 1 << 12,
+            max_tensors: 64,
             kernel_threads: 1,
             ..Config::default()
         });
