@@ -329,21 +329,50 @@ macro_rules! simd_algorithms {
         /// `-inf` for the max and `+0.0` in the sum, as in the reference's lanes).
         #[target_feature(enable = $feat)]
         fn softmax_short_rows(x: &[f32], n: usize, y: &mut [f32]) {
+            // Eight rows at a time, their steps interleaved: one row's chain of
+            // dependent steps (two lane trees, exp, a division) is long, and eight
+            // independent ones keep the vector units busy.
+            const GROUP: usize = 8;
+            let mut xs = x.chunks_exact(n * GROUP);
+            let mut ys = y.chunks_exact_mut(n * GROUP);
+            for (xg, yg) in (&mut xs).zip(&mut ys) {
+                softmax_short_group::<GROUP>(xg, n, yg);
+            }
+            for (xr, yr) in xs
+                .remainder()
+                .chunks_exact(n)
+                .zip(ys.into_remainder().chunks_exact_mut(n))
+            {
+                softmax_short_group::<1>(xr, n, yr);
+            }
+        }
+
+        /// [`softmax_short_rows`] on exactly `R` rows of `n <= 16` elements.
+        #[inline]
+        #[target_feature(enable = $feat)]
+        fn softmax_short_group<const R: usize>(x: &[f32], n: usize, y: &mut [f32]) {
             let row = first_lanes(n);
-            for (xr, yr) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
-                // SAFETY: the row has n elements; the other lanes are not read.
-                let v = unsafe { load_partial(xr.as_ptr(), n, f32::NEG_INFINITY) };
-                let m = if mask_any(is_nan(v)) {
+            // SAFETY: row r has n elements at r * n (in x and in y); only its n lanes
+            // are read, or written below.
+            let v: [V; R] = std::array::from_fn(|r| unsafe {
+                load_partial(x.as_ptr().add(r * n), n, f32::NEG_INFINITY)
+            });
+            let m: [V; R] = std::array::from_fn(|r| {
+                splat(if mask_any(is_nan(v[r])) {
                     CANONICAL_NAN
                 } else {
-                    combine_v(v, |a, b| max_ordered(a, b))
-                };
-                let m = splat(m);
-                // Padding lanes take exp(0), not exp(-inf) (subnormal steps are slow).
-                let e = blend(row, exp_v(sub(blend(row, v, m), m)), splat(-0.0));
-                let s = combine_v(add(splat(0.0), e), |a, b| add(a, b));
-                // SAFETY: as above; only the row's n lanes are written.
-                unsafe { store_partial(yr.as_mut_ptr(), n, canon(div(e, splat(s)))) };
+                    combine_v(v[r], |a, b| max_ordered(a, b))
+                })
+            });
+            // Padding lanes take exp(0), not exp(-inf) (subnormal steps are slow).
+            let e: [V; R] = std::array::from_fn(|r| {
+                blend(row, exp_v(sub(blend(row, v[r], m[r]), m[r])), splat(-0.0))
+            });
+            let s: [V; R] =
+                std::array::from_fn(|r| splat(combine_v(add(splat(0.0), e[r]), |a, b| add(a, b))));
+            for r in 0..R {
+                // SAFETY: as for the loads.
+                unsafe { store_partial(y.as_mut_ptr().add(r * n), n, canon(div(e[r], s[r]))) };
             }
         }
 
