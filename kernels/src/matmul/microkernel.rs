@@ -116,7 +116,10 @@ macro_rules! dispatch_tile {
             $( ($n, 1, false) => $f::<$n, 1, false> $args, )*
             $( ($n, 2, true) => $f::<$n, 2, true> $args, )*
             $( ($n, 1, true) => $f::<$n, 1, true> $args, )*
-            _ => {}
+            (h, vectors, masked) => debug_assert!(
+                false,
+                "no tile of height {h} with {vectors} vectors (masked: {masked})"
+            ),
         }
     };
 }
