@@ -235,7 +235,7 @@ macro_rules! for_each_opcode {
             0x0003_002A RowMax "rowmax" [Src, Src] [trap];
             /// Tensor rA = the index (as f32) of the first maximum of each row of rB; the last dimension becomes 1.
             0x0003_002B ArgMax "argmax" [Src, Src] [trap];
-            /// Tensor rA = softmax(rB . rC^T / sqrt(d)) . rE per head: scaled dot-product attention of queries rB, keys rC, values rE ([heads,] seq, d).
+            /// Tensor rA = softmax(rB . rC^T / sqrt(d)) . rE per head: scaled dot-product attention of queries rB, keys rC, values rE, each [heads, seq, d] or [seq, d] (one head).
             0x0003_0030 Attention "attention" [Src, Src, Src, Src] [trap];
             /// Tensor rA = attention of queries rB, keys rC, values rE with a causal mask (query i sees keys 0..=i).
             0x0003_0031 AttentionCausal "attention.causal" [Src, Src, Src, Src] [trap];
