@@ -11,8 +11,11 @@
 //! and forceable by `ADEAD_KERNELS_ISA` or [`Kernels::new`]) and a fixed number of
 //! threads, and returns exactly the reference's bits on every path and thread count:
 //! SIMD lanes repeat the scalar operations, the BLIS-style matmul keeps one chain per
-//! output across k-blocks, and threads only split independent outputs. GPU kernels
-//! and the VM's dispatcher are not part of this crate yet.
+//! output across k-blocks, and threads only split independent outputs. Each op also has
+//! an `_into` form that writes into a [`Destination`], which is asked for the result's
+//! buffer once the inputs are valid and before anything is allocated (the VM checks its
+//! tensor limits there and reuses the replaced tensor's memory). GPU kernels and the
+//! VM's dispatcher are not part of this crate yet.
 
 mod destination;
 mod error;
