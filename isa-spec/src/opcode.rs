@@ -84,17 +84,21 @@ pub struct OpFlags {
     pub ends_block: bool,
     /// The instruction can trap for a reason other than running out of fuel.
     pub can_trap: bool,
+    /// The result is a tensor that replaces the contents and shape of the live tensor
+    /// named by operand 0 (which may also be an input).
+    pub into_tensor: bool,
 }
 
 macro_rules! op_flags {
     ([$($flag:ident),*]) => {{
         #[allow(unused_mut)]
-        let mut flags = OpFlags { ends_block: false, can_trap: false };
+        let mut flags = OpFlags { ends_block: false, can_trap: false, into_tensor: false };
         $( op_flags!(@set flags $flag); )*
         flags
     }};
     (@set $f:ident end) => { $f.ends_block = true; };
     (@set $f:ident trap) => { $f.can_trap = true; };
+    (@set $f:ident tensor) => { $f.into_tensor = true; };
 }
 
 macro_rules! define_opcodes {
@@ -286,5 +290,21 @@ mod tests {
         assert!(Opcode::Ret.flags().ends_block);
         assert!(Opcode::Div.flags().can_trap);
         assert!(!Opcode::Add.flags().can_trap);
+    }
+
+    #[test]
+    fn tensor_results_go_to_a_register_of_a_tensor_op_that_can_trap() {
+        for &op in Opcode::ALL {
+            if op.flags().into_tensor {
+                assert_eq!(op.family(), Family::Tensor, "{op:?}");
+                // The destination is read (it must be a live handle), so it is a Src.
+                assert_eq!(op.operands().first(), Some(&OperandKind::Src), "{op:?}");
+                assert!(op.flags().can_trap, "{op:?}: a bad handle traps");
+            }
+        }
+        assert!(Opcode::Matmul.flags().into_tensor);
+        assert!(Opcode::LinearRelu.flags().into_tensor);
+        assert!(!Opcode::TensorNew.flags().into_tensor);
+        assert!(!Opcode::TensorLoad.flags().into_tensor);
     }
 }

@@ -318,12 +318,16 @@ fn family_section(doc: &mut String, family: Family) {
     doc.push_str("| word | assembly | semantics | flags |\n| --- | --- | --- | --- |\n");
     for op in opcodes_of(family) {
         let flags = op.flags();
-        let flag_text = match (flags.ends_block, flags.can_trap) {
-            (true, true) => "ends block, can trap",
-            (true, false) => "ends block",
-            (false, true) => "can trap",
-            (false, false) => "",
-        };
+        let flag_text = [
+            (flags.ends_block, "ends block"),
+            (flags.can_trap, "can trap"),
+            (flags.into_tensor, "result into tensor rA"),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, text)| *text)
+        .collect::<Vec<_>>()
+        .join(", ");
         let _ = writeln!(
             doc,
             "| `{:#010x}` | `{}` | {} | {flag_text} |",

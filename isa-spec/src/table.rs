@@ -180,17 +180,17 @@ macro_rules! for_each_opcode {
             0x0002_0035 Sleu "sleu" [Dst, Src, Src] [];
 
             // ---------------------------------------------------------------- tensor 0x0003
-            // Registers hold tensor handles. An op "into rA" replaces the contents and
-            // shape of the existing tensor rA with its result (rA may also be an input).
+            // Registers hold tensor handles. An op flagged `tensor` replaces the contents
+            // and shape of the existing tensor rA with its result (rA may also be an input).
             // Results are defined bit for bit by the scalar reference in `adead-kernels`.
             /// Tensor rA = matrix product of tensors rB (m x k) and rC (k x n), or batched (b x m x k times b x k x n): each output the fma chain over k in increasing order from +0.0.
-            0x0003_0000 Matmul "matmul" [Src, Src, Src] [trap];
+            0x0003_0000 Matmul "matmul" [Src, Src, Src] [trap, tensor];
             /// Tensor rA = transpose of the 2-D tensor rB (bits unchanged).
-            0x0003_0001 Transpose "transpose" [Src, Src] [trap];
+            0x0003_0001 Transpose "transpose" [Src, Src] [trap, tensor];
             /// Tensor rA = row-wise softmax of tensor rB (max, exp(x - max), 16-lane sum, divide).
-            0x0003_0002 Softmax "softmax" [Src, Src] [trap];
+            0x0003_0002 Softmax "softmax" [Src, Src] [trap, tensor];
             /// Tensor rA = max(x, 0) for every element x of tensor rB (NaN stays NaN).
-            0x0003_0003 Relu "relu" [Src, Src] [trap];
+            0x0003_0003 Relu "relu" [Src, Src] [trap, tensor];
             /// rD = handle of a new tensor of zeros whose n dimensions (rank 1 to 4) are rFirst.. rFirst+n-1.
             0x0003_0010 TensorNew "tnew" [Dst, RegRange, Count] [trap];
             /// Free tensor rA; its handle is dead from now on.
@@ -212,37 +212,37 @@ macro_rules! for_each_opcode {
             /// Element at row-major index rB of tensor rA = the f32 in rC.
             0x0003_0019 TensorSet "tset" [Src, Src, Src] [trap];
             /// Tensor rA = rB + rC elementwise; rC has rB's shape or is one row broadcast over every row.
-            0x0003_0020 TensorAdd "tadd" [Src, Src, Src] [trap];
+            0x0003_0020 TensorAdd "tadd" [Src, Src, Src] [trap, tensor];
             /// Tensor rA = rB - rC elementwise; rC has rB's shape or is one row broadcast over every row.
-            0x0003_0021 TensorSub "tsub" [Src, Src, Src] [trap];
+            0x0003_0021 TensorSub "tsub" [Src, Src, Src] [trap, tensor];
             /// Tensor rA = rB * rC elementwise; rC has rB's shape or is one row broadcast over every row.
-            0x0003_0022 TensorMul "tmul" [Src, Src, Src] [trap];
+            0x0003_0022 TensorMul "tmul" [Src, Src, Src] [trap, tensor];
             /// Tensor rA = rB * s for every element, s the f32 in rC.
-            0x0003_0023 TensorScale "tscale" [Src, Src, Src] [trap];
+            0x0003_0023 TensorScale "tscale" [Src, Src, Src] [trap, tensor];
             /// Tensor rA = gelu(x) (tanh form) for every element x of tensor rB.
-            0x0003_0024 Gelu "gelu" [Src, Src] [trap];
+            0x0003_0024 Gelu "gelu" [Src, Src] [trap, tensor];
             /// Tensor rA = 1 / (1 + exp(-x)) for every element x of tensor rB.
-            0x0003_0025 Sigmoid "sigmoid" [Src, Src] [trap];
+            0x0003_0025 Sigmoid "sigmoid" [Src, Src] [trap, tensor];
             /// Tensor rA = tanh(x) for every element x of tensor rB.
-            0x0003_0026 Tanh "tanh" [Src, Src] [trap];
+            0x0003_0026 Tanh "tanh" [Src, Src] [trap, tensor];
             /// Tensor rA = exp(x) for every element x of tensor rB.
-            0x0003_0027 Exp "texp" [Src, Src] [trap];
+            0x0003_0027 Exp "texp" [Src, Src] [trap, tensor];
             /// Tensor rA = each row of rB normalised (mean and variance over the row, eps 1e-5), times row gamma rC plus row beta rE.
-            0x0003_0028 LayerNorm "layernorm" [Src, Src, Src, Src] [trap];
+            0x0003_0028 LayerNorm "layernorm" [Src, Src, Src, Src] [trap, tensor];
             /// Tensor rA = the sum of each row of tensor rB (16-lane order); the last dimension becomes 1.
-            0x0003_0029 RowSum "rowsum" [Src, Src] [trap];
+            0x0003_0029 RowSum "rowsum" [Src, Src] [trap, tensor];
             /// Tensor rA = the maximum of each row of tensor rB (NaN if the row has one); the last dimension becomes 1.
-            0x0003_002A RowMax "rowmax" [Src, Src] [trap];
+            0x0003_002A RowMax "rowmax" [Src, Src] [trap, tensor];
             /// Tensor rA = the index (as f32) of the first maximum of each row of rB; the last dimension becomes 1.
-            0x0003_002B ArgMax "argmax" [Src, Src] [trap];
+            0x0003_002B ArgMax "argmax" [Src, Src] [trap, tensor];
             /// Tensor rA = softmax(rB . rC^T / sqrt(d)) . rE per head: scaled dot-product attention of queries rB, keys rC, values rE, each [heads, seq, d] or [seq, d] (one head).
-            0x0003_0030 Attention "attention" [Src, Src, Src, Src] [trap];
+            0x0003_0030 Attention "attention" [Src, Src, Src, Src] [trap, tensor];
             /// Tensor rA = attention of queries rB, keys rC, values rE with a causal mask (query i sees keys 0..=i).
-            0x0003_0031 AttentionCausal "attention.causal" [Src, Src, Src, Src] [trap];
+            0x0003_0031 AttentionCausal "attention.causal" [Src, Src, Src, Src] [trap, tensor];
             /// Tensor rA = rB . rC + rE: input rB (m x k), weights rC (k x n), bias row rE (n).
-            0x0003_0038 Linear "linear" [Src, Src, Src, Src] [trap];
+            0x0003_0038 Linear "linear" [Src, Src, Src, Src] [trap, tensor];
             /// Tensor rA = max(rB . rC + rE, 0): the linear op followed by relu.
-            0x0003_0039 LinearRelu "linear.relu" [Src, Src, Src, Src] [trap];
+            0x0003_0039 LinearRelu "linear.relu" [Src, Src, Src, Src] [trap, tensor];
 
             // ---------------------------------------------------------------- moves 0x0004
             /// rD = rA.

@@ -252,7 +252,7 @@ impl TensorContext<'_> {
         instr: &Instruction,
         regs: &mut [u64],
     ) -> Result<(), TensorTrap> {
-        if produces_tensor(instr.opcode()) {
+        if instr.opcode().flags().into_tensor {
             self.produce(instr, regs)
         } else {
             self.execute_table_op(instr, regs)
@@ -372,34 +372,6 @@ impl TensorContext<'_> {
     }
 }
 
-/// The ops that write a tensor into operand 0 (the others create, free, move or
-/// inspect tensors).
-fn produces_tensor(op: Opcode) -> bool {
-    matches!(
-        op,
-        Opcode::Matmul
-            | Opcode::Transpose
-            | Opcode::Softmax
-            | Opcode::Relu
-            | Opcode::Gelu
-            | Opcode::Sigmoid
-            | Opcode::Tanh
-            | Opcode::Exp
-            | Opcode::TensorAdd
-            | Opcode::TensorSub
-            | Opcode::TensorMul
-            | Opcode::TensorScale
-            | Opcode::LayerNorm
-            | Opcode::RowSum
-            | Opcode::RowMax
-            | Opcode::ArgMax
-            | Opcode::Attention
-            | Opcode::AttentionCausal
-            | Opcode::Linear
-            | Opcode::LinearRelu
-    )
-}
-
 /// Whether a register operand of `instr` other than operand 0 holds `handle`.
 fn reads_handle(instr: &Instruction, regs: &[u64], handle: u64) -> bool {
     let mut word = 0;
@@ -446,7 +418,7 @@ impl Destination for Budgeted<'_> {
     }
 }
 
-/// Runs the op of `instr` (one that [`produces_tensor`]) into `out`.
+/// Runs the op of `instr` (one whose flags say `into_tensor`) into `out`.
 fn run_op(
     k: &Kernels,
     table: &TensorTable,
