@@ -1,5 +1,7 @@
 //! The `Opcode` enum and its per-opcode facts, all expanded from the table in `table.rs`.
 
+use std::sync::OnceLock;
+
 use crate::operand::OperandKind;
 
 /// An instruction family: the high 16 bits of an opcode word.
@@ -177,12 +179,22 @@ impl Opcode {
         self.operands().contains(&OperandKind::Label)
     }
 
-    /// All opcodes spelled `mnemonic` (more than one for an overload set).
+    /// All opcodes spelled `mnemonic` (more than one for an overload set), in table
+    /// order.
     pub fn by_mnemonic(mnemonic: &str) -> impl Iterator<Item = Opcode> + '_ {
-        Opcode::ALL
+        // The table sorted by mnemonic, built once: the assembler looks up every line,
+        // and a scan of the whole table per line was a fifth of its time.
+        static SORTED: OnceLock<Vec<(&'static str, Opcode)>> = OnceLock::new();
+        let sorted = SORTED.get_or_init(|| {
+            let mut v: Vec<_> = Opcode::ALL.iter().map(|&op| (op.mnemonic(), op)).collect();
+            v.sort_by_key(|&(m, _)| m); // stable: table order within a mnemonic
+            v
+        });
+        let start = sorted.partition_point(|&(m, _)| m < mnemonic);
+        sorted[start..]
             .iter()
-            .copied()
-            .filter(move |op| op.mnemonic() == mnemonic)
+            .take_while(move |&&(m, _)| m == mnemonic)
+            .map(|&(_, op)| op)
     }
 
     /// The distinct mnemonics, in table order.
@@ -260,6 +272,22 @@ mod tests {
                 "{op:?}: semantics should be a sentence"
             );
         }
+    }
+
+    #[test]
+    fn lookup_by_mnemonic_finds_every_overload_in_table_order() {
+        for &op in Opcode::ALL {
+            let found: Vec<Opcode> = Opcode::by_mnemonic(op.mnemonic()).collect();
+            let scan: Vec<Opcode> = Opcode::ALL
+                .iter()
+                .copied()
+                .filter(|o| o.mnemonic() == op.mnemonic())
+                .collect();
+            assert_eq!(found, scan, "{op:?}");
+        }
+        assert_eq!(Opcode::by_mnemonic("nope").count(), 0);
+        assert_eq!(Opcode::by_mnemonic("").count(), 0);
+        assert_eq!(Opcode::by_mnemonic("halt").count(), 2);
     }
 
     #[test]
