@@ -6,8 +6,9 @@
 //! the wider registers (XSAVE state for YMM / ZMM); raw-cpuid alone reports bits only.
 //!
 //! Every path gives the same bits, so the choice is about speed only:
-//! - [`Isa::Scalar`]: the portable fallback, which is the scalar reference itself
-//!   (its fma is `f32::mul_add`, a correctly rounded libm call: slow but exact).
+//! - [`Isa::Scalar`]: the portable fallback: the reference's operations in loops
+//!   arranged for speed (its fma is `f32::mul_add`, a correctly rounded libm call:
+//!   slow but exact).
 //! - [`Isa::Avx2Fma`]: 256-bit AVX2 with FMA3.
 //! - [`Isa::Avx512`]: 512-bit AVX-512F.
 //!

@@ -6,12 +6,12 @@
 //! elements of elementwise ops, tiles of matrix products; a row's reduction is always
 //! done by one thread in the reference order.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use crate::destination::{Destination, scratch};
 use crate::error::KernelError;
 use crate::isa::Isa;
 use crate::matmul::driver::{self, Gemm, Threads};
+#[cfg(target_arch = "x86_64")]
+use crate::matmul::microkernel::{Avx2Tile, Avx512Tile};
 use crate::ops::{BinaryOp, UnaryOp};
 use crate::parallel::Pool;
 use crate::reference::{self, rows};
@@ -58,9 +58,39 @@ macro_rules! by_isa {
 /// ```
 pub struct Kernels {
     isa: Isa,
+    /// The matrix-product microkernel of `isa`: holding one proves the CPU runs it.
+    path: Path,
     threads: usize,
     pool: Option<Pool>,
-    runs: [AtomicU64; 3],
+}
+
+/// The microkernel of each path, made once in [`Kernels::new`].
+#[derive(Clone, Copy)]
+enum Path {
+    Scalar,
+    #[cfg(target_arch = "x86_64")]
+    Avx2(Avx2Tile),
+    #[cfg(target_arch = "x86_64")]
+    Avx512(Avx512Tile),
+}
+
+impl Path {
+    fn of(isa: Isa) -> Result<Path, KernelError> {
+        isa.check_available()?;
+        let unavailable = || KernelError::IsaUnavailable {
+            requested: isa,
+            reason: "the CPU lacks its features",
+        };
+        Ok(match isa {
+            Isa::Scalar => Path::Scalar,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma => Path::Avx2(Avx2Tile::new().ok_or_else(unavailable)?),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => Path::Avx512(Avx512Tile::new().ok_or_else(unavailable)?),
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => return Err(unavailable()),
+        })
+    }
 }
 
 impl std::fmt::Debug for Kernels {
@@ -77,7 +107,7 @@ impl Kernels {
     /// builds a private rayon pool of that size). Errors when the CPU cannot run `isa`
     /// or when `threads` is 0.
     pub fn new(isa: Isa, threads: usize) -> Result<Self, KernelError> {
-        isa.check_available()?;
+        let path = Path::of(isa)?;
         if threads == 0 {
             return Err(KernelError::Threads(
                 "thread count must be at least 1".into(),
@@ -90,9 +120,9 @@ impl Kernels {
         };
         Ok(Self {
             isa,
+            path,
             threads,
             pool,
-            runs: Default::default(),
         })
     }
 
@@ -109,24 +139,6 @@ impl Kernels {
     /// The thread count.
     pub fn threads(&self) -> usize {
         self.threads
-    }
-
-    /// How many op calls ran their kernels on path `isa` (only ever this value's own
-    /// path: tests use it to prove which code ran).
-    pub fn runs_on(&self, isa: Isa) -> u64 {
-        self.runs[isa as usize].load(Ordering::Relaxed)
-    }
-
-    /// Notes that an op is about to run on this value's path.
-    fn record(&self) {
-        self.runs[self.isa as usize].fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn threads_for(&self) -> Threads<'_> {
-        Threads {
-            pool: self.pool.as_ref(),
-            count: self.threads,
-        }
     }
 
     /// Runs `f(first_row, out_chunk)` over chunks of whole output rows (`out_row`
@@ -154,28 +166,16 @@ impl Kernels {
 
     // ----- matrix products -----
 
-    /// Runs one product on this path.
-    fn gemm(&self, g: &Gemm<'_>, c: &mut [f32]) {
-        let threads = self.threads_for();
-        #[cfg(target_arch = "x86_64")]
-        {
-            use crate::matmul::microkernel::{Avx2Tile, Avx512Tile};
-            // `new()` is Some whenever this value holds the path (checked in
-            // `Kernels::new`); the scalar fallback is unreachable in practice.
-            match self.isa {
-                Isa::Avx512 => match Avx512Tile::new() {
-                    Some(kernel) => driver::gemm(kernel, threads, g, c),
-                    None => driver::gemm_scalar(threads, g, c),
-                },
-                Isa::Avx2Fma => match Avx2Tile::new() {
-                    Some(kernel) => driver::gemm(kernel, threads, g, c),
-                    None => driver::gemm_scalar(threads, g, c),
-                },
-                Isa::Scalar => driver::gemm_scalar(threads, g, c),
-            }
+    /// Runs one product on this path, on `pool` when it is worth it.
+    fn gemm(&self, pool: Option<&Pool>, g: &Gemm<'_>, c: &mut [f32]) {
+        let threads = Threads(pool);
+        match self.path {
+            Path::Scalar => driver::gemm_scalar(threads, g, c),
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2(kernel) => driver::gemm(kernel, threads, g, c),
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512(kernel) => driver::gemm(kernel, threads, g, c),
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        driver::gemm_scalar(threads, g, c)
     }
 
     /// Batched products of `d.batch` stacked `m x k . k x n` problems into `out`.
@@ -204,22 +204,14 @@ impl Kernels {
                 && per_problem * batch >= driver::PARALLEL_MIN_FMAS
         });
         match spread {
-            Some(pool) => {
-                let serial = Kernels {
-                    isa: self.isa,
-                    threads: 1,
-                    pool: None,
-                    runs: Default::default(),
-                };
-                pool.for_each_chunk(out, sc, |first, problems| {
-                    for (j, c) in problems.chunks_mut(sc).enumerate() {
-                        serial.gemm(&problem(first + j), c);
-                    }
-                });
-            }
+            Some(pool) => pool.for_each_chunk(out, sc, |first, problems| {
+                for (j, c) in problems.chunks_mut(sc).enumerate() {
+                    self.gemm(None, &problem(first + j), c);
+                }
+            }),
             None => {
                 for (i, c) in out.chunks_mut(sc).enumerate() {
-                    self.gemm(&problem(i), c);
+                    self.gemm(self.pool.as_ref(), &problem(i), c);
                 }
             }
         }
@@ -234,7 +226,6 @@ impl Kernels {
     ) -> Result<(), KernelError> {
         let d = shapes::matmul_dims("matmul", a, b)?;
         let out = out.buffer(&d.out_shape(), 0)?;
-        self.record();
         self.gemm_batched(&d, a.data(), b.data(), out);
         Ok(())
     }
@@ -250,7 +241,6 @@ impl Kernels {
     ) -> Result<(), KernelError> {
         let d = shapes::linear_dims(x, w, b)?;
         let out = out.buffer(&[d.m, d.n], 0)?;
-        self.record();
         let g = Gemm {
             m: d.m,
             k: d.k,
@@ -260,7 +250,7 @@ impl Kernels {
             bias: Some(b.data()),
             relu: apply_relu,
         };
-        self.gemm(&g, out);
+        self.gemm(self.pool.as_ref(), &g, out);
         Ok(())
     }
 
@@ -272,7 +262,6 @@ impl Kernels {
     ) -> Result<(), KernelError> {
         let (rows, cols) = shapes::matrix_dims("transpose", a)?;
         let out = out.buffer(&[cols, rows], 0)?;
-        self.record();
         transpose_block(self, a.data(), rows, cols, out);
         Ok(())
     }
@@ -286,8 +275,12 @@ impl Kernels {
         out: &mut impl Destination,
     ) -> Result<(), KernelError> {
         let out = out.buffer(a.shape(), 0)?;
-        self.record();
-        let x = a.data();
+        self.unary_slices(op, a.data(), out);
+        Ok(())
+    }
+
+    /// `out[i] = op(x[i])` on this path, split between threads when it is worth it.
+    fn unary_slices(&self, op: UnaryOp, x: &[f32], out: &mut [f32]) {
         // Any split of an elementwise op gives the same bits; cut into 64-element rows.
         let cost = if matches!(op, UnaryOp::Scale(_) | UnaryOp::Relu) {
             1
@@ -301,7 +294,6 @@ impl Kernels {
                 simd(m) => m::unary(op, src, chunk),
             )
         });
-        Ok(())
     }
 
     fn binary_into(
@@ -313,7 +305,6 @@ impl Kernels {
     ) -> Result<(), KernelError> {
         let mode = shapes::broadcast(op.name(), a, b)?;
         let out = out.buffer(a.shape(), 0)?;
-        self.record();
         // Split on whole rows so that a broadcast row lines up with every chunk.
         let row = match mode {
             shapes::Broadcast::Same => 64,
@@ -404,7 +395,6 @@ impl Kernels {
     /// Row-wise softmax (see [`reference::softmax`]) into `out`.
     pub fn softmax_into(&self, a: &Tensor, out: &mut impl Destination) -> Result<(), KernelError> {
         let out = out.buffer(a.shape(), 0)?;
-        self.record();
         softmax_rows(self, a.data(), a.row_len(), out);
         Ok(())
     }
@@ -422,7 +412,6 @@ impl Kernels {
         shapes::row_vector("layernorm", a, gamma, n)?;
         shapes::row_vector("layernorm", a, beta, n)?;
         let out = out.buffer(a.shape(), 0)?;
-        self.record();
         let (x, g, b) = (a.data(), gamma.data(), beta.data());
         self.for_rows(out, n, x.len() * 4, |row, chunk| {
             let src = &x[row * n..][..chunk.len()];
@@ -446,7 +435,6 @@ impl Kernels {
     ) -> Result<(), KernelError> {
         let n = a.row_len();
         let out = out.buffer(&shapes::reduced_shape(a), 0)?;
-        self.record();
         let x = a.data();
         self.for_rows(out, 1, x.len(), |row, chunk| {
             let src = &x[row * n..][..chunk.len() * n];
@@ -527,7 +515,6 @@ impl Kernels {
             .and_then(|x| x.checked_mul(std::mem::size_of::<f32>()))
             .ok_or_else(too_large)?;
         let out = out.buffer(&d.out_shape(), scratch_bytes)?;
-        self.record();
         // k^T per head.
         let mut kt = scratch(k.len())?;
         if sk * dk > 0 {
@@ -545,14 +532,7 @@ impl Kernels {
         };
         self.gemm_batched(&scores_dims, q.data(), &kt, &mut scores);
         let mut scaled = scratch(score_len)?;
-        self.for_rows(&mut scaled, 64, scores.len(), |row, chunk| {
-            let src = &scores[row * 64..][..chunk.len()];
-            let op = UnaryOp::Scale(scale);
-            by_isa!(self,
-                scalar => reference::unary_slices(op, src, chunk),
-                simd(m) => m::unary(op, src, chunk),
-            )
-        });
+        self.unary_slices(UnaryOp::Scale(scale), &scores, &mut scaled);
         if causal && sq * sk > 0 {
             for head in scaled.chunks_mut(sq * sk) {
                 reference::apply_causal_mask(head, sk);

@@ -103,20 +103,13 @@ fn assert_same(fast: &Tensor, reference: &Tensor, what: &str) {
     }
 }
 
-/// Runs `op` on every kernel set and checks bits and the record of the path that ran.
+/// Runs `op` on every kernel set and checks the bits. (A `Kernels` holds its path's
+/// microkernel, made only where the CPU runs it, so an op cannot fall back to another
+/// path; `requested_paths_run` checks that each path asked for is the one held.)
 #[track_caller]
 fn check_all(kernels: &[Kernels], what: &str, expected: &Tensor, op: impl Fn(&Kernels) -> Tensor) {
     for k in kernels {
-        let before = k.runs_on(k.isa());
         let fast = op(k);
-        assert!(
-            k.runs_on(k.isa()) > before,
-            "{what}: {} did not run",
-            k.isa()
-        );
-        for other in Isa::ALL.into_iter().filter(|&i| i != k.isa()) {
-            assert_eq!(k.runs_on(other), 0, "{what}: ran on {other}");
-        }
         assert_same(
             &fast,
             expected,
@@ -135,12 +128,8 @@ fn requested_paths_run() {
     let isas = isas_under_test();
     assert!(!isas.is_empty());
     for isa in isas {
-        let k = Kernels::new(isa, 1).unwrap();
-        let a = Tensor::full(&[2, 2], 1.0).unwrap();
-        k.matmul(&a, &a).unwrap();
-        k.exp(&a).unwrap();
+        let k = Kernels::new(isa, 1).unwrap_or_else(|e| panic!("{isa} was asked for: {e}"));
         assert_eq!(k.isa(), isa);
-        assert_eq!(k.runs_on(isa), 2);
     }
     // The start-up choice is either the request or the best path.
     let startup = Kernels::from_env(1).expect("start-up path");
@@ -620,7 +609,8 @@ fn checksum(c: &Tensor) -> String {
 
 #[test]
 fn peer_matmul_checksums() {
-    // Values from ../shared/peers/RESULTS.md (numpy, OpenBLAS and naive C agree).
+    // The peers' values (the workplace's shared/peers/RESULTS.md, where numpy, OpenBLAS
+    // and naive C agree; numpy prints them again in benches/peers/tensor/results/raw.txt).
     let expected = [
         (64, "-2.000000/10956.384766"),
         (256, "1.281250/155075.812012"),

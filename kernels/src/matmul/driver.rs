@@ -62,18 +62,14 @@ impl Gemm<'_> {
     }
 }
 
-/// Where the product may run in parallel.
+/// Where the product may run in parallel: a pool (of 2 threads or more), or none.
 #[derive(Clone, Copy)]
-pub(crate) struct Threads<'p> {
-    pub pool: Option<&'p Pool>,
-    pub count: usize,
-}
+pub(crate) struct Threads<'p>(pub Option<&'p Pool>);
 
 impl Threads<'_> {
     /// The pool, if this much work should be spread over it.
     fn for_work(&self, fmas: usize) -> Option<&Pool> {
-        self.pool
-            .filter(|_| self.count > 1 && fmas >= PARALLEL_MIN_FMAS)
+        self.0.filter(|_| fmas >= PARALLEL_MIN_FMAS)
     }
 }
 
@@ -91,8 +87,8 @@ unsafe impl Send for SharedOut {}
 unsafe impl Sync for SharedOut {}
 
 /// The row tiles of an `m`-row product: `m.div_ceil(MR)` tiles of consecutive rows
-/// whose heights differ by at most one (64 rows with `MR = 12` are 11, 11, 11, 11, 10
-/// and 10 rows, not five 12s and a 4). A short tile leaves the FMA units idle, and an
+/// whose heights differ by at most one (64 rows with `MR = 12` are 10, 11, 11, 10, 11
+/// and 11 rows, not five 12s and a 4). A short tile leaves the FMA units idle, and an
 /// even split also balances the tiles between threads; which tile computes an output
 /// never changes its fma chain.
 #[derive(Clone, Copy, Debug)]
@@ -183,70 +179,60 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
         }
         return;
     }
-    // The epilogue reads the bias values of a tile's columns (masked in a partial
-    // panel), so the bias is read in place.
-    let bias = g.bias;
     let out = SharedOut {
         ptr: c.as_mut_ptr(),
         ld: n,
     };
     let pool = threads.for_work(g.fmas());
-    let pack_all = pack_b::<K>(m, k, n);
+    let packed = pack_b::<K>(m, k, n);
     let row_tiles = RowTiles::new(m, K::MR);
-    let run = || {
-        for jc in (0..n).step_by(K::NC) {
-            let nc = K::NC.min(n - jc);
-            let panels = nc.div_ceil(K::NR);
-            // Panels packed: all or none (a partial last panel is read in place through
-            // masked loads).
-            let first_packed = if pack_all { 0 } else { panels };
-            for pc in (0..k).step_by(K::KC) {
-                let kc = K::KC.min(k - pc);
-                let job = BlockJob {
-                    g,
-                    jc,
-                    nc,
-                    pc,
-                    kc,
-                    first_packed,
-                    bias,
-                    row_tiles,
+    for jc in (0..n).step_by(K::NC) {
+        let nc = K::NC.min(n - jc);
+        let panels = nc.div_ceil(K::NR);
+        for pc in (0..k).step_by(K::KC) {
+            let kc = K::KC.min(k - pc);
+            let job = BlockJob {
+                g,
+                jc,
+                nc,
+                pc,
+                kc,
+                packed,
+                row_tiles,
+            };
+            let packed_len = if packed { panels * K::NR * kc } else { 0 };
+            with_scratch(&PACK_B, packed_len, |packed_b| {
+                let b_block = &g.b[pc * n + jc..];
+                let pack = |(q, panel): (usize, &mut [f32])| {
+                    pack_b_panel(b_block, n, kc, nc, K::NR, q, panel)
                 };
-                let packed_len = (panels - first_packed) * K::NR * kc;
-                with_scratch(&PACK_B, packed_len, |packed_b| {
-                    let b_block = &g.b[pc * n + jc..];
-                    let pack = |(q, panel): (usize, &mut [f32])| {
-                        pack_b_panel(b_block, n, kc, nc, K::NR, first_packed + q, panel)
-                    };
-                    match pool {
-                        Some(p) => p.for_each_chunk(packed_b, K::NR * kc, |first, group| {
-                            for (q, panel) in group.chunks_mut(K::NR * kc).enumerate() {
-                                pack((first + q, panel));
-                            }
-                        }),
-                        None => packed_b.chunks_mut(K::NR * kc).enumerate().for_each(pack),
-                    }
-                    let packed_b: &[f32] = packed_b;
-                    match pool {
-                        Some(p) => {
-                            let tasks = partition(row_tiles.count, panels, p.threads());
-                            p.for_each_index(tasks.len(), |t| {
-                                run_task(kernel, &job, packed_b, out, &tasks[t])
-                            });
+                match pool {
+                    Some(p) => p.for_each_chunk(packed_b, K::NR * kc, |first, group| {
+                        for (q, panel) in group.chunks_mut(K::NR * kc).enumerate() {
+                            pack((first + q, panel));
                         }
-                        None => {
-                            let all = Task {
-                                tiles: 0..row_tiles.count,
-                                panels: 0..panels,
-                            };
-                            run_task(kernel, &job, packed_b, out, &all)
-                        }
+                    }),
+                    None => packed_b.chunks_mut(K::NR * kc).enumerate().for_each(pack),
+                }
+                let packed_b: &[f32] = packed_b;
+                match pool {
+                    Some(p) => {
+                        let tasks = partition(row_tiles.count, panels, p.threads());
+                        p.for_each_index(tasks.len(), |t| {
+                            run_task(kernel, &job, packed_b, out, &tasks[t])
+                        });
                     }
-                });
-            }
+                    None => {
+                        let all = Task {
+                            tiles: 0..row_tiles.count,
+                            panels: 0..panels,
+                        };
+                        run_task(kernel, &job, packed_b, out, &all)
+                    }
+                }
+            });
         }
-    };
-    run();
+    }
 }
 
 /// The block of the loop nest a task works in.
@@ -256,10 +242,9 @@ struct BlockJob<'a> {
     nc: usize,
     pc: usize,
     kc: usize,
-    /// Panels from this one on are in the packed buffer; the ones before are read in
-    /// place from B.
-    first_packed: usize,
-    bias: Option<&'a [f32]>,
+    /// The block's panels of B are in the packed buffer (else the tiles read B in
+    /// place, a partial last panel through masked loads).
+    packed: bool,
     row_tiles: RowTiles,
 }
 
@@ -276,8 +261,7 @@ fn run_task<K: Microkernel>(
         nc,
         pc,
         kc,
-        first_packed,
-        bias,
+        packed,
         row_tiles,
     } = *job;
     let (k, n) = (g.k, g.n);
@@ -292,7 +276,11 @@ fn run_task<K: Microkernel>(
         // A block of 1 to 3 rows runs wide tiles over several in-place panels.
         let wide = if mc <= 3 { wide_panels(mc) } else { 1 };
         // Wide tiles span whole panels read in place.
-        let wide_end = first_packed.min(task.panels.end).min(nc / K::NR);
+        let wide_end = if packed {
+            0
+        } else {
+            task.panels.end.min(nc / K::NR)
+        };
         let mut q = task.panels.start;
         while q < task.panels.end {
             let span = if wide > 1 && q + wide <= wide_end {
@@ -304,11 +292,8 @@ fn run_task<K: Microkernel>(
             q += span;
             let j0 = jc + panel * K::NR;
             let width = (span * K::NR).min(jc + nc - j0);
-            let (b_panel, ldb) = if panel >= first_packed {
-                (
-                    &packed_b[(panel - first_packed) * K::NR * kc..][..K::NR * kc],
-                    K::NR,
-                )
+            let (b_panel, ldb) = if packed {
+                (&packed_b[panel * K::NR * kc..][..K::NR * kc], K::NR)
             } else {
                 // In place: kc rows of B from (pc, j0), `width` values each, stride n.
                 (&g.b[pc * n + j0..][..(kc - 1) * n + width], n)
@@ -319,7 +304,7 @@ fn run_task<K: Microkernel>(
                 kc,
                 first,
                 last,
-                bias: bias.map_or(std::ptr::null(), |b| b[j0..].as_ptr()),
+                bias: g.bias.map_or(std::ptr::null(), |b| b[j0..].as_ptr()),
                 relu: g.relu,
                 a_row_stride: k,
                 b_row_stride: ldb,
@@ -336,7 +321,7 @@ fn run_task<K: Microkernel>(
                 let c_tile = unsafe { out.ptr.add(ir * out.ld + j0) };
                 // SAFETY: `a_tile` holds the kc steps of h rows at stride k, `b_panel`
                 // the kc steps of `width` columns at stride ldb (a packed panel holds
-                // NR, zero-padded), the output tile has h rows of `width` columns at
+                // NR), the output tile has h rows of `width` columns at
                 // stride n, the bias has them from j0; span is 1 or wide_panels(h)
                 // (h <= 3, whole panels: width = span * NR), and `vectors` covers
                 // `width`.
