@@ -37,7 +37,7 @@ pub(crate) struct TileJob {
     pub first: bool,
     /// Last k-block: add the bias, apply relu, make NaN canonical, then store.
     pub last: bool,
-    /// `NR * panels` bias values for this tile's columns, or null for none.
+    /// The bias values of this tile's `cols` columns, or null for none.
     pub bias: *const f32,
     /// Apply relu in the epilogue.
     pub relu: bool,
@@ -54,7 +54,7 @@ pub(crate) struct TileJob {
     pub vectors: usize,
     /// Columns of the tile that exist: `vectors * NR / 2`, or fewer in the last panel
     /// of B when `n` is not a multiple of `NR`. Past them nothing is read or written
-    /// (masked loads and stores), so a partial panel of B is read in place and the
+    /// (masked loads and stores), so a partial panel of B can be read in place and the
     /// tile is stored straight into C.
     pub cols: usize,
 }
@@ -124,53 +124,74 @@ macro_rules! dispatch_tile {
     };
 }
 
-/// The AVX-512 microkernel (12 x 32). Only [`Avx512Tile::new`] makes one, and only
-/// where AVX-512F is available.
-#[cfg(target_arch = "x86_64")]
-#[derive(Clone, Copy)]
-pub(crate) struct Avx512Tile {
-    _checked: (),
-}
-
-#[cfg(target_arch = "x86_64")]
-impl Avx512Tile {
-    /// Some when this CPU runs AVX-512F.
-    pub fn new() -> Option<Self> {
-        Isa::Avx512.is_available().then_some(Self { _checked: () })
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-impl Microkernel for Avx512Tile {
-    const MR: usize = 12;
-    const NR: usize = 32;
-    const KC: usize = 512;
-    const MC: usize = 144;
-    const NC: usize = 4096;
-
-    unsafe fn tile(
-        self,
-        h: usize,
-        a: *const f32,
-        b: *const f32,
-        c: *mut f32,
-        ldc: usize,
-        job: TileJob,
-    ) {
-        // SAFETY: `self` exists only where AVX-512F was detected; the pointer contract
-        // is the caller's (see the trait).
-        unsafe {
-            dispatch_tile!(
-                h,
-                job.vectors,
-                job.cols < job.vectors * Self::NR / 2,
-                [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
-                tile_avx512,
-                (a, b, c, ldc, job)
-            )
+/// A microkernel type for one instruction set: a token that only `new` makes, and only
+/// where the CPU runs that set, with its blocking parameters and tile heights.
+macro_rules! microkernel {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $isa:expr, MR = $mr:literal, NR = $nr:literal, KC = $kc:literal,
+        heights $heights:tt, $tile:ident
+    ) => {
+        $(#[$doc])*
+        #[cfg(target_arch = "x86_64")]
+        #[derive(Clone, Copy)]
+        pub(crate) struct $name {
+            _checked: (),
         }
-    }
+
+        #[cfg(target_arch = "x86_64")]
+        impl $name {
+            /// Some when this CPU runs the instruction set.
+            pub fn new() -> Option<Self> {
+                $isa.is_available().then_some(Self { _checked: () })
+            }
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        impl Microkernel for $name {
+            const MR: usize = $mr;
+            const NR: usize = $nr;
+            const KC: usize = $kc;
+            const MC: usize = 144;
+            const NC: usize = 4096;
+
+            unsafe fn tile(
+                self,
+                h: usize,
+                a: *const f32,
+                b: *const f32,
+                c: *mut f32,
+                ldc: usize,
+                job: TileJob,
+            ) {
+                // SAFETY: `self` exists only where the instruction set was detected (see
+                // `new`); the pointer contract is the caller's (see the trait).
+                unsafe {
+                    dispatch_tile!(
+                        h,
+                        job.vectors,
+                        job.cols < job.vectors * Self::NR / 2,
+                        $heights,
+                        $tile,
+                        (a, b, c, ldc, job)
+                    )
+                }
+            }
+        }
+    };
 }
+
+microkernel!(
+    /// The AVX-512 microkernel (12 x 32).
+    Avx512Tile, Isa::Avx512, MR = 12, NR = 32, KC = 512,
+    heights [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], tile_avx512
+);
+
+microkernel!(
+    /// The AVX2 + FMA microkernel (6 x 16).
+    Avx2Tile, Isa::Avx2Fma, MR = 6, NR = 16, KC = 256,
+    heights [1, 2, 3, 4, 5, 6], tile_avx2
+);
 
 /// The microkernel body, written once and instantiated per ISA with its intrinsics:
 /// one fma chain per output over the kc steps, started from the partial C values
@@ -258,8 +279,9 @@ macro_rules! simd_tile {
 /// The first `min(len, 16)` lanes of a zmm.
 #[cfg(target_arch = "x86_64")]
 #[inline]
+#[target_feature(enable = "avx512f")]
 fn lanes_avx512(len: usize) -> __mmask16 {
-    (((1u32 << len.min(16)) - 1) & 0xFFFF) as __mmask16
+    crate::simd::avx512::first_lanes(len)
 }
 
 /// # Safety
@@ -312,54 +334,6 @@ simd_tile!(
     lanes_avx512, load_masked_avx512, store_masked_avx512
 );
 
-/// The AVX2 + FMA microkernel (6 x 16). Only [`Avx2Tile::new`] makes one, and only
-/// where AVX2 and FMA are available.
-#[cfg(target_arch = "x86_64")]
-#[derive(Clone, Copy)]
-pub(crate) struct Avx2Tile {
-    _checked: (),
-}
-
-#[cfg(target_arch = "x86_64")]
-impl Avx2Tile {
-    /// Some when this CPU runs AVX2 and FMA.
-    pub fn new() -> Option<Self> {
-        Isa::Avx2Fma.is_available().then_some(Self { _checked: () })
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-impl Microkernel for Avx2Tile {
-    const MR: usize = 6;
-    const NR: usize = 16;
-    const KC: usize = 256;
-    const MC: usize = 144;
-    const NC: usize = 4096;
-
-    unsafe fn tile(
-        self,
-        h: usize,
-        a: *const f32,
-        b: *const f32,
-        c: *mut f32,
-        ldc: usize,
-        job: TileJob,
-    ) {
-        // SAFETY: `self` exists only where AVX2 and FMA were detected; the pointer
-        // contract is the caller's (see the trait).
-        unsafe {
-            dispatch_tile!(
-                h,
-                job.vectors,
-                job.cols < job.vectors * Self::NR / 2,
-                [1, 2, 3, 4, 5, 6],
-                tile_avx2,
-                (a, b, c, ldc, job)
-            )
-        }
-    }
-}
-
 /// Epilogue on one ymm of finished outputs: `+ bias`, relu, canonical NaN.
 #[cfg(target_arch = "x86_64")]
 #[inline]
@@ -390,13 +364,13 @@ simd_tile!(
     lanes_avx2, load_masked_avx2, store_masked_avx2
 );
 
-/// The first `min(len, 8)` lanes of a ymm, as a `vmaskmov` mask.
+/// The first `min(len, 8)` lanes of a ymm, as a `vmaskmov` mask (the low half of the
+/// 16-lane mask of the SIMD kernels).
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 fn lanes_avx2(len: usize) -> __m256i {
-    let limit = _mm256_set1_epi32(len.min(8) as i32);
-    _mm256_cmpgt_epi32(limit, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+    _mm256_castps_si256(crate::simd::avx2::first_lanes(len).0)
 }
 
 /// # Safety

@@ -4,7 +4,7 @@
 use std::arch::x86_64::*;
 
 #[derive(Clone, Copy)]
-pub(crate) struct V(__m256, __m256);
+pub(crate) struct V(pub(crate) __m256, pub(crate) __m256);
 
 /// All-ones lanes where set.
 type M = V;
@@ -39,7 +39,7 @@ unsafe fn store(p: *mut f32, v: V) {
 /// Lanes `0..len` set (`len <= 16`).
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn first_lanes(len: usize) -> M {
+pub(crate) fn first_lanes(len: usize) -> M {
     let index_lo = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     let index_hi = _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15);
     let limit = _mm256_set1_epi32(len.min(16) as i32);

@@ -36,7 +36,7 @@ unsafe fn store(p: *mut f32, v: V) {
 /// Lanes `0..len` set (`len <= 16`).
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn first_lanes(len: usize) -> M {
+pub(crate) fn first_lanes(len: usize) -> M {
     if len >= 16 {
         0xFFFF
     } else {
