@@ -1,5 +1,5 @@
 ; mlp.asm: a 784 -> 128 (ReLU) -> 10 (softmax) network, the peers' MLP benchmark
-; (shared/peers/RESULTS.md), classifying the first `batch` input vectors.
+; (benches/peers/tensor/mlp_params.py, from the workplace's shared/peers), classifying the first `batch` input vectors.
 ;
 ;   adead-vm run examples/mlp.asm 1      ; prints 5.8044, then the class of row 0
 ;   adead-vm run examples/mlp.asm 64     ; prints 368.8797, then the class of row 0

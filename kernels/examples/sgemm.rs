@@ -1,4 +1,4 @@
-//! sgemm throughput in the peers' format (`shared/peers/tensor/matmul.py`): C = A . B for
+//! sgemm throughput in the peers' format (`benches/peers/tensor/matmul.py`): C = A . B for
 //! n = 64, 256, 1024 on 1 and 2 threads, median time per call after warm-up, GFLOP/s =
 //! 2 n^3 / median.
 //!

@@ -1,6 +1,6 @@
 //! The peers' MLP (784 -> 128 ReLU -> 10 softmax, `examples/mlp.asm`) run through the
 //! embedding API, timed per inference the way the numpy and onnxruntime peers are
-//! (`shared/peers/tensor/mlp.py`): warm-up calls, then N timed calls, median, p10 and
+//! (`benches/peers/tensor/mlp.py`): warm-up calls, then N timed calls, median, p10 and
 //! p90 of the per-call wall time, including the host-to-VM call overhead.
 //!
 //! ```text

@@ -495,7 +495,8 @@ top:
     );
 }
 
-/// `examples/mlp.asm` prints the peers' checksums (shared/peers/RESULTS.md: 5.8044 for
+/// `examples/mlp.asm` prints the peers' checksums (numpy's and onnxruntime's, in
+/// benches/peers/tensor/results/raw.txt and the workplace's shared/peers: 5.8044 for
 /// batch 1, 368.8797 for batch 64) and the class of row 0 (4, numpy's argmax), and its
 /// exported functions give the same checksum bits on every kernel path of this CPU and
 /// with 1 or 2 kernel threads.
