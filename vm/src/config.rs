@@ -31,7 +31,9 @@ pub struct Config {
     /// the `ADEAD_KERNELS_ISA` environment variable). Results are identical on every
     /// path.
     pub kernel_isa: Option<Isa>,
-    /// Threads for large tensor operations (results are identical for any count).
+    /// Threads for large tensor operations (results are identical for any count); 0 (the
+    /// default) means one per available CPU, counted when the first module with tensor
+    /// instructions loads (so that programs without tensors never ask).
     pub kernel_threads: usize,
     /// Function entries or loop iterations after which the profile calls code hot;
     /// the native tiers use the same threshold to decide what to compile.
@@ -48,7 +50,7 @@ impl Default for Config {
             max_tensor_bytes: 1 << 30,
             max_tensors: 1 << 20,
             kernel_isa: None,
-            kernel_threads: std::thread::available_parallelism().map_or(1, usize::from),
+            kernel_threads: 0,
             hot_threshold: 1000,
         }
     }

@@ -1,12 +1,13 @@
-//! The engine: configuration shared by the modules and instances made with it.
+//! The engine: the configuration and the tensor kernels shared by the modules and
+//! instances made with it.
 
 use std::sync::{Arc, OnceLock};
 
-use adead_kernels::{Isa, KernelError, Kernels};
+use adead_kernels::{KernelError, Kernels};
 
 use crate::config::Config;
 
-/// Holds the configuration (limits, tier policy). Cheap to clone; modules and instances
+/// Holds the configuration (limits, tier policy) and the tensor kernels. Cheap to clone; modules and instances
 /// keep a handle to the engine they were made with.
 ///
 /// ```
@@ -35,11 +36,14 @@ impl Engine {
     pub fn kernels(&self) -> Result<&Kernels, KernelError> {
         self.kernels
             .get_or_init(|| {
-                let isa = match self.config.kernel_isa {
-                    Some(isa) => isa,
-                    None => Isa::startup()?,
+                let threads = match self.config.kernel_threads {
+                    0 => std::thread::available_parallelism().map_or(1, usize::from),
+                    n => n,
                 };
-                Kernels::new(isa, self.config.kernel_threads)
+                match self.config.kernel_isa {
+                    Some(isa) => Kernels::new(isa, threads),
+                    None => Kernels::from_env(threads),
+                }
             })
             .as_ref()
             .map_err(Clone::clone)

@@ -137,7 +137,8 @@ impl Instance {
             max_stack: usize::try_from(config.max_stack_registers).unwrap_or(usize::MAX),
             host_args: &mut self.host_args,
             tensors: &mut self.tensors,
-            engine: self.module.engine(),
+            // Resolved when the module was loaded if it has tensor instructions.
+            kernels: self.module.engine().kernels().ok(),
             pc: 0,
             fp: 0,
             func,
@@ -183,6 +184,11 @@ impl Instance {
     /// The live tensor behind `handle` (a value a tensor register held), if any.
     pub fn tensor(&self, handle: u64) -> Option<&adead_kernels::Tensor> {
         self.tensors.get(handle).ok()
+    }
+
+    /// Every live tensor with its handle (the value a register holds), in slot order.
+    pub fn tensors(&self) -> impl Iterator<Item = (u64, &adead_kernels::Tensor)> {
+        self.tensors.live()
     }
 
     /// Bytes held by this instance's live tensors.

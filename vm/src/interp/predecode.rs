@@ -9,7 +9,7 @@
 //! if nothing traps. A trap at pc `p` gives back `refund[p]`: the charged instructions
 //! after `p`. The result is exact fuel at the cost of one subtraction per branch.
 
-use adead_isa::{Family, Module, Opcode, VerifiedModule};
+use adead_isa::{Module, Opcode, VerifiedModule};
 
 use super::code::{Code, FuncInfo, Inst, Op};
 use crate::error::LoadError;
@@ -38,15 +38,14 @@ pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
             let global = function.entry as usize + pc;
             code.refund[global] = costs.refund[pc];
             code.func_of[global] = index as u32;
-            let lowered = if instr.opcode().family() == Family::Tensor {
-                code.tensor_ops.push(*instr);
-                Some(Inst {
-                    k: code.tensor_ops.len() as u32 - 1,
-                    ..Inst::new(Op::Tensor)
-                })
-            } else {
-                lower(module, function.entry, pc, instr, costs)
-            };
+            let lowered = lower(
+                module,
+                function.entry,
+                pc,
+                instr,
+                costs,
+                &mut code.tensor_ops,
+            );
             let inst = lowered.ok_or_else(|| LoadError::Unsupported {
                 function: function.name.clone(),
                 pc: pc as u32,
@@ -157,13 +156,15 @@ fn label_of(instr: &adead_isa::Instruction) -> Option<u32> {
     })
 }
 
-/// Lowers one instruction; `None` for families this build does not execute.
+/// Lowers one instruction; `None` for families this build does not execute. Tensor
+/// instructions go to `tensor_ops` whole, and their `Op::Tensor` names them there.
 fn lower(
     module: &Module,
     entry: u32,
     pc: usize,
     instr: &adead_isa::Instruction,
     costs: &ChainCosts,
+    tensor_ops: &mut Vec<adead_isa::Instruction>,
 ) -> Option<Inst> {
     let opcode = instr.opcode();
     let w = |i: usize| instr.word(i);
@@ -373,7 +374,6 @@ fn lower(
         O::F2uF32 => rrr(Op::F2uF32),
         O::Fpromote => rrr(Op::Fpromote),
         O::Fdemote => rrr(Op::Fdemote),
-        // Lowered to `Op::Tensor` by `predecode` before this match.
         O::Matmul
         | O::Transpose
         | O::Softmax
@@ -403,7 +403,13 @@ fn lower(
         | O::Attention
         | O::AttentionCausal
         | O::Linear
-        | O::LinearRelu => return None,
+        | O::LinearRelu => {
+            tensor_ops.push(*instr);
+            Inst {
+                k: tensor_ops.len() as u32 - 1,
+                ..Inst::new(Op::Tensor)
+            }
+        }
         // GPU and VK semantics arrive with their issue; until then loading fails.
         O::GpuInit
         | O::GpuAlloc

@@ -1,7 +1,7 @@
 //! The dispatch loop.
 //!
-//! One `match` on a dense one-byte op per instruction, the hot state (pc, frame
-//! pointer, fuel, memory base and length) in locals, registers addressed through a raw
+//! One `match` on a dense one-byte op per instruction, the hot state (instruction
+//! pointer, frame pointer, fuel, memory base and length) in locals, registers addressed through a raw
 //! frame pointer. The loop is instantiated twice: the fast form charges fuel per
 //! straight-line run at branches, calls and returns (see `predecode.rs`); the metered
 //! form charges one unit per instruction and runs only once the fuel left is less than
@@ -11,11 +11,11 @@ use adead_isa::TrapKind;
 use adead_isa::semantics::{self as sem, f32_of, f64_of};
 
 use super::code::{Code, Inst, Op};
-use crate::engine::Engine;
 use crate::host::{Caller, HostFunc};
 use crate::memory::Memory;
 use crate::tensors::{TensorContext, TensorTable};
 use crate::value::Value;
+use adead_kernels::Kernels;
 
 /// A caller's state saved by `call` and restored by `ret`.
 #[derive(Clone, Copy, Debug)]
@@ -50,7 +50,7 @@ pub(crate) enum Stop {
     Meter,
 }
 
-/// Everything one run touches. The fields after `host_args` are the machine registers,
+/// Everything one run touches. The fields from `pc` on are the machine registers,
 /// loaded into locals by [`Machine::run`] and written back when it stops.
 pub(crate) struct Machine<'a> {
     pub code: &'a Code,
@@ -64,7 +64,9 @@ pub(crate) struct Machine<'a> {
     pub max_stack: usize,
     pub host_args: &'a mut Vec<Value>,
     pub tensors: &'a mut TensorTable,
-    pub engine: &'a Engine,
+    /// The engine's kernels; `Some` whenever the code has tensor instructions (their
+    /// module loads only then).
+    pub kernels: Option<&'a Kernels>,
     pub pc: usize,
     pub fp: usize,
     pub func: u32,
@@ -564,17 +566,16 @@ impl Machine<'_> {
                 Op::Fpromote => int1!(|a| sem::canon_f64(f64::from(f32_of(a)))),
                 Op::Fdemote => int1!(|a| sem::canon_f32(f64_of(a) as f32)),
                 Op::Tensor => {
-                    let kernels = match self.engine.kernels() {
-                        Ok(kernels) => kernels,
-                        // Checked when the module was loaded; kept total all the same.
-                        Err(error) => {
-                            save!();
-                            return Err(Stop::Trap {
-                                kind: TrapKind::TensorShape,
-                                pc: unsafe { this.offset_from(insts) } as usize,
-                                detail: Some(error.to_string()),
-                            });
-                        }
+                    let Some(kernels) = self.kernels else {
+                        // Unreachable: a module with tensor instructions loads only
+                        // with kernels (`Module::from_isa`); kept total all the same.
+                        save!();
+                        return Err(Stop::Trap {
+                            kind: TrapKind::TensorShape,
+                            // SAFETY: the instruction lies in `insts`.
+                            pc: unsafe { this.offset_from(insts) } as usize,
+                            detail: Some("no tensor kernels".into()),
+                        });
                     };
                     // SAFETY: the current frame holds `frame_regs` registers.
                     let regs = unsafe { std::slice::from_raw_parts_mut(frame, frame_regs) };
