@@ -165,7 +165,13 @@ impl Tensor {
     }
 
     /// The same elements under another shape with the same element count.
-    pub fn reshape(self, shape: &[usize]) -> Result<Self, KernelError> {
+    pub fn reshape(mut self, shape: &[usize]) -> Result<Self, KernelError> {
+        self.set_shape(shape)?;
+        Ok(self)
+    }
+
+    /// Gives the elements another shape with the same element count, in place.
+    pub fn set_shape(&mut self, shape: &[usize]) -> Result<(), KernelError> {
         let count = Self::element_count(shape)?;
         if count != self.data.len() {
             return Err(KernelError::ShapeMismatch {
@@ -174,7 +180,7 @@ impl Tensor {
                 right: shape.to_vec(),
             });
         }
-        Ok(Self::with_data(shape, self.data))
+        self.reset(shape)
     }
 
     /// Length of a row (the last dimension).

@@ -41,7 +41,11 @@ pub(crate) struct TensorTable {
 }
 
 fn bad_handle(handle: u64) -> TensorTrap {
-    bad_tensor_message(format!("{handle:#x} is not a live tensor handle"))
+    bad_tensor_message(not_live(handle))
+}
+
+fn not_live(handle: u64) -> String {
+    format!("{handle:#x} is not a live tensor handle")
 }
 
 fn bad_tensor_message(message: String) -> TensorTrap {
@@ -93,9 +97,9 @@ impl TensorTable {
             .ok_or_else(|| bad_handle(handle))
     }
 
-    /// Reserves `bytes` more under the limit (`releasing` bytes are given back at once).
-    fn charge(&mut self, bytes: u64, releasing: u64) -> Result<(), TensorTrap> {
-        let after = (self.live_bytes - releasing).saturating_add(bytes);
+    /// Reserves `bytes` more under the limit.
+    fn charge(&mut self, bytes: u64) -> Result<(), TensorTrap> {
+        let after = self.live_bytes.saturating_add(bytes);
         if after > self.max_bytes {
             return Err((
                 TrapKind::TensorLimit,
@@ -123,7 +127,7 @@ impl TensorTable {
             ));
         }
         let elements = Tensor::element_count(shape).map_err(kernel_trap)?;
-        self.charge(elements as u64 * 4, 0)?;
+        self.charge(elements as u64 * 4)?;
         let tensor = Tensor::zeros(shape).map_err(kernel_trap)?;
         let index = match self.free.pop() {
             Some(index) => index as usize,
@@ -139,24 +143,7 @@ impl TensorTable {
 
     /// Gives the tensor behind `handle` a new shape with the same element count.
     fn reshape(&mut self, handle: u64, shape: &[usize]) -> Result<(), TensorTrap> {
-        let index = self.slot_index(handle).ok_or_else(|| bad_handle(handle))?;
-        let elements = Tensor::element_count(shape).map_err(kernel_trap)?;
-        let slot = &mut self.slots[index];
-        let Some(tensor) = slot.tensor.take() else {
-            return Err(bad_handle(handle));
-        };
-        if elements != tensor.len() {
-            let message = format!(
-                "treshape: shape {shape:?} ({elements} elements) for a tensor of shape {:?}",
-                tensor.shape()
-            );
-            slot.tensor = Some(tensor);
-            return Err(shape_trap(message));
-        }
-        // Same element count: reshape cannot fail, so the tensor always goes back.
-        let data = tensor.into_data();
-        slot.tensor = Some(Tensor::from_vec(shape, data).map_err(kernel_trap)?);
-        Ok(())
+        self.get_mut(handle)?.set_shape(shape).map_err(kernel_trap)
     }
 
     fn free(&mut self, handle: u64) -> Result<(), TensorTrap> {
@@ -168,6 +155,14 @@ impl TensorTable {
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(index as u32);
         Ok(())
+    }
+
+    /// The live tensors with their handles, in slot order.
+    pub(crate) fn live(&self) -> impl Iterator<Item = (u64, &Tensor)> {
+        self.slots.iter().enumerate().filter_map(|(index, slot)| {
+            let handle = u64::from(slot.generation) << 32 | (index as u64 + 1);
+            slot.tensor.as_ref().map(|t| (handle, t))
+        })
     }
 
     /// Bytes held by live tensors.
@@ -209,8 +204,14 @@ fn element_index(tensor: &Tensor, index: u64) -> Result<usize, TensorTrap> {
 }
 
 /// The memory range of a tensor's elements at `addr`, or an out-of-bounds trap.
-fn memory_range(memory: &Memory, addr: u64, tensor: &Tensor) -> Result<usize, TensorTrap> {
-    adead_isa::semantics::effective_address(addr, 0, tensor.byte_size() as u64, memory.len())
+fn memory_range(
+    memory: &Memory,
+    addr: u64,
+    tensor: &Tensor,
+) -> Result<std::ops::Range<usize>, TensorTrap> {
+    let len = tensor.byte_size();
+    adead_isa::semantics::effective_address(addr, 0, len as u64, memory.len())
+        .map(|start| start..start + len)
         .map_err(|kind| (kind, None))
 }
 
@@ -272,10 +273,9 @@ impl TensorContext<'_> {
         // inputs' handles and shapes were checked (the order every tier keeps).
         let index = self.table.slot_index(handle);
         let aliased = reads_handle(instr, regs, handle);
-        let old_bytes = match index {
-            Some(_) => self.table.get(handle)?.byte_size() as u64,
-            None => 0,
-        };
+        let old_bytes = index
+            .and_then(|i| self.table.slots[i].tensor.as_ref())
+            .map_or(0, |t| t.byte_size() as u64);
         let mut target = match index {
             Some(i) if !aliased => self.table.slots[i].tensor.take(),
             Some(_) => Some(Tensor::zeros(&[0]).map_err(kernel_trap)?),
@@ -319,14 +319,14 @@ impl TensorContext<'_> {
             }
             Opcode::TensorLoad => {
                 let tensor = table.get_mut(reg(0))?;
-                let start = memory_range(self.memory, reg(1), tensor)?;
-                let bytes = &self.memory.bytes()[start..start + tensor.byte_size()];
+                let range = memory_range(self.memory, reg(1), tensor)?;
+                let bytes = &self.memory.bytes()[range];
                 copy_from_le_bytes(bytes, tensor.data_mut());
             }
             Opcode::TensorStore => {
                 let tensor = table.get(reg(1))?;
-                let start = memory_range(self.memory, reg(0), tensor)?;
-                let bytes = &mut self.memory.bytes_mut()[start..start + tensor.byte_size()];
+                let range = memory_range(self.memory, reg(0), tensor)?;
+                let bytes = &mut self.memory.bytes_mut()[range];
                 copy_to_le_bytes(tensor.data(), bytes);
             }
             Opcode::TensorRank => {
@@ -396,10 +396,7 @@ struct Budgeted<'t> {
 impl Destination for Budgeted<'_> {
     fn buffer(&mut self, shape: &[usize], scratch_bytes: usize) -> Result<&mut [f32], KernelError> {
         let Some(tensor) = self.tensor.as_deref_mut() else {
-            return Err(KernelError::Refused(format!(
-                "{:#x} is not a live tensor handle",
-                self.handle
-            )));
+            return Err(KernelError::Refused(not_live(self.handle)));
         };
         let result_bytes = Tensor::element_count(shape)? as u64 * 4;
         let total = self
