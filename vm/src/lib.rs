@@ -6,7 +6,7 @@
 //! [`Instance::call`] runs a function in the interpreter, which counts function entries
 //! and loop iterations for the tiers above it. Results leave as values, or as a
 //! [`Trap`] naming the kind, function, instruction and source line. Limits (fuel, call
-//! depth, memory) come from the [`Engine`]'s [`Config`] and trap identically on every
+//! depth, memory, tensor bytes and live tensors) come from the [`Engine`]'s [`Config`] and trap identically on every
 //! tier.
 //!
 //! Embedding in a host application, with one host function:

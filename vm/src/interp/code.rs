@@ -7,7 +7,8 @@
 //! floats share the integer handlers of the same width, branch targets are global code
 //! indices, and every branch carries the fuel cost of the code it enters (see
 //! `predecode.rs`). Backward branches have their own ops so that only they touch the
-//! loop counters.
+//! loop counters (a fused float compare looks at the branch it carries in the next
+//! slot).
 
 /// Internal operation codes; their order is irrelevant to the ISA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,7 +173,10 @@ pub(crate) enum Op {
 /// - branches: `a`, `b` = compared registers, `k` = global target, `imm` = fuel cost
 ///   of the code entered when taken (low 32 bits) and when not taken (high 32 bits);
 /// - `call`/`hcall`: `a` = rD, `b` = first argument register, `k` = callee or import,
-///   `imm` = argument count (high 32 bits) and fuel cost of the code after the call.
+///   `imm` = argument count (high 32 bits) and fuel cost of the code after the call;
+/// - `Tensor`: `k` indexes `Code::tensor_ops` (the instruction kept whole);
+/// - superinstructions: the first instruction's fields, its partner (the branch) in the
+///   next slot, which they execute too.
 #[derive(Clone, Copy, Debug)]
 #[repr(C, align(16))]
 pub(crate) struct Inst {
