@@ -503,7 +503,7 @@ impl Kernels {
         let d = shapes::attention_dims(q, k, v)?;
         let (h, sq, sk, dk, dv) = (d.heads, d.seq_q, d.seq_k, d.d, d.dv);
         let too_large = || KernelError::TooLarge {
-            shape: d.out_shape(),
+            shape: d.out_shape().to_vec(),
         };
         let score_len = h
             .checked_mul(sq)

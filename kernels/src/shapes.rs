@@ -2,7 +2,34 @@
 //! accept and reject exactly the same operands with the same error.
 
 use crate::error::KernelError;
-use crate::tensor::Tensor;
+use crate::tensor::{MAX_RANK, Tensor};
+
+/// A result shape of rank 1 to 4 held inline (an op's output shape is worked out for
+/// every call; a `Vec` would allocate each time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shape {
+    dims: [usize; MAX_RANK],
+    rank: usize,
+}
+
+impl Shape {
+    /// `dims`, at most `MAX_RANK` long (the shapes of valid tensors and of op results).
+    pub fn of(dims: &[usize]) -> Shape {
+        let mut shape = Shape {
+            dims: [0; MAX_RANK],
+            rank: dims.len().min(MAX_RANK),
+        };
+        shape.dims[..shape.rank].copy_from_slice(&dims[..shape.rank]);
+        shape
+    }
+}
+
+impl std::ops::Deref for Shape {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        &self.dims[..self.rank]
+    }
+}
 
 /// Sizes of a (batched) matrix product `[batch,] m x k . [batch,] k x n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,11 +44,11 @@ pub(crate) struct MatmulDims {
 
 impl MatmulDims {
     /// Shape of the product.
-    pub fn out_shape(&self) -> Vec<usize> {
+    pub fn out_shape(&self) -> Shape {
         if self.rank == 2 {
-            vec![self.m, self.n]
+            Shape::of(&[self.m, self.n])
         } else {
-            vec![self.batch, self.m, self.n]
+            Shape::of(&[self.batch, self.m, self.n])
         }
     }
 }
@@ -128,9 +155,9 @@ pub(crate) fn row_vector(
 }
 
 /// Shape of a row reduction: the input shape with the last dimension set to 1.
-pub(crate) fn reduced_shape(a: &Tensor) -> Vec<usize> {
-    let mut shape = a.shape().to_vec();
-    if let Some(last) = shape.last_mut() {
+pub(crate) fn reduced_shape(a: &Tensor) -> Shape {
+    let mut shape = Shape::of(a.shape());
+    if let Some(last) = shape.dims[..shape.rank].last_mut() {
         *last = 1;
     }
     shape
@@ -170,11 +197,11 @@ pub(crate) struct AttentionDims {
 }
 
 impl AttentionDims {
-    pub fn out_shape(&self) -> Vec<usize> {
+    pub fn out_shape(&self) -> Shape {
         if self.rank == 2 {
-            vec![self.seq_q, self.dv]
+            Shape::of(&[self.seq_q, self.dv])
         } else {
-            vec![self.heads, self.seq_q, self.dv]
+            Shape::of(&[self.heads, self.seq_q, self.dv])
         }
     }
 }
