@@ -65,7 +65,8 @@ pub struct ObservedTrap {
 }
 
 impl Observation {
-    /// The FNV-1a 64 hash of the whole linear memory, as compared between tiers.
+    /// The FNV-1a 64 hash of the whole linear memory, as a difference between tiers is
+    /// reported (the bytes themselves are compared).
     pub fn memory_hash(&self) -> u64 {
         fnv1a64(&self.memory)
     }

@@ -11,7 +11,8 @@ use crate::tier::Tier;
 pub struct Report {
     /// Cases run.
     pub cases: usize,
-    /// Assertions those cases make (each checked on every tier).
+    /// Assertions those cases make (each checked on the reference tier, which every
+    /// other tier must equal).
     pub assertions: usize,
     /// The tiers every case ran on.
     pub tiers: Vec<Tier>,

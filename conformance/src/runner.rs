@@ -87,10 +87,13 @@ fn run_on_tiers(case: &Case, tiers: &[Tier]) -> CaseResult {
         .iter()
         .map(|&tier| (tier, run_case(case, tier)))
         .collect();
+    // Every tier must observe exactly what the reference (first) tier observed, so the
+    // expectations are checked on the reference only: a wrong expectation is reported
+    // once, not once per tier.
     let mut mismatches: Vec<Mismatch> = runs
-        .iter()
-        .flat_map(|(tier, observation)| check_expectations(case, *tier, observation))
-        .collect();
+        .first()
+        .map(|(tier, observation)| check_expectations(case, *tier, observation))
+        .unwrap_or_default();
     mismatches.extend(compare_tiers(case, &runs));
     CaseResult { runs, mismatches }
 }
@@ -146,4 +149,24 @@ pub fn run_cases(cases: &[Case], tiers: &[Tier]) -> Report {
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_expectation_is_reported_once_not_once_per_tier() {
+        let cases = parse_file(
+            "t.case",
+            ";! case wrong\n;! result 3\n.func main params=0 regs=1\n    movi r0, 2\n    ret r0\n.end\n",
+        )
+        .expect("the case parses");
+        let tiers = Tier::all();
+        let report = run_cases(&cases, &tiers);
+        assert_eq!(report.failed, 1);
+        assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+        assert_eq!(report.failures[0].mismatch.tier, Some(tiers[0]));
+        assert_eq!(report.failures[0].mismatch.line, 2);
+    }
 }
