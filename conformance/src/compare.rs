@@ -187,49 +187,49 @@ fn hex(bytes: &[u8]) -> String {
     text
 }
 
-/// Every way a tier's observation differs from the first tier's. Memories are compared
-/// byte for byte; their size and FNV-1a 64 hash only make the message short.
-pub fn compare_tiers(case: &Case, runs: &[(Tier, Observation)]) -> Vec<Mismatch> {
-    let Some(((reference_tier, reference), others)) = runs.split_first() else {
-        return Vec::new();
-    };
+/// Every way `observed` (from `tier`) differs from the reference tier's observation.
+/// Memories are compared byte for byte; their size and FNV-1a 64 hash only make the
+/// message short.
+pub fn compare_tiers(
+    case: &Case,
+    (reference_tier, reference): (Tier, &Observation),
+    (tier, observed): (Tier, &Observation),
+) -> Vec<Mismatch> {
     let mut found = Vec::new();
-    for (tier, observed) in others {
-        let mut differ = |what: &str, theirs: String, ours: String| {
-            found.push(Mismatch {
-                line: case.line,
-                tier: None,
-                what: format!("tiers disagree on {what}: {reference_tier} {theirs}, {tier} {ours}"),
-            })
-        };
-        if observed.outcome != reference.outcome {
-            differ(
-                "the outcome",
-                reference.outcome.to_string(),
-                observed.outcome.to_string(),
-            );
-        }
-        if observed.stdout != reference.stdout {
-            differ(
-                "stdout",
-                format!("{:?}", String::from_utf8_lossy(&reference.stdout)),
-                format!("{:?}", String::from_utf8_lossy(&observed.stdout)),
-            );
-        }
-        if observed.fuel != reference.fuel {
-            differ(
-                "fuel",
-                format!("{:?}", reference.fuel),
-                format!("{:?}", observed.fuel),
-            );
-        }
-        if observed.memory != reference.memory {
-            differ(
-                "linear memory",
-                memory_summary(reference),
-                memory_summary(observed),
-            );
-        }
+    let mut differ = |what: &str, theirs: String, ours: String| {
+        found.push(Mismatch {
+            line: case.line,
+            tier: None,
+            what: format!("tiers disagree on {what}: {reference_tier} {theirs}, {tier} {ours}"),
+        })
+    };
+    if observed.outcome != reference.outcome {
+        differ(
+            "the outcome",
+            reference.outcome.to_string(),
+            observed.outcome.to_string(),
+        );
+    }
+    if observed.stdout != reference.stdout {
+        differ(
+            "stdout",
+            format!("{:?}", String::from_utf8_lossy(&reference.stdout)),
+            format!("{:?}", String::from_utf8_lossy(&observed.stdout)),
+        );
+    }
+    if observed.fuel != reference.fuel {
+        differ(
+            "fuel",
+            format!("{:?}", reference.fuel),
+            format!("{:?}", observed.fuel),
+        );
+    }
+    if observed.memory != reference.memory {
+        differ(
+            "linear memory",
+            memory_summary(reference),
+            memory_summary(observed),
+        );
     }
     found
 }
@@ -247,7 +247,6 @@ mod tests {
     use super::*;
     use crate::case::{Expectation, Limits};
     use crate::observe::ObservedTrap;
-    use std::collections::BTreeSet;
 
     fn case(expectations: Vec<Expect>) -> Case {
         Case {
@@ -274,7 +273,6 @@ mod tests {
             stdout: stdout.as_bytes().to_vec(),
             fuel: Some(fuel),
             memory: vec![1, 2, 3, 4],
-            opcodes: BTreeSet::new(),
         }
     }
 
@@ -413,16 +411,11 @@ mod tests {
         let c = case(vec![Expect::Result(1)]);
         let a = observation(Outcome::Returned(1), "x\n", 7);
         let mut b = a.clone();
-        assert_eq!(
-            compare_tiers(
-                &c,
-                &[(Tier::REFERENCE, a.clone()), (Tier::REFERENCE, b.clone())]
-            ),
-            vec![]
-        );
+        let reference = Tier::REFERENCE;
+        assert_eq!(compare_tiers(&c, (reference, &a), (reference, &b)), vec![]);
         b.fuel = Some(8);
         b.memory[0] = 9;
-        let found = compare_tiers(&c, &[(Tier::REFERENCE, a), (Tier::REFERENCE, b)]);
+        let found = compare_tiers(&c, (reference, &a), (reference, &b));
         assert_eq!(found.len(), 2);
         assert!(found[0].what.starts_with("tiers disagree on fuel"));
         assert!(found[1].what.starts_with("tiers disagree on linear memory"));

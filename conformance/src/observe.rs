@@ -4,6 +4,8 @@
 //! case's limits, instantiates it with the standard print functions writing to a
 //! captured buffer, calls the entry function and returns an [`Observation`]: how the
 //! run ended, the output, the exact fuel, and the final linear memory.
+//! [`run_case_with_opcodes`] also returns the module's opcodes, for coverage; the
+//! runner asks for them on the reference tier only (every tier loads the same module).
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -31,8 +33,6 @@ pub struct Observation {
     pub fuel: Option<u64>,
     /// Linear memory after the run (empty when the case never ran).
     pub memory: Vec<u8>,
-    /// The opcodes of the loaded module, for coverage. Not compared between tiers.
-    pub opcodes: BTreeSet<Opcode>,
 }
 
 /// How a run ended.
@@ -71,13 +71,12 @@ impl Observation {
         fnv1a64(&self.memory)
     }
 
-    fn failed(message: String, opcodes: BTreeSet<Opcode>) -> Observation {
+    fn failed(message: String) -> Observation {
         Observation {
             outcome: Outcome::Failed(message),
             stdout: Vec::new(),
             fuel: None,
             memory: Vec::new(),
-            opcodes,
         }
     }
 }
@@ -105,16 +104,30 @@ pub fn config(case: &Case, tier: Tier) -> Config {
 
 /// Runs `case` on `tier`.
 pub fn run_case(case: &Case, tier: Tier) -> Observation {
+    run(case, tier, None)
+}
+
+/// Runs `case` on `tier` and also returns the opcodes of its assembled module (none when
+/// it did not load), for coverage.
+pub fn run_case_with_opcodes(case: &Case, tier: Tier) -> (Observation, BTreeSet<Opcode>) {
+    let mut opcodes = BTreeSet::new();
+    let observation = run(case, tier, Some(&mut opcodes));
+    (observation, opcodes)
+}
+
+fn run(case: &Case, tier: Tier, opcodes: Option<&mut BTreeSet<Opcode>>) -> Observation {
     let engine = Engine::new(config(case, tier));
     let module = match Module::from_asm(&engine, &case.source, &case.file) {
         Ok(module) => module,
-        Err(error) => return Observation::failed(format!("load: {error}"), BTreeSet::new()),
+        Err(error) => return Observation::failed(format!("load: {error}")),
     };
-    let opcodes: BTreeSet<Opcode> = module.isa().code.iter().map(|i| i.opcode()).collect();
+    if let Some(opcodes) = opcodes {
+        opcodes.extend(module.isa().code.iter().map(|i| i.opcode()));
+    }
     let (output, captured) = stdio::Output::capture();
     let mut instance = match Instance::new(&module, &stdio::imports(&output)) {
         Ok(instance) => instance,
-        Err(error) => return Observation::failed(format!("instantiate: {error}"), opcodes),
+        Err(error) => return Observation::failed(format!("instantiate: {error}")),
     };
     let args: Vec<Value> = case.args.iter().map(|&a| Value::I64(a)).collect();
     let result = instance.call_entry(&args);
@@ -152,7 +165,6 @@ pub fn run_case(case: &Case, tier: Tier) -> Observation {
         stdout: captured.bytes(),
         fuel,
         memory: instance.memory().to_vec(),
-        opcodes,
     }
 }
 

@@ -3,12 +3,15 @@
 //! Cases are independent, so they run on all cores; results are collected back in
 //! corpus order, so the report is the same on every machine.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use adead_isa::Opcode;
+
 use crate::case::Case;
 use crate::compare::{Mismatch, check_expectations, compare_tiers};
-use crate::observe::{Observation, run_case};
+use crate::observe::{run_case, run_case_with_opcodes};
 use crate::parse::{ParseError, parse_file};
 use crate::report::{Failure, Report};
 use crate::tier::Tier;
@@ -76,26 +79,36 @@ pub fn selected(case: &Case, filter: &str) -> bool {
     case.name.contains(filter) || case.file.contains(filter)
 }
 
-/// One case's runs on every tier and everything that did not hold.
+/// What the report needs of one case's runs: the opcodes of its module (for coverage)
+/// and everything that did not hold. The observations themselves, each with a whole
+/// linear memory, are dropped as soon as they are compared.
+#[derive(Default)]
 struct CaseResult {
-    runs: Vec<(Tier, Observation)>,
+    opcodes: BTreeSet<Opcode>,
     mismatches: Vec<Mismatch>,
 }
 
 fn run_on_tiers(case: &Case, tiers: &[Tier]) -> CaseResult {
-    let runs: Vec<(Tier, Observation)> = tiers
-        .iter()
-        .map(|&tier| (tier, run_case(case, tier)))
-        .collect();
+    let Some((&reference_tier, others)) = tiers.split_first() else {
+        return CaseResult::default();
+    };
+    let (reference, opcodes) = run_case_with_opcodes(case, reference_tier);
     // Every tier must observe exactly what the reference (first) tier observed, so the
     // expectations are checked on the reference only: a wrong expectation is reported
     // once, not once per tier.
-    let mut mismatches: Vec<Mismatch> = runs
-        .first()
-        .map(|(tier, observation)| check_expectations(case, *tier, observation))
-        .unwrap_or_default();
-    mismatches.extend(compare_tiers(case, &runs));
-    CaseResult { runs, mismatches }
+    let mut mismatches = check_expectations(case, reference_tier, &reference);
+    for &tier in others {
+        let observed = run_case(case, tier);
+        mismatches.extend(compare_tiers(
+            case,
+            (reference_tier, &reference),
+            (tier, &observed),
+        ));
+    }
+    CaseResult {
+        opcodes,
+        mismatches,
+    }
 }
 
 /// Runs every case on every tier in `tiers` and reports.
@@ -132,9 +145,7 @@ pub fn run_cases(cases: &[Case], tiers: &[Tier]) -> Report {
         let case = &cases[index];
         report.cases += 1;
         report.assertions += case.assertions();
-        if let Some((_, first)) = result.runs.first() {
-            report.coverage.add(first.opcodes.iter().copied());
-        }
+        report.coverage.add(result.opcodes);
         if result.mismatches.is_empty() {
             report.passed += 1;
         } else {
