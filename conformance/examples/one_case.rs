@@ -23,8 +23,5 @@ const CASE: &str = "
 fn main() {
     let cases = parse_file("example.case", CASE).expect("the case parses");
     let report = runner::run_cases(&cases, &Tier::all());
-    for failure in &report.failures {
-        println!("{failure}");
-    }
-    println!("{}", report.summary_line());
+    print!("{report}");
 }

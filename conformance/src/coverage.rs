@@ -8,6 +8,7 @@
 //! are reported apart and do not make the suite incomplete.
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use adead_isa::{Family, Opcode};
 
@@ -55,33 +56,38 @@ impl Coverage {
             .filter(|&op| keep(op) && !self.covered.contains(&op))
             .collect()
     }
+}
 
-    /// The coverage lines of a report.
-    pub fn render(&self) -> String {
+impl fmt::Display for Coverage {
+    /// The coverage lines of a report, each ending in a newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let executable = self.uncovered_executable();
         let pending = self.uncovered_pending();
         let total = Coverage::executable_total();
-        let mut text = format!(
+        write!(
+            f,
             "coverage: {}/{total} executable opcodes exercised",
             total - executable.len()
-        );
+        )?;
         if executable.is_empty() {
-            text.push_str(", none uncovered\n");
+            writeln!(f, ", none uncovered")?;
         } else {
-            text.push_str(&format!(
-                "; UNCOVERED ({}): {}\n",
+            writeln!(
+                f,
+                "; UNCOVERED ({}): {}",
                 executable.len(),
                 mnemonics(&executable)
-            ));
+            )?;
         }
         if !pending.is_empty() {
-            text.push_str(&format!(
-                "coverage: not executable yet (GPU, VK), uncovered ({}): {}\n",
+            writeln!(
+                f,
+                "coverage: not executable yet (GPU, VK), uncovered ({}): {}",
                 pending.len(),
                 mnemonics(&pending)
-            ));
+            )?;
         }
-        text
+        Ok(())
     }
 }
 
@@ -123,7 +129,7 @@ mod tests {
                 .uncovered_pending()
                 .contains(&Opcode::GpuMatmul)
         );
-        assert!(executable_only.render().contains("none uncovered"));
+        assert!(executable_only.to_string().contains("none uncovered"));
     }
 
     #[test]
@@ -136,7 +142,7 @@ mod tests {
                 .filter(|&op| op != Opcode::Matmul && !awaits_semantics(op.family())),
         );
         assert_eq!(coverage.uncovered_executable(), vec![Opcode::Matmul]);
-        assert!(coverage.render().contains("UNCOVERED (1): matmul"));
+        assert!(coverage.to_string().contains("UNCOVERED (1): matmul"));
         assert!(!awaits_semantics(Family::Tensor));
     }
 

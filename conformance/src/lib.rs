@@ -14,7 +14,7 @@
 //! use adead_conformance::{Tier, runner};
 //! let cases = runner::load_corpus(&runner::corpus_dir()).expect("case files parse");
 //! let report = runner::run_cases(&cases, &Tier::all());
-//! println!("{report}");
+//! print!("{report}{}", report.coverage);
 //! assert!(report.all_passed());
 //! ```
 

@@ -1,4 +1,8 @@
 //! The outcome of running a set of cases: counts, failures and coverage, as printed.
+//!
+//! `Display` for [`Report`] writes the failures and the summary line; the coverage
+//! lines are `Display` of [`Report::coverage`], printed apart because the coverage of a
+//! filtered selection says nothing about the corpus.
 
 use std::fmt;
 
@@ -38,18 +42,6 @@ pub struct Failure {
 }
 
 impl Report {
-    /// `conformance: C cases, A assertions, T tier(s): P passed, F failed`.
-    pub fn summary_line(&self) -> String {
-        format!(
-            "conformance: {} cases, {} assertions, {} tier(s): {} passed, {} failed",
-            self.cases,
-            self.assertions,
-            self.tiers.len(),
-            self.passed,
-            self.failed
-        )
-    }
-
     /// True when every case passed.
     pub fn all_passed(&self) -> bool {
         self.failed == 0
@@ -70,13 +62,23 @@ impl fmt::Display for Failure {
 }
 
 impl fmt::Display for Report {
-    /// Failures first, then the summary line, then coverage.
+    /// One line per failure, then the summary line:
+    /// `conformance: C cases, A assertions, T tier(s): P passed, F failed [TIER, ...]`.
+    /// Coverage is not included; print [`Report::coverage`] for it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for failure in &self.failures {
             writeln!(f, "{failure}")?;
         }
         let tiers: Vec<String> = self.tiers.iter().map(ToString::to_string).collect();
-        writeln!(f, "{} [{}]", self.summary_line(), tiers.join(", "))?;
-        f.write_str(&self.coverage.render())
+        writeln!(
+            f,
+            "conformance: {} cases, {} assertions, {} tier(s): {} passed, {} failed [{}]",
+            self.cases,
+            self.assertions,
+            self.tiers.len(),
+            self.passed,
+            self.failed,
+            tiers.join(", ")
+        )
     }
 }

@@ -94,14 +94,10 @@ fn main() -> ExitCode {
         cases.retain(|case| runner::selected(case, filter));
     }
     let report = runner::run_cases(&cases, &options.tiers);
-    for failure in &report.failures {
-        println!("{failure}");
-    }
-    let tiers: Vec<String> = options.tiers.iter().map(ToString::to_string).collect();
-    println!("{} [{}]", report.summary_line(), tiers.join(", "));
+    print!("{report}");
     // Coverage of a filtered selection says nothing about the corpus.
     if options.filter.is_none() {
-        print!("{}", report.coverage.render());
+        print!("{}", report.coverage);
     }
     if report.all_passed() {
         ExitCode::SUCCESS
