@@ -9,6 +9,8 @@
 //! trap kind at the instruction. The runner then runs them on every tier like the
 //! corpus, so the sweep also compares tiers.
 
+use std::sync::LazyLock;
+
 use adead_isa::{Opcode, OperandKind};
 
 use crate::case::{Case, Expect, Expectation, ExpectedLine, ExpectedTrap, Limits};
@@ -356,6 +358,9 @@ fn immediate(rng: &mut Rng) -> i32 {
     }
 }
 
+/// The f64 edge values, built once: a draw picks from them a third of the time.
+static FLOAT64_EDGES: LazyLock<Vec<u64>> = LazyLock::new(float64_edges);
+
 fn float64_edges() -> Vec<u64> {
     let two = |e: i32| 2f64.powi(e);
     let mut edges: Vec<u64> = [
@@ -415,7 +420,7 @@ fn float64_edges() -> Vec<u64> {
 
 fn float64(rng: &mut Rng) -> u64 {
     match rng.below(6) {
-        0 | 1 => rng.pick(&float64_edges()),
+        0 | 1 => rng.pick(&FLOAT64_EDGES),
         2 => rng.next_u64(),
         3 => {
             // Small multiples of 1/4: exact ties for the rounding operations.
@@ -430,6 +435,9 @@ fn float64(rng: &mut Rng) -> u64 {
         }
     }
 }
+
+/// The f32 edge values, built once.
+static FLOAT32_EDGES: LazyLock<Vec<u32>> = LazyLock::new(float32_edges);
 
 fn float32_edges() -> Vec<u32> {
     let two = |e: i32| 2f32.powi(e);
@@ -479,7 +487,7 @@ fn float32_edges() -> Vec<u32> {
 
 fn float32(rng: &mut Rng) -> u32 {
     match rng.below(6) {
-        0 | 1 => rng.pick(&float32_edges()),
+        0 | 1 => rng.pick(&FLOAT32_EDGES),
         2 => rng.next_u64() as u32,
         3 => (((rng.below(4001) as f32) - 2000.0) / 4.0).to_bits(),
         4 => rng.next_u64() as u32 & 0x807f_ffff,
