@@ -13,8 +13,6 @@ use crate::tier::Tier;
 /// Counts, failures and coverage of one run of a set of cases.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
-    /// Cases run.
-    pub cases: usize,
     /// Assertions those cases make (each checked on the reference tier, which every
     /// other tier must equal).
     pub assertions: usize,
@@ -42,6 +40,11 @@ pub struct Failure {
 }
 
 impl Report {
+    /// Cases run: every one either passed or failed.
+    pub fn cases(&self) -> usize {
+        self.passed + self.failed
+    }
+
     /// True when every case passed.
     pub fn all_passed(&self) -> bool {
         self.failed == 0
@@ -73,7 +76,7 @@ impl fmt::Display for Report {
         writeln!(
             f,
             "conformance: {} cases, {} assertions, {} tier(s): {} passed, {} failed [{}]",
-            self.cases,
+            self.cases(),
             self.assertions,
             self.tiers.len(),
             self.passed,

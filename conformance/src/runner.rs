@@ -143,7 +143,6 @@ pub fn run_cases(cases: &[Case], tiers: &[Tier]) -> Report {
     };
     for (index, result) in results {
         let case = &cases[index];
-        report.cases += 1;
         report.assertions += case.assertions();
         report.coverage.add(result.opcodes);
         if result.mismatches.is_empty() {

@@ -31,8 +31,6 @@ pub struct Sweep {
     pub checks: usize,
     /// Opcodes swept.
     pub opcodes: usize,
-    /// The seed.
-    pub seed: u64,
 }
 
 /// Generates the sweep for `seed` with `per_opcode` tuples per opcode.
@@ -41,7 +39,6 @@ pub fn generate(seed: u64, per_opcode: usize) -> Sweep {
         cases: Vec::new(),
         checks: 0,
         opcodes: 0,
-        seed,
     };
     let file = format!("sweep(seed={seed:#x})");
     for &op in Opcode::ALL {

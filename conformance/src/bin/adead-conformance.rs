@@ -86,7 +86,7 @@ fn main() -> ExitCode {
         let generated = sweep::generate(options.seed, options.per_opcode);
         println!(
             "sweep: {} checks over {} opcodes, seed {:#x}",
-            generated.checks, generated.opcodes, generated.seed
+            generated.checks, generated.opcodes, options.seed
         );
         cases.extend(generated.cases);
     }
