@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use adead_isa::{
     DEFAULT_MEMORY_SIZE, DataSegment, DebugInfo, DecodeError, Export, Function, Import,
     Instruction, LineEntry, MAX_REGISTERS, Module, Opcode, OperandKind, OperandValue, Shader,
-    ShaderSource, SyntaxClass, VerifyError, VerifyErrorKind,
+    ShaderSource, SyntaxClass, VerifyError, VerifyErrorKind, reference::assembly_form,
 };
 
 use crate::Options;
@@ -224,16 +224,6 @@ fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Opt
         .map(|c| (c, strsim::damerau_levenshtein(word, c)))
         .min_by_key(|&(c, d)| (d, c))?;
     (distance <= (word.chars().count() / 2).max(2)).then_some(best)
-}
-
-/// `add rD, rA, rB`: how an opcode is written.
-fn signature(op: Opcode) -> String {
-    let names = OperandKind::syntax_names(op.operands());
-    if names.is_empty() {
-        op.mnemonic().to_string()
-    } else {
-        format!("{} {}", op.mnemonic(), names.join(", "))
-    }
 }
 
 /// What an operand of this kind looks like, for "expected ..." messages.
@@ -780,7 +770,7 @@ impl<'s> Asm<'s> {
         let forms = || {
             candidates
                 .iter()
-                .map(|&op| format!("`{}`", signature(op)))
+                .map(|&op| format!("`{}`", assembly_form(op)))
                 .collect::<Vec<_>>()
                 .join(" or ")
         };
