@@ -1596,23 +1596,33 @@ impl<'s> Asm<'s> {
 
         // The verifier's rules, reported for every instruction at the operand at fault
         // (instructions that did not resolve already have their diagnostic); then the
-        // whole verifier, whose structural rules have the last word.
-        if self.options.verify {
+        // whole verifier, whose structural rules have the last word. `verify` consumes
+        // the module and hands it back on success, so it is never copied.
+        let module = if !self.options.verify {
+            Some(module)
+        } else {
             for error in adead_isa::instruction_errors(&module) {
                 self.verify_error(&resolved, error);
             }
-            if self.diags.is_empty()
-                && let Err(e) = adead_isa::verify(module.clone())
-            {
-                self.verify_error(&resolved, e);
+            if !self.diags.is_empty() {
+                None
+            } else {
+                match adead_isa::verify(module) {
+                    Ok(verified) => Some(verified.into_inner()),
+                    Err(e) => {
+                        self.verify_error(&resolved, e);
+                        None
+                    }
+                }
             }
-        }
-        if self.diags.is_empty() {
-            Ok(module)
-        } else {
-            let mut diags = self.diags;
-            diags.sort_by_key(|d| (d.line, d.column));
-            Err(Diagnostics(diags))
+        };
+        match module {
+            Some(module) if self.diags.is_empty() => Ok(module),
+            _ => {
+                let mut diags = self.diags;
+                diags.sort_by_key(|d| (d.line, d.column));
+                Err(Diagnostics(diags))
+            }
         }
     }
 
