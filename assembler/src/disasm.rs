@@ -173,11 +173,7 @@ fn write_function(
         function.params,
         function.regs
     );
-    let start = function.entry as usize;
-    let code = start
-        .checked_add(function.len as usize)
-        .and_then(|end| module.code.get(start..end));
-    let Some(code) = code else {
+    let Some(code) = function.try_code(module) else {
         let _ = writeln!(
             w,
             "    ; the function's code lies outside the module's code"

@@ -50,8 +50,22 @@ pub struct Function {
 
 impl Function {
     /// The function's instructions.
+    ///
+    /// # Panics
+    ///
+    /// If the function does not lie inside `module.code`, which a verified module rules
+    /// out; use [`Function::try_code`] for a module that may be broken.
     pub fn code<'m>(&self, module: &'m Module) -> &'m [Instruction] {
-        &module.code[self.entry as usize..(self.entry + self.len) as usize]
+        self.try_code(module)
+            .expect("the function lies outside the module's code")
+    }
+
+    /// The function's instructions, or `None` if `entry..entry + len` does not lie
+    /// inside `module.code` (or overflows).
+    pub fn try_code<'m>(&self, module: &'m Module) -> Option<&'m [Instruction]> {
+        let start = self.entry as usize;
+        let end = start.checked_add(self.len as usize)?;
+        module.code.get(start..end)
     }
 }
 

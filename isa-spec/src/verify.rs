@@ -201,13 +201,9 @@ fn function_errors<'m>(
     function_index: usize,
     function: &'m Function,
 ) -> impl Iterator<Item = VerifyError> + 'm {
-    // `structure::check` proved the function lies inside the code; `get` keeps that
+    // `structure::check` proved the function lies inside the code; `try_code` keeps that
     // reasoning local instead of trusting it with an index.
-    let start = function.entry as usize;
-    let code = start
-        .checked_add(function.len as usize)
-        .and_then(|end| module.code.get(start..end))
-        .unwrap_or_default();
+    let code = function.try_code(module).unwrap_or_default();
     let error_at = move |pc: usize, instr: &Instruction, kind| VerifyError::Instruction {
         function: function.name.clone(),
         function_index: function_index as u32,
