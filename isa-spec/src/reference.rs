@@ -359,7 +359,7 @@ mod tests {
     }
 
     #[test]
-    fn the_kind_lists_cover_every_kind_the_table_uses() {
+    fn the_operand_kind_list_covers_every_kind_the_table_uses() {
         for &op in Opcode::ALL {
             for kind in op.operands() {
                 assert!(
@@ -367,10 +367,6 @@ mod tests {
                     "{kind:?} missing from OPERAND_KINDS"
                 );
             }
-        }
-        let doc = markdown();
-        for &kind in TrapKind::ALL {
-            assert!(doc.contains(&format!("| `{}` |", kind.id())));
         }
     }
 
