@@ -8,7 +8,8 @@ pub enum OperandKind {
     Dst,
     /// A register the instruction reads.
     Src,
-    /// The first register of a run of `Count` registers (call arguments, bound tensors).
+    /// The first register of a run of `Count` registers (call arguments, bound tensors,
+    /// the dimension list of `tnew` and `treshape`).
     RegRange,
     /// The length of the preceding `RegRange`.
     Count,
@@ -78,7 +79,7 @@ impl OperandKind {
     }
 
     /// The names the reference document uses for a list of operands: the destination is
-    /// `rD`, source registers `rA`, `rB`, `rC` in order, and so on.
+    /// `rD`, source registers `rA`, `rB`, `rC`, `rE` in order, and so on.
     pub fn syntax_names(kinds: &[OperandKind]) -> Vec<&'static str> {
         const SOURCES: [&str; 4] = ["rA", "rB", "rC", "rE"];
         let mut next_source = 0;

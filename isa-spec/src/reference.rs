@@ -152,7 +152,7 @@ fn operand_meaning(kind: OperandKind) -> &'static str {
             "register the instruction reads; sources are named `rA`, `rB`, `rC`, `rE` in order"
         }
         OperandKind::RegRange => {
-            "first of `n` consecutive registers (call arguments, bound tensors)"
+            "first of `n` consecutive registers (call arguments, bound tensors, the dimension list of `tnew` and `treshape`)"
         }
         OperandKind::Count => "number of registers in the preceding range",
         OperandKind::Imm32 => "32-bit two's-complement immediate",

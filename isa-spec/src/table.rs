@@ -4,11 +4,13 @@
 //! the `Opcode` variant name, the assembler mnemonic, the operand kinds in word order,
 //! and attributes:
 //! - `end`: control never falls through to the next instruction (terminator);
-//! - `trap`: the instruction can trap for a reason other than running out of fuel.
+//! - `trap`: the instruction can trap for a reason other than running out of fuel;
+//! - `tensor`: the result replaces the contents and shape of the live tensor named by
+//!   operand 0 (which may also be an input).
 //!
-//! Operand names used in the semantics (`rD`, `rA`, `rB`, `rC`, `imm`, ...) are derived
-//! from the operand kinds by [`crate::OperandKind::syntax_names`]: the destination is
-//! `rD`, source registers are `rA`, `rB`, `rC` in order.
+//! Operand names used in the semantics (`rD`, `rA`, `rB`, `rC`, `rE`, `imm`, ...) are
+//! derived from the operand kinds by [`crate::OperandKind::syntax_names`]: the destination
+//! is `rD`, source registers are `rA`, `rB`, `rC`, `rE` in order.
 //!
 //! `for_each_opcode!(callback)` invokes `callback!` with every row; `opcode.rs` expands it
 //! into the enum and its tables. Rows sharing a mnemonic (`halt`, `movi`) are overloads

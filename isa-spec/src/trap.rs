@@ -28,7 +28,8 @@ pub enum TrapKind {
     TensorShape,
     /// A register does not hold the handle of a live tensor.
     BadTensor,
-    /// A tensor would take the live tensors past the tensor-bytes limit.
+    /// A tensor would take the live tensors past the tensor-bytes limit, or a new tensor
+    /// would take them past the limit on the number of live tensors.
     TensorLimit,
 }
 
