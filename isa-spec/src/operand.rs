@@ -57,12 +57,9 @@ impl OperandKind {
         }
     }
 
-    /// True for the kinds whose word is a register index.
+    /// True for the kinds whose word is a register index: those written as a register.
     pub const fn is_register(self) -> bool {
-        matches!(
-            self,
-            OperandKind::Dst | OperandKind::Src | OperandKind::RegRange
-        )
+        matches!(self.syntax_class(), SyntaxClass::Register)
     }
 
     /// How the operand is spelled in assembly.
@@ -154,21 +151,18 @@ impl OperandValue {
 
     /// True if this value may stand for an operand of `kind`.
     pub fn fits(self, kind: OperandKind) -> bool {
-        matches!(
-            (self, kind),
-            (
-                OperandValue::Reg(_),
-                OperandKind::Dst | OperandKind::Src | OperandKind::RegRange
-            ) | (OperandValue::Count(_), OperandKind::Count)
-                | (OperandValue::Imm32(_), OperandKind::Imm32)
-                | (OperandValue::Imm64(_), OperandKind::Imm64)
-                | (OperandValue::F64(_), OperandKind::F64)
-                | (OperandValue::F32(_), OperandKind::F32)
-                | (OperandValue::Label(_), OperandKind::Label)
-                | (OperandValue::Func(_), OperandKind::Func)
-                | (OperandValue::Import(_), OperandKind::Import)
-                | (OperandValue::Data(_), OperandKind::Data)
-                | (OperandValue::Shader(_), OperandKind::Shader)
-        )
+        match self {
+            OperandValue::Reg(_) => kind.is_register(),
+            OperandValue::Count(_) => kind == OperandKind::Count,
+            OperandValue::Imm32(_) => kind == OperandKind::Imm32,
+            OperandValue::Imm64(_) => kind == OperandKind::Imm64,
+            OperandValue::F64(_) => kind == OperandKind::F64,
+            OperandValue::F32(_) => kind == OperandKind::F32,
+            OperandValue::Label(_) => kind == OperandKind::Label,
+            OperandValue::Func(_) => kind == OperandKind::Func,
+            OperandValue::Import(_) => kind == OperandKind::Import,
+            OperandValue::Data(_) => kind == OperandKind::Data,
+            OperandValue::Shader(_) => kind == OperandKind::Shader,
+        }
     }
 }
