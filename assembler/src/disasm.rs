@@ -130,26 +130,17 @@ fn write_data(w: &mut String, segment: &DataSegment) {
         .iter()
         .all(|&b| (0x20..0x7F).contains(&b) || matches!(b, b'\n' | b'\t' | b'\r'));
     if printable {
+        // Printable ASCII, one byte per char, so `quote` escapes it exactly as bytes.
         let mut chunk = String::new();
-        let mut len = 0;
         for &b in bytes {
-            match b {
-                b'\\' => chunk.push_str("\\\\"),
-                b'"' => chunk.push_str("\\\""),
-                b'\n' => chunk.push_str("\\n"),
-                b'\t' => chunk.push_str("\\t"),
-                b'\r' => chunk.push_str("\\r"),
-                b => chunk.push(char::from(b)),
-            }
-            len += 1;
-            if b == b'\n' || len == ASCII_PER_LINE {
-                let _ = writeln!(w, "    .ascii \"{chunk}\"");
+            chunk.push(char::from(b));
+            if b == b'\n' || chunk.len() == ASCII_PER_LINE {
+                let _ = writeln!(w, "    .ascii {}", quote(&chunk));
                 chunk.clear();
-                len = 0;
             }
         }
-        if len > 0 {
-            let _ = writeln!(w, "    .ascii \"{chunk}\"");
+        if !chunk.is_empty() {
+            let _ = writeln!(w, "    .ascii {}", quote(&chunk));
         }
     } else {
         for line in bytes.chunks(BYTES_PER_LINE) {
