@@ -51,21 +51,36 @@ fn string_len(s: &str) -> Option<usize> {
     None
 }
 
-/// The line without its comment (`;` or `#` outside a string, to the end of the line).
-pub(crate) fn strip_comment(line: &str) -> &str {
+/// Where the line's comment starts: the byte offset of the first `;` or `#` outside a
+/// string literal, or `None` if the line has no comment. A string that does not end on
+/// the line runs to its end, so nothing after its opening `"` starts a comment.
+///
+/// This is the assembler's own rule, public so that tools reading listings (the
+/// conformance case parser) find comments exactly where the assembler does.
+///
+/// ```
+/// use adead_asm::comment_start;
+/// assert_eq!(comment_start("add r1, r2, r3 ; sum"), Some(15));
+/// assert_eq!(comment_start(r#".ascii "a;b" # c"#), Some(13));
+/// assert_eq!(comment_start(r#".ascii "open ; x"#), None);
+/// assert_eq!(comment_start("halt r0"), None);
+/// ```
+pub fn comment_start(line: &str) -> Option<usize> {
     let mut i = 0;
     let bytes = line.as_bytes();
     while i < bytes.len() {
         match bytes[i] {
-            b';' | b'#' => return &line[..i],
-            b'"' => match string_len(&line[i..]) {
-                Some(len) => i += len,
-                None => return line,
-            },
+            b';' | b'#' => return Some(i),
+            b'"' => i += string_len(&line[i..])?,
             _ => i += 1,
         }
     }
-    line
+    None
+}
+
+/// The line without its comment (see [`comment_start`]).
+pub(crate) fn strip_comment(line: &str) -> &str {
+    comment_start(line).map_or(line, |at| &line[..at])
 }
 
 /// Splits the code part of a line into tokens and commas. The error is the byte offset

@@ -37,6 +37,7 @@ mod lex;
 use adead_isa::Module;
 
 pub use diag::{Diagnostic, Diagnostics};
+pub use lex::comment_start;
 
 /// How [`disassemble`] writes each instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -126,15 +126,11 @@ fn directive(raw: &str) -> Option<(&str, &str)> {
 
 /// A line whose comment is a directive but which starts with code (`halt ;! fuel 1`):
 /// the assembler takes the directive for a comment and the expectation would silently
-/// vanish. A `;!` inside a later comment or a string literal is fine.
+/// vanish. A `;!` inside a later comment or a string literal is fine. The comment is
+/// found by the assembler's own rule, [`adead_asm::comment_start`].
 fn misplaced_directive(raw: &str) -> bool {
-    match raw.find([';', '#']) {
-        Some(at) => {
-            let code = &raw[..at];
-            raw[at..].starts_with(";!") && !code.trim().is_empty() && !code.contains('"')
-        }
-        None => false,
-    }
+    adead_asm::comment_start(raw)
+        .is_some_and(|at| raw[at..].starts_with(";!") && !raw[..at].trim().is_empty())
 }
 
 fn is_case_name(name: &str) -> bool {
@@ -542,6 +538,19 @@ mod tests {
         assert_eq!(errors[0].line, 4);
         let fine = ";! case a\n;! halt 0\n; a comment about `;!` lines\n.data s\n    .ascii \"x;!\"\n.func main params=0 regs=1\n    halt ; not a ;! directive\n.end\n";
         assert!(parse_file("s.case", fine).is_ok());
+    }
+
+    #[test]
+    fn a_directive_after_a_string_is_an_error() {
+        let text = ";! case a\n;! halt 0\n.data s\n    .ascii \"x\" ;! fuel 999\n.func main params=0 regs=1\n    halt\n.end\n";
+        let errors = parse_file("q.case", text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 4);
+        assert!(
+            errors[0]
+                .message
+                .contains("directives must start their line")
+        );
     }
 
     #[test]
