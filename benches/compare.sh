@@ -7,9 +7,9 @@
 #                                   (what benches/RESULTS.md records; ~5 min)
 #   QUICK=1 benches/compare.sh      fewer repetitions (a smoke test, ~1 min)
 #
-# Builds adead-vm and adead-bench in release, the C peer with gcc -O2 and the WebAssembly
-# peer with wat2wasm, then times every program in adead-vm (adead-bench: in-process, only
-# the entry call) and in every peer found on the machine: C -O2, Lua 5.4, LuaJIT with the
+# Builds adead-bench in release, the C peer with gcc -O2 and the WebAssembly peer with
+# wat2wasm, then times every program in adead-vm (adead-bench: in-process, only the entry
+# call) and in every peer found on the machine: C -O2, Lua 5.4, LuaJIT with the
 # JIT and with -joff, wasmtime and wasm3 (Python packages in a venv). A missing peer is
 # skipped with a line saying so. Every program checks its own checksum against the
 # definition's; the run fails at the end if any differs. Prints a table of medians (ms)
@@ -71,8 +71,8 @@ for p in $PEERS; do
 done
 for b in $BENCHES; do expected "$b" >/dev/null; done
 
-note "building adead-vm and adead-bench (release)"
-(cd "$ROOT" && cargo build --release --quiet -p adead-vm -p adead-benches)
+note "building adead-bench (release)"
+(cd "$ROOT" && cargo build --release --quiet -p adead-benches)
 # a private copy: a rebuild of the workspace during the run cannot swap the binary under it
 cp "$ROOT/target/release/adead-bench" "$BUILD/adead-bench"
 ADEAD_BENCH=$BUILD/adead-bench

@@ -44,11 +44,8 @@ def parse(path):
     return best, noisy, problems, runs, max(passes.values(), default=0), spread
 
 
-def fmt_ms(v):
-    return "%.0f" % v if v >= 100 else "%.1f" % v if v >= 10 else "%.2f" % v
-
-
-def fmt_ratio(v):
+def fmt(v):
+    """A time in ms or a ratio, with about three significant digits."""
     return "%.0f" % v if v >= 100 else "%.1f" % v if v >= 10 else "%.2f" % v
 
 
@@ -65,7 +62,7 @@ def main():
         if d is None:
             return "—"
         mark = " †" if ((peer, bench), d["median_ms"]) in noisy else ""
-        return fmt_ms(float(d["median_ms"])) + mark
+        return fmt(float(d["median_ms"])) + mark
 
     if len(sys.argv) > 2:
         versions = dict(
@@ -109,14 +106,14 @@ def main():
                     continue
                 r = float(a["median_ms"]) / float(d["median_ms"])
                 logs[pe].append(math.log(r))
-                cells.append(fmt_ratio(r))
+                cells.append(fmt(r))
             p("| %s | %s |" % (b, " | ".join(cells)))
         geo = []
         for pe in others:
             if not logs[pe]:
                 geo.append("—")
                 continue
-            g = fmt_ratio(math.exp(sum(logs[pe]) / len(logs[pe])))
+            g = fmt(math.exp(sum(logs[pe]) / len(logs[pe])))
             n = len(logs[pe])
             geo.append("**%s**" % g + ("" if n == len(BENCHES) else " (%d of %d)" % (n, len(BENCHES))))
         p("| **geomean** | %s |" % " | ".join(geo))
@@ -131,7 +128,7 @@ def main():
                 continue
             n, ms = int(d["instructions"]), float(d["median_ms"])
             p("| %s | %s | %s | %.0f | %.2f | %s |" % (
-                b, format(n, ","), fmt_ms(ms), n / ms / 1e3 if ms > 0 else 0,
+                b, format(n, ","), fmt(ms), n / ms / 1e3 if ms > 0 else 0,
                 ms * 1e6 / n if n else 0, d.get("load_ms", "?")))
 
     marked = sorted({k for (k, _) in noisy if k in best and (k, best[k]["median_ms"]) in noisy})

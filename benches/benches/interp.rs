@@ -15,7 +15,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use adead_benches::{PROGRAMS, load, run_once};
+use adead_benches::{PROGRAMS, run_once};
 use adead_vm::{Engine, Instance, Module, Value, stdio};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -32,7 +32,7 @@ fn interp(c: &mut Criterion) {
     let imports = stdio::imports(&output);
     let mut group = c.benchmark_group("interp");
     for program in &PROGRAMS {
-        let module = load(&engine, program.source, &program.file_name())
+        let module = Module::from_asm(&engine, program.source, &program.file_name())
             .unwrap_or_else(|e| panic!("{}: {e}", program.name));
         // One checked run first: the right answer, and the instruction count.
         let check = run_once(&module, program.small_args)

@@ -9,8 +9,11 @@
 //! - `benches/compare.sh` builds everything, runs every program in `adead-vm` and in
 //!   every peer found on the machine, checks the checksums and prints the tables
 //!   (see `benches/RESULTS.md`);
-//! - `cargo bench -p adead-benches` runs the criterion benchmarks: interpreter
-//!   execution at small sizes, module read + verify + predecode, assembler throughput;
+//! - `cargo bench -p adead-benches` runs the criterion benchmarks: `interp`
+//!   (`benches/benches/interp.rs`: interpreter execution at small sizes, module read +
+//!   verify + predecode, assembler throughput) and `tensor` (`benches/benches/tensor.rs`:
+//!   the MLP of `examples/mlp.asm` through the embedding API, the per-op overhead of a
+//!   tensor instruction);
 //! - `cargo test -p adead-benches` runs every program at a small size and checks its
 //!   checksum against an independent computation.
 //!
@@ -18,9 +21,10 @@
 //! checksums ([`PROGRAMS`]), and [`run_once`], one timed call through the embedding API.
 //!
 //! ```
-//! use adead_benches::{Program, load, run_once};
+//! use adead_benches::{Program, run_once};
+//! use adead_vm::{Engine, Module};
 //! let fib = Program::named("fib").unwrap();
-//! let module = load(&adead_vm::Engine::default(), fib.source, "fib.asm").unwrap();
+//! let module = Module::from_asm(&Engine::default(), fib.source, "fib.asm").unwrap();
 //! let run = run_once(&module, &[20]).unwrap();
 //! assert_eq!(run.checksum, "6765");
 //! ```
@@ -28,7 +32,7 @@
 use std::time::{Duration, Instant};
 
 use adead_vm::stdio::{self, Output};
-use adead_vm::{CallError, Engine, Instance, InstantiateError, LoadError, Module, Value};
+use adead_vm::{CallError, Instance, InstantiateError, Module, Value};
 
 /// One benchmark program and its definition (`benches/RESULTS.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,11 +100,6 @@ impl Program {
     }
 }
 
-/// Assembles, verifies and predecodes `source` (named `file_name` in diagnostics).
-pub fn load(engine: &Engine, source: &str, file_name: &str) -> Result<Module, LoadError> {
-    Module::from_asm(engine, source, file_name)
-}
-
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -156,13 +155,14 @@ pub fn summarize(times: &[Duration]) -> Option<(f64, f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use adead_vm::Engine;
 
     #[test]
     fn every_program_assembles_and_is_named() {
         let engine = Engine::default();
         for program in &PROGRAMS {
             assert_eq!(Program::named(program.name), Some(program));
-            load(&engine, program.source, &program.file_name())
+            Module::from_asm(&engine, program.source, &program.file_name())
                 .unwrap_or_else(|e| panic!("{}: {e}", program.name));
         }
         assert_eq!(Program::named("nope"), None);

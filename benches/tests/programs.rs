@@ -3,12 +3,12 @@
 //! nbody (a direct port of the C peer, `benches/peers/c/bench.c`), plus the values the
 //! definitions give (`benches/RESULTS.md`). No timing here: benchmarks are not tests.
 
-use adead_benches::{PROGRAMS, Program, load, run_once};
+use adead_benches::{PROGRAMS, Program, run_once};
 use adead_vm::{Engine, Module};
 
 fn module(name: &str) -> Module {
     let program = Program::named(name).expect("a benchmark program");
-    load(&Engine::default(), program.source, &program.file_name())
+    Module::from_asm(&Engine::default(), program.source, &program.file_name())
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use adead_benches::{Program, load, run_once, summarize};
+use adead_benches::{Program, run_once, summarize};
 use adead_vm::{Engine, Module};
 use clap::Parser;
 
@@ -91,7 +91,7 @@ fn run(cli: &Cli) -> Result<(), String> {
     let module = if is_bib {
         Module::from_bytes(&engine, &bytes)
     } else {
-        load(&engine, &String::from_utf8_lossy(&bytes), &path)
+        Module::from_asm(&engine, &String::from_utf8_lossy(&bytes), &path)
     }
     .map_err(|e| format!("{path}: {e}"))?;
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
