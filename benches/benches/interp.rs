@@ -1,7 +1,8 @@
 //! Criterion benchmarks of the VM's own costs (`cargo bench -p adead-benches`):
 //!
 //! - `interp/<program>`: interpreter execution of each benchmark program at a small size
-//!   (fib(20), loop(1e6), sieve(1e5, 1), mandel(60), nbody(1000)). A fresh instance per
+//!   (fib(20), loop(1e6), sieve(1e5, 1), mandel(60), nbody(1000)), checked first against
+//!   [`adead_benches::reference`]. A fresh instance per
 //!   iteration is made outside the measurement; the throughput is in instructions
 //!   executed, so criterion also reports instructions per second.
 //! - `load/<program>`: `Module::from_bytes` of the program's `.bib` (read, verify,
@@ -15,7 +16,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use adead_benches::{PROGRAMS, run_once};
+use adead_benches::{PROGRAMS, reference, run_once};
 use adead_vm::{Engine, Instance, Module, Value, stdio};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -34,13 +35,16 @@ fn interp(c: &mut Criterion) {
     for program in &PROGRAMS {
         let module = Module::from_asm(&engine, program.source, &program.file_name())
             .unwrap_or_else(|e| panic!("{}: {e}", program.name));
-        // One checked run first: the right answer, and the instruction count.
+        // One checked run first: the right answer (computed independently, in plain
+        // Rust), and the instruction count.
         let check = run_once(&module, program.small_args)
             .unwrap_or_else(|e| panic!("{}: {e}", program.name));
-        assert!(
-            !check.checksum.is_empty(),
-            "{} printed nothing",
-            program.name
+        let expected = reference::checksum(program.name, program.small_args)
+            .unwrap_or_else(|| panic!("{}: no reference computation", program.name));
+        assert_eq!(
+            check.checksum, expected,
+            "{}({:?})",
+            program.name, program.small_args
         );
         let args: Vec<Value> = program.small_args.iter().map(|&a| Value::I64(a)).collect();
         group.throughput(Throughput::Elements(check.instructions));

@@ -18,7 +18,8 @@
 //!   checksum against an independent computation.
 //!
 //! This library holds what they share: the programs with their definition sizes and
-//! checksums ([`PROGRAMS`]), and [`run_once`], one timed call through the embedding API.
+//! checksums ([`PROGRAMS`]), [`run_once`], one timed call through the embedding API, and
+//! [`reference`], the checksums computed independently in plain Rust.
 //!
 //! ```
 //! use adead_benches::{Program, run_once};
@@ -30,6 +31,8 @@
 //! ```
 
 use std::time::{Duration, Instant};
+
+pub mod reference;
 
 use adead_vm::stdio::{self, Output};
 use adead_vm::{CallError, Instance, InstantiateError, Module, Value};
