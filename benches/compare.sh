@@ -11,8 +11,9 @@
 # wat2wasm, then times every program in adead-vm (adead-bench: in-process, only the entry
 # call) and in every peer found on the machine: C -O2, Lua 5.4, LuaJIT with the
 # JIT and with -joff, wasmtime and wasm3 (Python packages in a venv). A missing peer is
-# skipped with a line saying so. Every program checks its own checksum against the
-# definition's; the run fails at the end if any differs. Prints a table of medians (ms)
+# skipped with a line saying so. Every program's checksum is compared with the
+# definition's (from `adead-bench --list`: benches/src/lib.rs, PROGRAMS, is the one place
+# they are written); the run fails at the end if any differs. Prints a table of medians (ms)
 # and a table of ratios adead/peer with the geometric mean over the programs.
 #
 # Environment:
@@ -51,15 +52,6 @@ RAW=$OUT/raw.txt
 : > "$RAW"
 note() { echo "compare: $*" >&2; }
 
-# ---------------------------------------------------------------- the definitions
-expected() {
-  case $1 in
-    fib) echo 832040 ;; loop) echo 199999997 ;; sieve) echo 1993737 ;;
-    mandel) echo 137337 ;; nbody) echo -0.169086185 ;;
-    *) note "unknown benchmark $1"; exit 2 ;;
-  esac
-}
-
 # ---------------------------------------------------------------- build
 declare -A HAVE
 wanted() { [[ " $PEERS " == *" $1 "* ]]; }
@@ -69,7 +61,6 @@ for p in $PEERS; do
     *) note "unknown peer $p (adead c-O2 lua5.4 luajit luajit-joff wasmtime wasm3)"; exit 2 ;;
   esac
 done
-for b in $BENCHES; do expected "$b" >/dev/null; done
 
 note "building adead-bench (release)"
 (cd "$ROOT" && cargo build --release --quiet -p adead-benches)
@@ -77,6 +68,21 @@ note "building adead-bench (release)"
 cp "$ROOT/target/release/adead-bench" "$BUILD/adead-bench"
 ADEAD_BENCH=$BUILD/adead-bench
 HAVE[adead]=1
+
+# ---------------------------------------------------------------- the definitions
+# The checksums are written once, in adead_benches::PROGRAMS; `adead-bench --list` prints
+# them (name checksum args...). raw.txt starts with them, for compare_table.py.
+declare -A EXPECTED
+while read -r name sum _; do
+  EXPECTED[$name]=$sum
+  echo "EXPECTED bench=$name checksum=$sum" >> "$RAW"
+done < <("$ADEAD_BENCH" --list)
+[ ${#EXPECTED[@]} -gt 0 ] || { note "adead-bench --list printed no definitions"; exit 2; }
+expected() {
+  [ -n "${EXPECTED[$1]:-}" ] || { note "unknown benchmark $1 (${!EXPECTED[*]})"; exit 2; }
+  echo "${EXPECTED[$1]}"
+}
+for b in $BENCHES; do expected "$b" >/dev/null; done
 
 if wanted c-O2; then
   if command -v "${CC:-gcc}" >/dev/null; then

@@ -2,9 +2,10 @@
 
     python3 benches/compare_table.py RAW [VERSIONS]
 
-RAW holds `RESULT k=v ...` lines (several passes allowed: each cell keeps its best
-median), `NOISE ...` lines for measurements other processes disturbed, and `FAILED` /
-`MISMATCH` lines. Prints the medians per program and peer, the ratios adead/peer with
+RAW holds `EXPECTED bench=NAME checksum=SUM` lines (the definitions, in table order,
+from `adead-bench --list`), `RESULT k=v ...` lines (several passes allowed: each cell
+keeps its best median), `NOISE ...` lines for measurements other processes disturbed,
+and `FAILED` / `MISMATCH` lines. Prints the medians per program and peer, the ratios adead/peer with
 their geometric mean over the programs, and adead-vm's instruction counts. Standard
 library only.
 """
@@ -12,14 +13,11 @@ import collections
 import math
 import sys
 
-BENCHES = ["fib", "loop", "sieve", "mandel", "nbody"]
-EXPECTED = {"fib": "832040", "loop": "199999997", "sieve": "1993737", "mandel": "137337",
-            "nbody": "-0.169086185"}
 PEER_ORDER = ["adead", "c-O2", "luajit", "luajit-joff", "lua5.4", "wasmtime", "wasm3"]
 
 
 def parse(path):
-    best, noisy, problems, runs = {}, set(), [], {}
+    best, noisy, problems, runs, expected = {}, set(), [], {}, {}
     passes = collections.Counter()
     medians = collections.defaultdict(list)
     for line in open(path):
@@ -28,9 +26,12 @@ def parse(path):
             problems.append(line)
             continue
         kind = line.split(" ", 1)[0]
-        if kind not in ("RESULT", "NOISE"):
+        if kind not in ("RESULT", "NOISE", "EXPECTED"):
             continue
         d = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
+        if kind == "EXPECTED":
+            expected[d["bench"]] = d["checksum"]
+            continue
         key = (d["peer"], d["bench"])
         if kind == "NOISE":
             noisy.add((key, d["median_ms"]))
@@ -41,7 +42,7 @@ def parse(path):
         if key not in best or float(d["median_ms"]) < float(best[key]["median_ms"]):
             best[key] = d
     spread = {k: max(v) / min(v) for k, v in medians.items() if len(v) > 1 and min(v) > 0}
-    return best, noisy, problems, runs, max(passes.values(), default=0), spread
+    return best, noisy, problems, runs, max(passes.values(), default=0), spread, expected
 
 
 def fmt(v):
@@ -50,8 +51,10 @@ def fmt(v):
 
 
 def main():
-    best, noisy, problems, runs, passes, spread = parse(sys.argv[1])
-    benches = [b for b in BENCHES if any(k[1] == b for k in best)]
+    best, noisy, problems, runs, passes, spread, expected = parse(sys.argv[1])
+    # the definitions' order, then any program without a definition
+    order = list(expected) + sorted({k[1] for k in best} - set(expected))
+    benches = [b for b in order if any(k[1] == b for k in best)]
     peers = [p for p in PEER_ORDER if any(k[0] == p for k in best)]
     peers += sorted({k[0] for k in best} - set(peers))
     out = []
@@ -76,13 +79,14 @@ def main():
     p("| program | " + " | ".join(peers) + " | checksum |")
     p("|---" * (len(peers) + 2) + "|")
     for b in benches:
+        want = expected.get(b, "(no definition)")
         sums = {best[(pe, b)]["checksum"] for pe in peers if (pe, b) in best}
-        if sums == {EXPECTED[b]}:
-            check = EXPECTED[b] + " ✓ (all)"
+        if sums == {want}:
+            check = want + " ✓ (all)"
         else:
-            check = "MISMATCH: " + ", ".join(
+            check = "MISMATCH with %s: " % want + ", ".join(
                 "%s=%s" % (pe, best[(pe, b)]["checksum"]) for pe in peers if (pe, b) in best
-                and best[(pe, b)]["checksum"] != EXPECTED[b])
+                and best[(pe, b)]["checksum"] != want)
         p("| %s | %s | %s |" % (b, " | ".join(cell(pe, b) for pe in peers), check))
     p("\nTimed runs per cell (median of): " + ", ".join(
         "%s=%s" % (pe, "/".join(sorted({runs[(pe, b)] for b in benches if (pe, b) in runs},
@@ -115,7 +119,8 @@ def main():
                 continue
             g = fmt(math.exp(sum(logs[pe]) / len(logs[pe])))
             n = len(logs[pe])
-            geo.append("**%s**" % g + ("" if n == len(BENCHES) else " (%d of %d)" % (n, len(BENCHES))))
+            total = len(expected) or len(benches)
+            geo.append("**%s**" % g + ("" if n == total else " (%d of %d)" % (n, total)))
         p("| **geomean** | %s |" % " | ".join(geo))
 
     if any(("adead", b) in best for b in benches):

@@ -19,8 +19,24 @@ fn run(module: &Module, args: &[i64]) -> String {
 }
 
 #[test]
-fn the_references_agree_with_the_definitions() {
-    // Values from benches/RESULTS.md ("Benchmark definitions") and known primes counts.
+fn the_definition_checksums_are_the_references() {
+    // PROGRAMS is where every checksum of the definitions is written (adead-bench checks it
+    // and `adead-bench --list` gives it to compare.sh): computed here independently, at the
+    // definition's size (~2 s unoptimised).
+    for program in &PROGRAMS {
+        assert_eq!(
+            reference::checksum(program.name, program.args).as_deref(),
+            Some(program.checksum),
+            "{}({:?})",
+            program.name,
+            program.args
+        );
+    }
+}
+
+#[test]
+fn the_references_agree_with_known_values() {
+    // Known primes counts and values the C peer prints.
     assert_eq!(reference::fib(30), 832_040);
     assert_eq!(reference::loop_sum(1000), 2001); // also what `bench loop 1 c 1000` of the C peer prints
     assert_eq!(reference::sieve(1_000_000, 1), 78_498);
@@ -138,4 +154,42 @@ fn adead_bench_prints_a_result_line() {
         .output()
         .expect("adead-bench runs");
     assert_eq!(wrong.status.code(), Some(1));
+}
+
+#[test]
+fn adead_bench_lists_the_definitions_and_checks_them() {
+    let bench = env!("CARGO_BIN_EXE_adead-bench");
+    let out = std::process::Command::new(bench)
+        .arg("--list")
+        .output()
+        .expect("adead-bench runs");
+    assert!(out.status.success());
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let expected: String = PROGRAMS
+        .iter()
+        .map(|p| {
+            let args: Vec<String> = p.args.iter().map(i64::to_string).collect();
+            format!("{} {} {}\n", p.name, p.checksum, args.join(" "))
+        })
+        .collect();
+    assert_eq!(listed, expected);
+
+    // Named like a benchmark and run at the definition's size, a program must print the
+    // definition's checksum: mandel's code saved as fib.asm prints mandel(30), not fib(30).
+    let dir = std::env::temp_dir().join(format!("adead-bench-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let fake = dir.join("fib.asm");
+    std::fs::write(&fake, Program::named("mandel").expect("mandel").source).expect("write");
+    let wrong = std::process::Command::new(bench)
+        .arg(&fake)
+        .args(["--runs", "1"])
+        .output()
+        .expect("adead-bench runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("the definition of fib says `832040`"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
 }

@@ -16,14 +16,17 @@
 //! ```
 //!
 //! Without `ARGS`, a program named like one of the five benchmarks (`fib.asm`, ...)
-//! runs at the definition's size. Exit codes: 0 success, 1 a run failed or the
-//! checksums disagree, 2 usage error.
+//! runs at the definition's size and must print the definition's checksum
+//! ([`adead_benches::PROGRAMS`], the one place it is written). `adead-bench --list` prints
+//! the definitions, one line per program: name, checksum, then the arguments of `main`
+//! (`fib 832040 30`); `benches/compare.sh` takes the checksums the peers must print from
+//! it. Exit codes: 0 success, 1 a run failed or a checksum differs, 2 usage error.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use adead_benches::{Program, run_once, summarize};
+use adead_benches::{PROGRAMS, Program, run_once, summarize};
 use adead_vm::{Engine, Module};
 use clap::Parser;
 
@@ -35,7 +38,11 @@ use clap::Parser;
 )]
 struct Cli {
     /// The program: an `.asm` listing or a `.bib` module.
-    program: PathBuf,
+    #[arg(required_unless_present = "list")]
+    program: Option<PathBuf>,
+    /// Print the five benchmark definitions (name, checksum, arguments of `main`) and exit.
+    #[arg(long, conflicts_with_all = ["program", "args"])]
+    list: bool,
     /// Timed runs (each on a fresh instance).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     runs: u32,
@@ -45,11 +52,12 @@ struct Cli {
     /// The `bench=` name (default: the file name without its extension).
     #[arg(long)]
     bench: Option<String>,
-    /// Fail unless every run prints this checksum.
+    /// Fail unless every run prints this checksum (without ARGS, a benchmark program must
+    /// also print the definition's).
     #[arg(long)]
     expect: Option<String>,
     /// Integer arguments of the entry function (default: the definition's size for the
-    /// five benchmark programs).
+    /// five benchmark programs, whose checksum is then checked).
     #[arg(allow_negative_numbers = true)]
     args: Vec<i64>,
 }
@@ -71,23 +79,35 @@ fn main() -> ExitCode {
     }
 }
 
+fn list() {
+    for program in &PROGRAMS {
+        let args: Vec<String> = program.args.iter().map(i64::to_string).collect();
+        println!("{} {} {}", program.name, program.checksum, args.join(" "));
+    }
+}
+
 fn run(cli: &Cli) -> Result<(), String> {
-    let path = cli.program.display().to_string();
-    let stem = cli
-        .program
+    if cli.list {
+        list();
+        return Ok(());
+    }
+    let program = cli.program.as_deref().ok_or("no program")?;
+    let path = program.display().to_string();
+    let stem = program
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let bench = cli.bench.clone().unwrap_or_else(|| stem.clone());
-    let args: Vec<i64> = if cli.args.is_empty() {
-        Program::named(&stem).map_or_else(Vec::new, |p| p.args.to_vec())
-    } else {
-        cli.args.clone()
+    // At the definition's size, the definition's checksum.
+    let definition = Program::named(&stem).filter(|_| cli.args.is_empty());
+    let args: Vec<i64> = match definition {
+        Some(p) => p.args.to_vec(),
+        None => cli.args.clone(),
     };
-    let bytes = std::fs::read(&cli.program).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let bytes = std::fs::read(program).map_err(|e| format!("cannot read {path}: {e}"))?;
     let engine = Engine::default();
     let started = Instant::now();
-    let is_bib = cli.program.extension().is_some_and(|e| e == "bib");
+    let is_bib = program.extension().is_some_and(|e| e == "bib");
     let module = if is_bib {
         Module::from_bytes(&engine, &bytes)
     } else {
@@ -121,6 +141,14 @@ fn run(cli: &Cli) -> Result<(), String> {
     {
         return Err(format!(
             "{path}: printed `{checksum}`, expected `{expected}`"
+        ));
+    }
+    if let Some(p) = definition
+        && p.checksum != checksum
+    {
+        return Err(format!(
+            "{path}: printed `{checksum}`, the definition of {} says `{}`",
+            p.name, p.checksum
         ));
     }
     if checksum.is_empty() || checksum.contains(char::is_whitespace) {
