@@ -29,7 +29,9 @@
 #   QUIET=1         before each measurement wait (up to QUIET_MAX=120 s) until no other
 #                   process uses the CPUs, and retry a measurement that another process
 #                   disturbed (up to RETRIES=3 tries); cells still disturbed are marked †.
-#                   QUIET=0 measures at once (cells are still checked and marked).
+#                   QUIET=0 (or NO_WAIT=1) measures at once (cells are still checked and
+#                   marked). The measuring is benches/measure.sh's, shared with
+#                   benches/peers/tensor/run.sh.
 # Install the peers (Debian/Ubuntu): see benches/RESULTS.md, "Running the comparison".
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -46,7 +48,6 @@ JOFF_LOOP_RUNS=${JOFF_LOOP_RUNS:-1}
 PASSES=${PASSES:-1}
 BENCHES=${BENCHES:-fib loop sieve mandel nbody}
 PEERS=${PEERS:-adead c-O2 lua5.4 luajit luajit-joff wasmtime wasm3}
-QUIET=${QUIET:-1}
 mkdir -p "$OUT" "$BUILD"
 RAW=$OUT/raw.txt
 : > "$RAW"
@@ -150,79 +151,38 @@ for p in ("wasmtime", "pywasm3"):
 cat "$OUT/versions.txt" >&2
 
 # ---------------------------------------------------------------- measuring
-HZ=$(getconf CLK_TCK)
-TIMES=$(mktemp)
-trap 'rm -f "$TIMES"' EXIT
-busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-# CPU seconds used by the finished children of this shell (bash's `times`, 2nd line)
-children_cpu() {
-  times > "$TIMES"
-  CHILD_CPU=$(tail -1 "$TIMES" | awk '{ gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }')
-}
-wait_quiet() {
-  local waited=0 b0 b1
-  while :; do
-    b0=$(busy_jiffies); sleep 1; b1=$(busy_jiffies)
-    [ $((b1 - b0)) -le $((HZ / 10)) ] && return 0
-    waited=$((waited + 1))
-    [ $waited = 1 ] && note "waiting for the machine to be quiet (load $(cut -d' ' -f1-3 /proc/loadavg))"
-    if [ $waited -ge "${QUIET_MAX:-120}" ]; then note "still busy after ${QUIET_MAX:-120} s; measuring anyway"; return 0; fi
-  done
-}
-FAILED=0
-# measure BENCH CMD...: run a command printing one RESULT line; check its checksum; if other
-# processes used more than 0.1 core on average meanwhile, retry (QUIET=1) and keep the
-# least disturbed try, flagged NOISE if still disturbed.
-measure() {
+MEASURE_RAW=$RAW MEASURE_NAME=compare
+# shellcheck source=benches/measure.sh
+source "$HERE/measure.sh"
+MISMATCH=0
+# measure_bench BENCH CMD...: measure CMD (benches/measure.sh), then check its checksum
+# against the definition's.
+measure_bench() {
   local bench=$1; shift
-  local try best="" best_others=999 out rc others b0 b1 c0 c1 t0 t1
-  local tries=1
-  [ "$QUIET" = 1 ] && tries=${RETRIES:-3}
-  for try in $(seq 1 "$tries"); do
-    [ "$QUIET" = 1 ] && wait_quiet
-    rc=0
-    children_cpu; c0=$CHILD_CPU; b0=$(busy_jiffies); t0=$(date +%s%N)
-    out=$("$@" 2>&1) || rc=$?
-    b1=$(busy_jiffies); t1=$(date +%s%N); children_cpu; c1=$CHILD_CPU
-    if [ $rc != 0 ] || ! grep -q '^RESULT ' <<<"$out"; then
-      printf '%s\n' "$out" >&2
-      echo "FAILED rc=$rc: $*" | tee -a "$RAW" >&2
-      FAILED=1
-      return 0
-    fi
-    others=$(awk -v b=$((b1 - b0)) -v hz="$HZ" -v c0="$c0" -v c1="$c1" -v ms=$(((t1 - t0) / 1000000)) \
-      'BEGIN { o = b / hz - (c1 - c0); if (ms < 1) ms = 1; o /= ms / 1000; if (o < 0) o = 0; printf "%.2f", o }')
-    if awk -v o="$others" -v b="$best_others" 'BEGIN { exit !(o < b) }'; then best_others=$others; best=$out; fi
-    awk -v o="$others" 'BEGIN { exit !(o > 0.1) }' || break
-    note "disturbed (other processes used $others cores), try $try: $*"
-  done
-  best=$(grep '^RESULT ' <<<"$best")
-  printf '%s\n' "$best" | tee -a "$RAW" >&2
-  if awk -v o="$best_others" 'BEGIN { exit !(o > 0.1) }'; then
-    printf '%s others_cores=%s\n' "${best/#RESULT/NOISE}" "$best_others" >> "$RAW"
-  fi
+  measure "$@"
+  [ -n "$MEASURED" ] || return 0
   local got want
-  got=$(sed -n 's/.* checksum=\([^ ]*\).*/\1/p' <<<"$best")
+  got=$(sed -n 's/.* checksum=\([^ ]*\).*/\1/p' <<<"$MEASURED")
   want=$(expected "$bench")
   if [ "$got" != "$want" ]; then
     echo "MISMATCH bench=$bench got=$got want=$want: $*" | tee -a "$RAW" >&2
-    FAILED=1
+    MISMATCH=1
   fi
 }
 
 run_peer() {
   local peer=$1 b=$2
   case $peer in
-    adead) measure "$b" "$ADEAD_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS" --label adead ;;
-    c-O2) measure "$b" "$BUILD/bench_c_O2" "$b" "$RUNS_FAST" c-O2 ;;
-    lua5.4) measure "$b" lua5.4 "$HERE/peers/lua/bench.lua" "$b" "$RUNS" lua5.4 ;;
-    luajit) measure "$b" luajit "$HERE/peers/lua/bench.lua" "$b" "$RUNS_FAST" luajit ;;
+    adead) measure_bench "$b" "$ADEAD_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS" --label adead ;;
+    c-O2) measure_bench "$b" "$BUILD/bench_c_O2" "$b" "$RUNS_FAST" c-O2 ;;
+    lua5.4) measure_bench "$b" lua5.4 "$HERE/peers/lua/bench.lua" "$b" "$RUNS" lua5.4 ;;
+    luajit) measure_bench "$b" luajit "$HERE/peers/lua/bench.lua" "$b" "$RUNS_FAST" luajit ;;
     luajit-joff)
       # LuaJIT's interpreter boxes every int64 cdata of `loop` (~20 s a run)
-      measure "$b" luajit -joff "$HERE/peers/lua/bench.lua" "$b" \
+      measure_bench "$b" luajit -joff "$HERE/peers/lua/bench.lua" "$b" \
         "$([ "$b" = loop ] && echo "$JOFF_LOOP_RUNS" || echo "$RUNS")" luajit-joff ;;
-    wasmtime) measure "$b" "$VENV/bin/python" "$HERE/peers/wasm/run_wasm.py" wasmtime "$b" "$RUNS_FAST" ;;
-    wasm3) measure "$b" "$VENV/bin/python" "$HERE/peers/wasm/run_wasm.py" wasm3 "$b" "$RUNS" ;;
+    wasmtime) measure_bench "$b" "$VENV/bin/python" "$HERE/peers/wasm/run_wasm.py" wasmtime "$b" "$RUNS_FAST" ;;
+    wasm3) measure_bench "$b" "$VENV/bin/python" "$HERE/peers/wasm/run_wasm.py" wasm3 "$b" "$RUNS" ;;
     *) note "unknown peer $peer"; exit 2 ;;
   esac
 }
@@ -239,7 +199,7 @@ done
 
 python3 "$HERE/compare_table.py" "$RAW" "$OUT/versions.txt" | tee "$OUT/table.md"
 note "raw results: $RAW; tables: $OUT/table.md"
-if [ "$FAILED" != 0 ]; then
+if [ "$MEASURE_FAILED" != 0 ] || [ "$MISMATCH" != 0 ]; then
   note "FAILED: a run failed or a checksum differs from the definition (see above)"
   exit 1
 fi

@@ -12,10 +12,13 @@
 #
 # Each cell is the best of the passes' medians. Before each measurement the script waits
 # until the other processes leave the CPUs idle, and it repeats a measurement during which
-# they used more than a tenth of a core (up to RETRIES times; still disturbed, the line
-# is kept and also flagged NOISE). NO_WAIT=1 skips the waiting.
+# they used more than a tenth of a core (still disturbed, the line is kept and also
+# flagged NOISE): benches/measure.sh, shared with benches/compare.sh.
 # Env: TENSOR_VENV (default /tmp/tensor-venv), TENSOR_BUILD (default /tmp/tensor-build),
-# TENSOR_RESULTS (default this folder's results/: raw.txt, versions.txt, table.md).
+# TENSOR_RESULTS (default this folder's results/: raw.txt, versions.txt, table.md);
+# QUIET=1 (QUIET=0 or NO_WAIT=1: neither wait nor retry), QUIET_MAX=120 (s of waiting),
+# RETRIES=3 (tries): see benches/measure.sh. (Before it, run.sh waited up to 900 s and
+# tried 4 times, and NO_WAIT=1 still retried.)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
@@ -63,43 +66,9 @@ cat "$RESULTS/versions.txt" >&2
 # ---------------------------------------------------------------- measuring
 RAW=$RESULTS/raw.txt
 : > "$RAW"
-TICKS=$(getconf CLK_TCK)
-busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-TIMES=$(mktemp)
-# CPU seconds used so far by this shell's finished children (`times` must run in this shell).
-children_cpu() { times > "$TIMES"; CHILDREN=$(tail -1 "$TIMES" | awk '{gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4}'); }
-wait_for_quiet() {
-  [ "${NO_WAIT:-0}" = 1 ] && return 0
-  local waited=0 before after
-  while :; do
-    before=$(busy_ticks); sleep 1; after=$(busy_ticks)
-    [ $((after - before)) -le $((TICKS / 10)) ] && return 0
-    waited=$((waited + 1))
-    [ $waited = 1 ] && echo "waiting for idle CPUs (load $(cut -d' ' -f1-3 /proc/loadavg))..." >&2
-    [ $waited -ge "${QUIET_MAX:-900}" ] && { echo "still busy after ${QUIET_MAX:-900} s: measuring anyway" >&2; return 0; }
-  done
-}
-# measure CMD...: runs CMD, appends its RESULT lines to $RAW; retries when other processes
-# used more than 0.1 core on average meanwhile (busy CPU time not spent by our children).
-measure() {
-  local try output best_output="" best_others=999 rc b0 b1 t0 t1 c0 c1 others
-  for try in $(seq 1 "${RETRIES:-4}"); do
-    wait_for_quiet
-    children_cpu; c0=$CHILDREN; b0=$(busy_ticks); t0=$(date +%s%N)
-    rc=0; output=$("$@") || rc=$?
-    b1=$(busy_ticks); t1=$(date +%s%N); children_cpu; c1=$CHILDREN
-    if [ $rc != 0 ]; then printf '%s\n' "$output" >&2; echo "FAILED rc=$rc: $*" | tee -a "$RAW" >&2; return 0; fi
-    others=$(awk -v b=$((b1 - b0)) -v hz="$TICKS" -v c0="$c0" -v c1="$c1" -v ms=$(((t1 - t0) / 1000000)) \
-      'BEGIN { o = b / hz - (c1 - c0); if (ms < 1) ms = 1; o /= ms / 1000; if (o < 0) o = 0; printf "%.2f", o }')
-    if awk -v o="$others" -v b="$best_others" 'BEGIN { exit !(o < b) }'; then best_others=$others; best_output=$output; fi
-    awk -v o="$others" 'BEGIN { exit !(o > 0.1) }' || break
-    echo "disturbed (other processes used $others cores), try $try: $*" >&2
-  done
-  printf '%s\n' "$best_output" | tee -a "$RAW" >&2
-  if awk -v o="$best_others" 'BEGIN { exit !(o > 0.1) }'; then
-    printf '%s\n' "$best_output" | grep '^RESULT' | sed "s/^RESULT/NOISE/; s/\$/ others_cores=$best_others/" >> "$RAW" || true
-  fi
-}
+MEASURE_RAW=$RAW MEASURE_NAME=tensor
+# shellcheck source=benches/measure.sh
+source "$ROOT/benches/measure.sh"
 
 for pass in $(seq 1 "$PASSES"); do
   echo "== pass $pass of $PASSES ==" >&2
@@ -113,6 +82,5 @@ for pass in $(seq 1 "$PASSES"); do
   done
   measure "$EXAMPLES/tensor_overhead"
 done
-rm -f "$TIMES"
 
 python3 "$HERE/table.py" "$RAW" | tee "$RESULTS/table.md"
