@@ -5,7 +5,8 @@
 #   - the peers' MLP (batch 1 and 64; 1 and 2 threads): adead-vm through the embedding API
 #     (vm/examples/mlp.rs running examples/mlp.asm) against numpy and onnxruntime (mlp.py);
 #   - per-op overhead of a tensor instruction in the interpreter (vm/examples/tensor_overhead.rs).
-# Prints markdown tables with the ratios (table.py).
+# Prints markdown tables with the ratios (table.py), then exits 1 if a measurement failed
+# (a FAILED line in raw.txt) or the checksums of a cell differ, 0 otherwise.
 #
 #   benches/peers/tensor/run.sh           # venv if missing, build, 2 passes (~6 min on 2 cores)
 #   PASSES=1 benches/peers/tensor/run.sh  # one pass
@@ -83,4 +84,11 @@ for pass in $(seq 1 "$PASSES"); do
   measure "$EXAMPLES/tensor_overhead"
 done
 
-python3 "$HERE/table.py" "$RAW" | tee "$RESULTS/table.md"
+# the tables in any case; then a failed measurement or a checksum mismatch fails the run
+tables=0
+python3 "$HERE/table.py" "$RAW" > "$RESULTS/table.md" || tables=$?
+cat "$RESULTS/table.md"
+if [ "$MEASURE_FAILED" != 0 ] || [ "$tables" != 0 ]; then
+  echo "tensor: FAILED: a measurement failed or checksums differ (see above and $RAW)" >&2
+  exit 1
+fi

@@ -4,7 +4,9 @@ onnxruntime, measured in the same run.
     python3 table.py RAW_FILE
 
 A RESULT line is `RESULT key=value ...`; a NOISE line repeats a RESULT that ran while
-other processes used the CPUs. When a cell was measured in several passes, the best
+other processes used the CPUs; a FAILED line is a measurement that failed
+(benches/measure.sh). The tables are printed in any case; the exit status is 1 when a
+measurement failed or the peers' checksums of a cell differ, 0 otherwise. When a cell was measured in several passes, the best
 median of the undisturbed measurements counts (the smallest latency, the largest
 GFLOP/s), as in shared/peers/RESULTS.md; a cell with only disturbed measurements shows
 the best of those, marked with an asterisk.
@@ -18,10 +20,14 @@ SGEMM_GOAL = 0.9
 
 
 def read(path):
-    """The RESULT lines as dicts, each with `noisy` set when a NOISE line repeats it."""
-    results, noisy = [], []
+    """The RESULT lines as dicts, each with `noisy` set when a NOISE line repeats it, the
+    NOISE lines, and the FAILED lines."""
+    results, noisy, failed = [], [], []
     for line in open(path):
         words = line.split()
+        if words and words[0] == "FAILED":
+            failed.append(line.strip())
+            continue
         if not words or words[0] not in ("RESULT", "NOISE"):
             continue
         fields = dict(w.split("=", 1) for w in words[1:] if "=" in w)
@@ -29,7 +35,7 @@ def read(path):
     disturbed = [{k: v for k, v in r.items() if k != "others_cores"} for r in noisy]
     for r in results:
         r["noisy"] = r in disturbed
-    return results, noisy
+    return results, noisy, failed
 
 
 def best(results, peer, bench, key, smaller_is_better, threads=None):
@@ -57,7 +63,8 @@ def ratio(a, b):
 
 
 def main(path):
-    results, noisy = read(path)
+    """Prints the tables; returns the problems (failed measurements, checksum mismatches)."""
+    results, noisy, problems = read(path)
     out = []
 
     out.append("### f32 FMA peak (C intrinsics, 12 independent chains; GFLOP/s)\n")
@@ -83,6 +90,9 @@ def main(path):
             adead_g, adead_line = best(results, "adead-kernels", bench, "gflops_median", False, t)
             top = peak.get(("avx512", t))
             checks = {line["checksum"] for line in (numpy_line, adead_line) if line}
+            if len(checks) > 1:
+                problems.append("MISMATCH sgemm n=%d threads=%d: numpy %s, adead-kernels %s" % (
+                    n, t, numpy_line["checksum"], adead_line["checksum"]))
             out.append("| %d | %d | %s%s (%s µs) | %s%s (%s µs) | **%s** | %s | %s | %s | %s |" % (
                 n, t, fmt(numpy_g), mark(numpy_line), numpy_line["median_us"] if numpy_line else "—",
                 fmt(adead_g), mark(adead_line), adead_line["median_us"] if adead_line else "—",
@@ -109,6 +119,9 @@ def main(path):
                                                    line["p90_us"]))
                 else:
                     cells.append("—")
+            if len(checks) > 1:
+                problems.append("MISMATCH mlp batch=%d threads=%d: checksums %s" % (
+                    batch, t, ", ".join(sorted(checks))))
             r_ort = ratio(values["adead"], values["onnxruntime"])
             verdict = "" if r_ort is None else (" ✓" if r_ort <= LATENCY_GOAL[batch] else " ✗")
             out.append("| %d | %d | %s | %s | %s | **%s** (≤ %.1f)%s | %s | %s |" % (
@@ -131,8 +144,11 @@ def main(path):
                    "cell has no other, marked *): " + ", ".join(
                        "%s/%s/%st (%s cores)" % (r.get("peer"), r.get("bench"), r.get("threads", "?"),
                                                  r.get("others_cores")) for r in noisy))
+    for problem in problems:
+        out.append("\n**%s**" % problem)
     print("\n".join(out))
+    return problems
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    sys.exit(1 if main(sys.argv[1]) else 0)
