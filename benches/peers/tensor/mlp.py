@@ -7,7 +7,9 @@ onnxruntime uses intra_op_num_threads = T, one inter-op thread, sequential execu
 all graph optimisations. Each timed call is one whole inference from Python (the call
 overhead included), as for adead-vm's `infer` through the embedding API: warm-up,
 then 5000 (batch 1) / 2000 (batch 64) timed calls; median, p10, p90.
-Prints `RESULT peer=numpy-Tt bench=mlp_bB checksum=... median_us=...` lines.
+Prints `RESULT peer=numpy-Tt bench=mlp_bB checksum=... median_us=...` lines. Before
+timing, both peers' checksums must be the definition's (mlp_params.CHECKSUMS: 5.8044 and
+368.8797); otherwise it prints why on stderr and exits 1.
 """
 
 import os
@@ -18,7 +20,7 @@ import numpy as np
 import onnxruntime as ort
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlp_params import FLOP_PER_SAMPLE, checksum, parameters  # noqa: E402
+from mlp_params import CHECKSUMS, FLOP_PER_SAMPLE, checksum, parameters  # noqa: E402
 
 RUNS = {1: 5000, 64: 2000}
 
@@ -65,9 +67,14 @@ def main(threads, model_path):
         x = np.ascontiguousarray(inputs[:batch])
         from_numpy = numpy_infer(x)
         from_ort = session.run(["y"], {"x": x})[0]
-        assert np.allclose(from_numpy, from_ort, rtol=1e-4, atol=1e-6)
+        if not np.allclose(from_numpy, from_ort, rtol=1e-4, atol=1e-6):
+            sys.exit("mlp.py: batch %d: numpy and onnxruntime disagree" % batch)
         peers = (("numpy", lambda: numpy_infer(x), checksum(from_numpy)),
                  ("onnxruntime", lambda: session.run(["y"], {"x": x}), checksum(from_ort)))
+        for name, _, total in peers:
+            if total != CHECKSUMS[batch]:
+                sys.exit("mlp.py: %s batch %d: checksum %s, the definition's is %s"
+                         % (name, batch, total, CHECKSUMS[batch]))
         for name, call, total in peers:
             median, p10, p90 = time_calls(call, RUNS[batch])
             print("RESULT peer=%s-%dt bench=mlp_b%d checksum=%s median_us=%.2f p10_us=%.2f "

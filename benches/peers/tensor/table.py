@@ -8,7 +8,7 @@ other processes used the CPUs; a FAILED line is a measurement that failed
 (benches/measure.sh). The tables are printed in any case; the exit status is 1 when a
 measurement failed or the peers' checksums of a cell differ, 0 otherwise. When a cell was measured in several passes, the best
 median of the undisturbed measurements counts (the smallest latency, the largest
-GFLOP/s), as in shared/peers/RESULTS.md; a cell with only disturbed measurements shows
+GFLOP/s), as compare_table.py does for benches/compare.sh; a cell with only disturbed measurements shows
 the best of those, marked with an asterisk.
 """
 
