@@ -19,7 +19,7 @@
 //!
 //! This library holds what they share: the programs with their definition sizes and
 //! checksums ([`PROGRAMS`]), [`run_once`], one timed call through the embedding API, and
-//! [`reference`], the checksums computed independently in plain Rust.
+//! [`reference`](mod@reference), the checksums computed independently in plain Rust.
 //!
 //! ```
 //! use adead_benches::{Program, run_once};
