@@ -213,4 +213,115 @@ mod tests {
             }
         }
     }
+
+    /// One loop per superinstruction, with the result and the fuel worked out by hand:
+    /// the fused op must appear in the predecoded code, and the fast loop, the metered
+    /// loop (fuel exactly what the run uses) and one unit less (`out_of_fuel`) must all
+    /// agree with the count.
+    #[test]
+    fn every_superinstruction_gives_the_result_and_fuel_of_its_pair() {
+        use super::code::Op;
+        use crate::Finish;
+        // Integer loops: three `movi` (r1 = start, r2 = bound, r3 = step), the body of
+        // two instructions n times, `ret`: 2n + 4 units.
+        let int_loop = |add: &str, branch: &str, start: i64, bound: i64, step: i64| {
+            format!(
+                ".func main params=0 regs=8\n movi r1, {start}\n movi r2, {bound}\n \
+                 movi r3, {step}\ntop:\n {add}\n {branch} r1, r2, top\n ret r1\n.end\n"
+            )
+        };
+        let add = "add r1, r1, r3";
+        let addi_up = "addi r1, r1, 1";
+        let addi_down = "addi r1, r1, -1";
+        // Float loops: r1 counts, r5 = x from 0.0 up by r7 = 1.0, r6 = 5.0; four setup
+        // instructions, the body of four (fadd, addi, compare, test) n times, `ret`:
+        // 4n + 5 units.
+        let float_loop = |compare: &str, test: &str| {
+            format!(
+                ".func main params=0 regs=8\n movi r1, 0\n fmovi r5, 0.0\n \
+                 fmovi r6, 5.0\n fmovi r7, 1.0\ntop:\n fadd r5, r5, r7\n \
+                 addi r1, r1, 1\n {compare}\n {test} r4, top\n ret r1\n.end\n"
+            )
+        };
+        let cases: Vec<(String, Op, i64, u64)> = vec![
+            // r1 = 0 .. 10 by 1: 10 iterations.
+            (int_loop(addi_up, "blt", 0, 10, 1), Op::AddiBltBack, 10, 24),
+            (int_loop(add, "blt", 0, 10, 1), Op::AddBltBack, 10, 24),
+            // r1 = 10 down while r1 >= 0: leaves at -1 after 11 iterations.
+            (
+                int_loop(addi_down, "bge", 10, 0, -1),
+                Op::AddiBgeBack,
+                -1,
+                26,
+            ),
+            (int_loop(add, "bge", 10, 0, -1), Op::AddBgeBack, -1, 26),
+            (int_loop(addi_up, "bne", 0, 10, 1), Op::AddiBneBack, 10, 24),
+            (int_loop(add, "bne", 0, 10, 1), Op::AddBneBack, 10, 24),
+            // -5 + 1 = -4 is not below 10 unsigned: one iteration (signed, it would be 15).
+            (
+                int_loop(addi_up, "bltu", -5, 10, 1),
+                Op::AddiBltuBack,
+                -4,
+                6,
+            ),
+            (int_loop(add, "bltu", -5, 10, 1), Op::AddBltuBack, -4, 6),
+            // Again while x < 5: 5 iterations.
+            (float_loop("flt r4, r5, r6", "jnz"), Op::FltJnz, 5, 25),
+            // Again while not 5 < x: leaves at x = 6.
+            (float_loop("flt r4, r6, r5", "jz"), Op::FltJz, 6, 29),
+            // Again while x <= 5: leaves at x = 6.
+            (float_loop("fle r4, r5, r6", "jnz"), Op::FleJnz, 6, 29),
+            // Again while not 5 <= x: leaves at x = 5.
+            (float_loop("fle r4, r6, r5", "jz"), Op::FleJz, 5, 25),
+            // Again while x != 5.
+            (float_loop("feq r4, r5, r6", "jz"), Op::FeqJz, 5, 25),
+            // Again while x == 1: x = 1 loops once more, x = 2 leaves.
+            (float_loop("feq r4, r5, r7", "jnz"), Op::FeqJnz, 2, 13),
+            // A forward fused test: leave when not x <= 5 (x = 6), else jump back: four
+            // setup, five per staying iteration (5 of them), four for the last, `ret`:
+            // 4 + 25 + 4 + 1.
+            (
+                ".func main params=0 regs=8\n movi r1, 0\n fmovi r5, 0.0\n fmovi r6, 5.0\n \
+                 fmovi r7, 1.0\ntop:\n fadd r5, r5, r7\n addi r1, r1, 1\n \
+                 fle r4, r5, r6\n jz r4, out\n jmp top\nout:\n ret r1\n.end\n"
+                    .to_string(),
+                Op::FleJz,
+                6,
+                34,
+            ),
+        ];
+        for (source, fused, result, fuel) in cases {
+            let engine = |fuel| {
+                Engine::new(Config {
+                    fuel,
+                    kernel_threads: 1,
+                    ..Config::default()
+                })
+            };
+            let module = Module::from_asm(&engine(None), &source, "fused.asm").expect(&source);
+            assert!(
+                module.code().insts.iter().any(|i| i.op == fused),
+                "{fused:?} not formed:\n{source}"
+            );
+            for limit in [None, Some(fuel)] {
+                let module = Module::from_asm(&engine(limit), &source, "fused.asm").unwrap();
+                let done = Instance::new(&module, &Imports::new())
+                    .unwrap()
+                    .call_entry(&[])
+                    .unwrap_or_else(|e| panic!("{fused:?} with fuel {limit:?}: {e}"));
+                assert_eq!(done.finish, Finish::Returned(result as u64), "{fused:?}");
+                assert_eq!(done.fuel_used, fuel, "{fused:?} with fuel {limit:?}");
+            }
+            let module = Module::from_asm(&engine(Some(fuel - 1)), &source, "f.asm").unwrap();
+            let short = Instance::new(&module, &Imports::new())
+                .unwrap()
+                .call_entry(&[]);
+            assert!(
+                matches!(&short, Err(CallError::Trap(t))
+                    if t.kind == adead_isa::TrapKind::OutOfFuel && t.fuel_used == fuel - 1),
+                "{fused:?} with fuel {}: {short:?}",
+                fuel - 1
+            );
+        }
+    }
 }
