@@ -22,7 +22,9 @@ use crate::tensor::Tensor;
 pub trait Destination {
     /// The buffer for a result of shape `shape` (exactly its element count; the op
     /// overwrites every element, so the contents may be anything). `scratch_bytes` is
-    /// what the op will allocate besides, for temporaries, while it runs. An error is
+    /// what the op will allocate besides, for temporaries sized by its operands, while
+    /// it runs (not counted: the matrix products' per-thread packing buffer, which has a
+    /// fixed bound of `KC x NC` floats, at most 8 MiB, whatever the operands). An error is
     /// returned by the op as is, before it allocates or computes anything.
     fn buffer(&mut self, shape: &[usize], scratch_bytes: usize) -> Result<&mut [f32], KernelError>;
 }
