@@ -576,4 +576,44 @@ mod tests {
             }
         }
     }
+
+    /// The oracle's domains were written from the reference text; the table's value
+    /// types were written separately. Where both speak, they must agree (`any` in the
+    /// table, bits moved unchanged, is read by the oracle as an integer).
+    #[test]
+    fn domains_agree_with_the_table_value_types() {
+        use adead_isa::{OperandKind, ValueType};
+        for &op in Opcode::ALL {
+            let Some(signature) = signature(op) else {
+                continue;
+            };
+            let table: Vec<ValueType> = op
+                .operands()
+                .iter()
+                .zip(op.value_types())
+                .filter(|(kind, _)| **kind == OperandKind::Src)
+                .filter_map(|(_, ty)| *ty)
+                .collect();
+            let oracle: Vec<ValueType> = signature
+                .inputs
+                .iter()
+                .map(|domain| match domain {
+                    Domain::Int => ValueType::Int,
+                    Domain::F32 => ValueType::F32,
+                    Domain::F64 => ValueType::F64,
+                })
+                .collect();
+            let table: Vec<ValueType> = table
+                .into_iter()
+                .map(|ty| {
+                    if ty == ValueType::Any {
+                        ValueType::Int
+                    } else {
+                        ty
+                    }
+                })
+                .collect();
+            assert_eq!(table, oracle, "{}", op.mnemonic());
+        }
+    }
 }

@@ -35,6 +35,6 @@ pub use module::{
     MAX_REGISTERS, Module, Shader, ShaderSource,
 };
 pub use opcode::{Family, OpFlags, Opcode};
-pub use operand::{OperandKind, OperandValue, SyntaxClass};
+pub use operand::{OperandKind, OperandValue, SyntaxClass, ValueType};
 pub use trap::TrapKind;
 pub use verify::{VerifiedModule, VerifyError, VerifyErrorKind, instruction_errors, verify};

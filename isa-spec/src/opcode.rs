@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use crate::operand::OperandKind;
+use crate::operand::{OperandKind, ValueType};
 
 /// An instruction family: the high 16 bits of an opcode word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,8 +103,26 @@ macro_rules! op_flags {
     (@set $f:ident tensor) => { $f.into_tensor = true; };
 }
 
+macro_rules! value_type {
+    () => {
+        None
+    };
+    (int) => {
+        Some(ValueType::Int)
+    };
+    (f32) => {
+        Some(ValueType::F32)
+    };
+    (f64) => {
+        Some(ValueType::F64)
+    };
+    (any) => {
+        Some(ValueType::Any)
+    };
+}
+
 macro_rules! define_opcodes {
-    ($( $(#[doc = $doc:literal])* $word:literal $name:ident $mnemonic:literal [$($kind:ident),*] [$($flag:ident),*]; )*) => {
+    ($( $(#[doc = $doc:literal])* $word:literal $name:ident $mnemonic:literal [$($kind:ident $(: $ty:ident)?),*] [$($flag:ident),*]; )*) => {
         /// Every instruction of the ISA. The discriminant is the opcode word.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u32)]
@@ -132,6 +150,12 @@ macro_rules! define_opcodes {
             /// The operand kinds, in encoding order.
             pub const fn operands(self) -> &'static [OperandKind] {
                 match self { $( Opcode::$name => &[$(OperandKind::$kind),*], )* }
+            }
+
+            /// The value type of each operand, in encoding order: `Some` for the register
+            /// operands (what the instruction reads or writes there), `None` for the others.
+            pub const fn value_types(self) -> &'static [Option<ValueType>] {
+                match self { $( Opcode::$name => &[$(value_type!($($ty)?)),*], )* }
             }
 
             /// Table attributes.
@@ -327,6 +351,26 @@ mod tests {
         assert!(Opcode::Ret.flags().ends_block);
         assert!(Opcode::Div.flags().can_trap);
         assert!(!Opcode::Add.flags().can_trap);
+    }
+
+    #[test]
+    fn register_operands_and_only_they_have_a_value_type() {
+        for &op in Opcode::ALL {
+            assert_eq!(op.value_types().len(), op.operands().len(), "{op:?}");
+            for (kind, ty) in op.operands().iter().zip(op.value_types()) {
+                assert_eq!(kind.is_register(), ty.is_some(), "{op:?} {kind:?}");
+            }
+        }
+        use ValueType::{F32, F64, Int};
+        assert_eq!(
+            Opcode::Fadd.value_types(),
+            &[Some(F64), Some(F64), Some(F64)]
+        );
+        assert_eq!(
+            Opcode::FltF32.value_types(),
+            &[Some(Int), Some(F32), Some(F32)]
+        );
+        assert_eq!(Opcode::Fst32.value_types(), &[Some(Int), None, Some(F32)]);
     }
 
     #[test]

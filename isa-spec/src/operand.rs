@@ -33,6 +33,33 @@ pub enum OperandKind {
     Shader,
 }
 
+/// What a register operand holds, as the instruction reads or writes it. Registers are
+/// untyped 64-bit words; the type says how this instruction interprets the bits, so a
+/// translator can keep a register in a machine register of the right class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValueType {
+    /// A 64-bit integer (also addresses, tensor handles, booleans).
+    Int,
+    /// A binary32 in the low 32 bits; written with the high 32 bits zero.
+    F32,
+    /// A binary64 in all 64 bits.
+    F64,
+    /// Any bits, moved unchanged (`mov`, `select`, call arguments and results).
+    Any,
+}
+
+impl ValueType {
+    /// The name the table and the reference document use.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ValueType::Int => "int",
+            ValueType::F32 => "f32",
+            ValueType::F64 => "f64",
+            ValueType::Any => "any",
+        }
+    }
+}
+
 /// How an operand is written in assembly; overloads of one mnemonic must differ in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SyntaxClass {

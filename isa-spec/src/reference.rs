@@ -196,7 +196,10 @@ fn registers(doc: &mut String) {
          - Each function has its own frame of `regs` registers, 1 to 256, `r0` to \
          `r(regs-1)`. The verifier proves every register operand lies inside the frame.\n\
          - Registers are 64 bits and untyped. An f64 uses all 64 bits; an f32 uses the low \
-         32 bits with the high 32 bits zero, and f32 operations read only the low 32 bits.\n\
+         32 bits with the high 32 bits zero, and f32 operations read only the low 32 bits. \
+         The *registers* column of each opcode gives the type each register operand is read \
+         or written as: `int`, `f32`, `f64`, or `any` for bits moved unchanged. Types are \
+         a fact about the instruction, not a check: any register may be read as any type.\n\
          - A function with `params` parameters receives them in `r0` to `r(params-1)`. \
          `call rD, func, rFirst, n` copies `rFirst` to `rFirst+n-1` into the callee's `r0` to \
          `r(n-1)`; `n` must equal the callee's `params`. The callee's `ret rA` writes `rA` to \
@@ -306,6 +309,16 @@ fn modules(doc: &mut String) {
     );
 }
 
+/// The value type of each register operand, `rD f64, rA f64, rB f64`.
+fn register_types(op: Opcode) -> String {
+    OperandKind::syntax_names(op.operands())
+        .into_iter()
+        .zip(op.value_types())
+        .filter_map(|(name, ty)| ty.map(|ty| format!("{name} {}", ty.name())))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn family_section(doc: &mut String, family: Family) {
     let count = opcodes_of(family).count();
     let _ = writeln!(
@@ -315,7 +328,9 @@ fn family_section(doc: &mut String, family: Family) {
         if count == 1 { "" } else { "s" },
         family as u16
     );
-    doc.push_str("| word | assembly | semantics | flags |\n| --- | --- | --- | --- |\n");
+    doc.push_str(
+        "| word | assembly | registers | semantics | flags |\n| --- | --- | --- | --- | --- |\n",
+    );
     for op in opcodes_of(family) {
         let flags = op.flags();
         let flag_text = [
@@ -330,9 +345,10 @@ fn family_section(doc: &mut String, family: Family) {
         .join(", ");
         let _ = writeln!(
             doc,
-            "| `{:#010x}` | `{}` | {} | {flag_text} |",
+            "| `{:#010x}` | `{}` | {} | {} | {flag_text} |",
             op.word(),
             assembly_form(op),
+            register_types(op),
             cell(op.semantics())
         );
     }
@@ -350,7 +366,10 @@ mod tests {
             let row = format!("| `{:#010x}` | `{}` |", op.word(), assembly_form(op));
             assert_eq!(doc.matches(&row).count(), 1, "{op:?}");
         }
-        assert!(doc.contains("| `0x00020000` | `add rD, rA, rB` | rD = rA + rB (wrapping). |  |"));
+        assert!(doc.contains(
+            "| `0x00020000` | `add rD, rA, rB` | rD int, rA int, rB int | rD = rA + rB (wrapping). |  |"
+        ));
+        assert!(doc.contains("| `fst32 rA, imm, rB` | rA int, rB f32 |"));
         assert!(
             doc.contains("rD = rA \\| rB."),
             "pipes are escaped in cells"

@@ -27,7 +27,7 @@ fn tensor_max_and_nan_are_the_vm_s_scalar_ones() {
     ];
     for &a in &values {
         for &b in &values {
-            let vm = fmax_f32(a, b) as u32;
+            let vm = fmax_f32(u64::from(a.to_bits()), u64::from(b.to_bits())) as u32;
             assert_eq!(math::max(a, b).to_bits(), vm, "max({a:?}, {b:?})");
         }
     }

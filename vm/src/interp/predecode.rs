@@ -185,7 +185,7 @@ fn lower(
         b: reg(1),
         c: 0,
         k: 0,
-        imm: i64::from(w(2) as i32) as u64,
+        imm: adead_isa::semantics::sext_imm(w(2) as i32),
     };
     let branch = |forward: Op, backward: Op, regs: &[u8], target: u32| {
         let taken = costs.chain[target as usize];

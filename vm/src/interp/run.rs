@@ -8,7 +8,7 @@
 //! the next run's charge, so the out-of-fuel trap lands on the exact instruction.
 
 use adead_isa::TrapKind;
-use adead_isa::semantics::{self as sem, f32_of, f64_of};
+use adead_isa::semantics as sem;
 
 use super::code::{Code, Inst, Op};
 use crate::host::{Caller, HostFunc};
@@ -208,36 +208,33 @@ impl Machine<'_> {
                     branch_on!(inst, $cond, $backward)
                 };
             }
-            // The add of a fused pair; in the fast loop, then the branch in the next slot.
+            // The add of a fused pair; in the fast loop, then the branch in the next slot,
+            // taken when `$taken(rA, rB)` of the branch holds.
             macro_rules! fused {
-                ($add:expr, |$x:ident, $y:ident| $cond:expr) => {{
-                    let sum: u64 = $add;
+                ($sum:expr, $taken:path) => {{
+                    let sum: u64 = $sum;
                     set!(inst.a, sum);
                     if !METERED {
                         // SAFETY: a fused op is never a function's last instruction, and
                         // neither is the branch after it.
                         let branch = unsafe { &*ip };
                         ip = unsafe { ip.add(1) };
-                        let $x = reg!(branch.a);
-                        let $y = reg!(branch.b);
-                        branch_on!(branch, $cond, true)
+                        branch_on!(branch, $taken(reg!(branch.a), reg!(branch.b)), true)
                     }
                 }};
             }
             // A float compare, then (fast loop) the jz/jnz in the next slot on its result.
             macro_rules! fused_compare {
-                (|$x:ident, $y:ident| $cond:expr, $jump_when:expr) => {{
-                    let $x = f64_of(reg!(inst.b));
-                    let $y = f64_of(reg!(inst.c));
-                    let holds: bool = $cond;
-                    set!(inst.a, u64::from(holds));
+                ($compare:path, $jump_when:expr) => {{
+                    let holds = $compare(reg!(inst.b), reg!(inst.c));
+                    set!(inst.a, holds);
                     if !METERED {
                         // SAFETY: the fused compare is not a function's last instruction,
                         // and neither is the branch after it.
                         let branch = unsafe { &*ip };
                         ip = unsafe { ip.add(1) };
                         let backward = matches!(branch.op, Op::JzBack | Op::JnzBack);
-                        branch_on!(branch, holds == $jump_when, backward)
+                        branch_on!(branch, (holds != 0) == $jump_when, backward)
                     }
                 }};
             }
@@ -247,7 +244,7 @@ impl Machine<'_> {
                 };
             }
             macro_rules! load {
-                ($ty:ty, $widen:expr) => {{
+                ($ty:ty, $widen:path) => {{
                     let at = address!(reg!(inst.b), size_of::<$ty>() as u64);
                     // SAFETY: `at + size` is inside linear memory (checked above).
                     let raw = unsafe { std::ptr::read_unaligned(mem.add(at) as *const $ty) };
@@ -255,49 +252,37 @@ impl Machine<'_> {
                 }};
             }
             macro_rules! store {
-                ($ty:ty) => {{
+                ($ty:ty, $narrow:path) => {{
                     let at = address!(reg!(inst.a), size_of::<$ty>() as u64);
-                    let value = (reg!(inst.b) as $ty).to_le();
+                    let value = $narrow(reg!(inst.b)).to_le();
                     // SAFETY: `at + size` is inside linear memory (checked above).
                     unsafe { std::ptr::write_unaligned(mem.add(at) as *mut $ty, value) };
                 }};
             }
-            macro_rules! int2 {
-                (|$x:ident, $y:ident| $e:expr) => {{
-                    let $x = reg!(inst.b);
-                    let $y = reg!(inst.c);
-                    set!(inst.a, $e)
-                }};
-            }
-            macro_rules! int_imm {
-                (|$x:ident, $y:ident| $e:expr) => {{
-                    let $x = reg!(inst.b);
-                    let $y = inst.imm;
-                    set!(inst.a, $e)
-                }};
-            }
-            macro_rules! int1 {
-                (|$x:ident| $e:expr) => {{
-                    let $x = reg!(inst.b);
-                    set!(inst.a, $e)
-                }};
-            }
-            macro_rules! f64_2 {
-                (|$x:ident, $y:ident| $e:expr) => {
-                    int2!(|a, b| {
-                        let $x = f64_of(a);
-                        let $y = f64_of(b);
-                        $e
-                    })
+            // rD = f(rA, rB), rD = f(rA, rB) or trap, rD = f(rA, imm), rD = f(rA).
+            macro_rules! binary {
+                ($f:path) => {
+                    set!(inst.a, $f(reg!(inst.b), reg!(inst.c)))
                 };
             }
-            macro_rules! f32_2 {
-                (|$x:ident, $y:ident| $e:expr) => {
-                    int2!(|a, b| {
-                        let $x = f32_of(a);
-                        let $y = f32_of(b);
-                        $e
-                    })
+            macro_rules! binary_trap {
+                ($f:path) => {
+                    set!(inst.a, try_trap!($f(reg!(inst.b), reg!(inst.c))))
+                };
+            }
+            macro_rules! with_imm {
+                ($f:path) => {
+                    set!(inst.a, $f(reg!(inst.b), inst.imm))
+                };
+            }
+            macro_rules! unary {
+                ($f:path) => {
+                    set!(inst.a, $f(reg!(inst.b)))
+                };
+            }
+            macro_rules! ternary {
+                ($f:path) => {
+                    set!(inst.a, $f(reg!(inst.b), reg!(inst.c), reg!(inst.k)))
                 };
             }
 
@@ -305,22 +290,22 @@ impl Machine<'_> {
                 Op::Nop => {}
                 Op::Jmp => enter!(inst.k, inst.lo()),
                 Op::JmpBack => branch!(true, true),
-                Op::Jz => branch!(reg!(inst.a) == 0, false),
-                Op::JzBack => branch!(reg!(inst.a) == 0, true),
-                Op::Jnz => branch!(reg!(inst.a) != 0, false),
-                Op::JnzBack => branch!(reg!(inst.a) != 0, true),
-                Op::Beq => branch!(reg!(inst.a) == reg!(inst.b), false),
-                Op::BeqBack => branch!(reg!(inst.a) == reg!(inst.b), true),
-                Op::Bne => branch!(reg!(inst.a) != reg!(inst.b), false),
-                Op::BneBack => branch!(reg!(inst.a) != reg!(inst.b), true),
-                Op::Blt => branch!((reg!(inst.a) as i64) < (reg!(inst.b) as i64), false),
-                Op::BltBack => branch!((reg!(inst.a) as i64) < (reg!(inst.b) as i64), true),
-                Op::Bge => branch!((reg!(inst.a) as i64) >= (reg!(inst.b) as i64), false),
-                Op::BgeBack => branch!((reg!(inst.a) as i64) >= (reg!(inst.b) as i64), true),
-                Op::Bltu => branch!(reg!(inst.a) < reg!(inst.b), false),
-                Op::BltuBack => branch!(reg!(inst.a) < reg!(inst.b), true),
-                Op::Bgeu => branch!(reg!(inst.a) >= reg!(inst.b), false),
-                Op::BgeuBack => branch!(reg!(inst.a) >= reg!(inst.b), true),
+                Op::Jz => branch!(sem::jz(reg!(inst.a)), false),
+                Op::JzBack => branch!(sem::jz(reg!(inst.a)), true),
+                Op::Jnz => branch!(sem::jnz(reg!(inst.a)), false),
+                Op::JnzBack => branch!(sem::jnz(reg!(inst.a)), true),
+                Op::Beq => branch!(sem::beq(reg!(inst.a), reg!(inst.b)), false),
+                Op::BeqBack => branch!(sem::beq(reg!(inst.a), reg!(inst.b)), true),
+                Op::Bne => branch!(sem::bne(reg!(inst.a), reg!(inst.b)), false),
+                Op::BneBack => branch!(sem::bne(reg!(inst.a), reg!(inst.b)), true),
+                Op::Blt => branch!(sem::blt(reg!(inst.a), reg!(inst.b)), false),
+                Op::BltBack => branch!(sem::blt(reg!(inst.a), reg!(inst.b)), true),
+                Op::Bge => branch!(sem::bge(reg!(inst.a), reg!(inst.b)), false),
+                Op::BgeBack => branch!(sem::bge(reg!(inst.a), reg!(inst.b)), true),
+                Op::Bltu => branch!(sem::bltu(reg!(inst.a), reg!(inst.b)), false),
+                Op::BltuBack => branch!(sem::bltu(reg!(inst.a), reg!(inst.b)), true),
+                Op::Bgeu => branch!(sem::bgeu(reg!(inst.a), reg!(inst.b)), false),
+                Op::BgeuBack => branch!(sem::bgeu(reg!(inst.a), reg!(inst.b)), true),
                 Op::Call => {
                     let callee_index = inst.k as usize;
                     let callee = &funcs[callee_index];
@@ -448,123 +433,106 @@ impl Machine<'_> {
                     let to = try_trap!(sem::effective_address(reg!(inst.a), 0, len, mem_len));
                     self.memory.bytes_mut()[to..to + len as usize].fill(reg!(inst.b) as u8);
                 }
-                Op::Ld64 => load!(u64, |v: u64| v),
-                Op::Ld8u => load!(u8, u64::from),
-                Op::Ld8s => load!(i8, |v: i8| i64::from(v) as u64),
-                Op::Ld16u => load!(u16, u64::from),
-                Op::Ld16s => load!(i16, |v: i16| i64::from(v) as u64),
-                Op::Ld32u => load!(u32, u64::from),
-                Op::Ld32s => load!(i32, |v: i32| i64::from(v) as u64),
-                Op::St64 => store!(u64),
-                Op::St8 => store!(u8),
-                Op::St16 => store!(u16),
-                Op::St32 => store!(u32),
-                Op::Add => int2!(|a, b| a.wrapping_add(b)),
-                Op::Sub => int2!(|a, b| a.wrapping_sub(b)),
-                Op::Mul => int2!(|a, b| a.wrapping_mul(b)),
-                Op::Div => int2!(|a, b| try_trap!(sem::div_i64(a as i64, b as i64)) as u64),
-                Op::Divu => int2!(|a, b| try_trap!(sem::div_u64(a, b))),
-                Op::Rem => int2!(|a, b| try_trap!(sem::rem_i64(a as i64, b as i64)) as u64),
-                Op::Remu => int2!(|a, b| try_trap!(sem::rem_u64(a, b))),
-                Op::And => int2!(|a, b| a & b),
-                Op::Or => int2!(|a, b| a | b),
-                Op::Xor => int2!(|a, b| a ^ b),
-                Op::Shl => int2!(|a, b| sem::shl(a, b)),
-                Op::Shr => int2!(|a, b| sem::shr(a, b)),
-                Op::Sar => int2!(|a, b| sem::sar(a, b)),
-                Op::Rotl => int2!(|a, b| a.rotate_left((b & 63) as u32)),
-                Op::Rotr => int2!(|a, b| a.rotate_right((b & 63) as u32)),
-                Op::Addi => int_imm!(|a, i| a.wrapping_add(i)),
-                Op::Muli => int_imm!(|a, i| a.wrapping_mul(i)),
-                Op::Andi => int_imm!(|a, i| a & i),
-                Op::Ori => int_imm!(|a, i| a | i),
-                Op::Xori => int_imm!(|a, i| a ^ i),
-                Op::Shli => int_imm!(|a, i| sem::shl(a, i)),
-                Op::Shri => int_imm!(|a, i| sem::shr(a, i)),
-                Op::Sari => int_imm!(|a, i| sem::sar(a, i)),
-                Op::Neg => int1!(|a| a.wrapping_neg()),
-                Op::Not => int1!(|a| !a),
-                Op::Clz => int1!(|a| u64::from(a.leading_zeros())),
-                Op::Ctz => int1!(|a| u64::from(a.trailing_zeros())),
-                Op::Popcnt => int1!(|a| u64::from(a.count_ones())),
-                Op::Sext8 => int1!(|a| i64::from(a as i8) as u64),
-                Op::Sext16 => int1!(|a| i64::from(a as i16) as u64),
-                Op::Sext32 => int1!(|a| i64::from(a as i32) as u64),
-                Op::Zext8 => int1!(|a| u64::from(a as u8)),
-                Op::Zext16 => int1!(|a| u64::from(a as u16)),
-                Op::Zext32 => int1!(|a| u64::from(a as u32)),
-                Op::Seq => int2!(|a, b| u64::from(a == b)),
-                Op::Sne => int2!(|a, b| u64::from(a != b)),
-                Op::Slt => int2!(|a, b| u64::from((a as i64) < (b as i64))),
-                Op::Sle => int2!(|a, b| u64::from((a as i64) <= (b as i64))),
-                Op::Sltu => int2!(|a, b| u64::from(a < b)),
-                Op::Sleu => int2!(|a, b| u64::from(a <= b)),
-                Op::Mov => int1!(|a| a),
-                Op::Movi => set!(inst.a, inst.imm),
-                Op::Select => {
-                    let chosen = if reg!(inst.b) != 0 {
-                        reg!(inst.c)
-                    } else {
-                        reg!(inst.k)
-                    };
-                    set!(inst.a, chosen);
-                }
-                Op::Fadd => f64_2!(|x, y| sem::canon_f64(x + y)),
-                Op::Fsub => f64_2!(|x, y| sem::canon_f64(x - y)),
-                Op::Fmul => f64_2!(|x, y| sem::canon_f64(x * y)),
-                Op::Fdiv => f64_2!(|x, y| sem::canon_f64(x / y)),
-                Op::Fmin => f64_2!(|x, y| sem::fmin_f64(x, y)),
-                Op::Fmax => f64_2!(|x, y| sem::fmax_f64(x, y)),
-                Op::Fsqrt => int1!(|a| sem::canon_f64(f64_of(a).sqrt())),
-                Op::Fneg => int1!(|a| a ^ (1 << 63)),
-                Op::Fabs => int1!(|a| a & !(1 << 63)),
-                Op::Ffloor => int1!(|a| sem::canon_f64(f64_of(a).floor())),
-                Op::Fceil => int1!(|a| sem::canon_f64(f64_of(a).ceil())),
-                Op::Ftrunc => int1!(|a| sem::canon_f64(f64_of(a).trunc())),
-                Op::Fnearest => int1!(|a| sem::canon_f64(f64_of(a).round_ties_even())),
-                Op::Ffma => {
-                    let product =
-                        f64_of(reg!(inst.b)).mul_add(f64_of(reg!(inst.c)), f64_of(reg!(inst.k)));
-                    set!(inst.a, sem::canon_f64(product));
-                }
-                Op::Fcopysign => int2!(|a, b| (a & !(1 << 63)) | (b & (1 << 63))),
-                Op::Feq => f64_2!(|x, y| u64::from(x == y)),
-                Op::Flt => f64_2!(|x, y| u64::from(x < y)),
-                Op::Fle => f64_2!(|x, y| u64::from(x <= y)),
-                Op::FaddF32 => f32_2!(|x, y| sem::canon_f32(x + y)),
-                Op::FsubF32 => f32_2!(|x, y| sem::canon_f32(x - y)),
-                Op::FmulF32 => f32_2!(|x, y| sem::canon_f32(x * y)),
-                Op::FdivF32 => f32_2!(|x, y| sem::canon_f32(x / y)),
-                Op::FminF32 => f32_2!(|x, y| sem::fmin_f32(x, y)),
-                Op::FmaxF32 => f32_2!(|x, y| sem::fmax_f32(x, y)),
-                Op::FsqrtF32 => int1!(|a| sem::canon_f32(f32_of(a).sqrt())),
-                Op::FnegF32 => int1!(|a| u64::from(a as u32 ^ (1 << 31))),
-                Op::FabsF32 => int1!(|a| u64::from(a as u32 & !(1 << 31))),
-                Op::FfloorF32 => int1!(|a| sem::canon_f32(f32_of(a).floor())),
-                Op::FceilF32 => int1!(|a| sem::canon_f32(f32_of(a).ceil())),
-                Op::FtruncF32 => int1!(|a| sem::canon_f32(f32_of(a).trunc())),
-                Op::FnearestF32 => int1!(|a| sem::canon_f32(f32_of(a).round_ties_even())),
-                Op::FfmaF32 => {
-                    let product =
-                        f32_of(reg!(inst.b)).mul_add(f32_of(reg!(inst.c)), f32_of(reg!(inst.k)));
-                    set!(inst.a, sem::canon_f32(product));
-                }
-                Op::FcopysignF32 => {
-                    int2!(|a, b| u64::from((a as u32 & !(1 << 31)) | (b as u32 & (1 << 31))))
-                }
-                Op::FeqF32 => f32_2!(|x, y| u64::from(x == y)),
-                Op::FltF32 => f32_2!(|x, y| u64::from(x < y)),
-                Op::FleF32 => f32_2!(|x, y| u64::from(x <= y)),
-                Op::I2f => int1!(|a| (a as i64 as f64).to_bits()),
-                Op::U2f => int1!(|a| (a as f64).to_bits()),
-                Op::F2i => int1!(|a| sem::f64_to_i64(f64_of(a)) as u64),
-                Op::F2u => int1!(|a| sem::f64_to_u64(f64_of(a))),
-                Op::I2fF32 => int1!(|a| u64::from((a as i64 as f32).to_bits())),
-                Op::U2fF32 => int1!(|a| u64::from((a as f32).to_bits())),
-                Op::F2iF32 => int1!(|a| sem::f32_to_i64(f32_of(a)) as u64),
-                Op::F2uF32 => int1!(|a| sem::f32_to_u64(f32_of(a))),
-                Op::Fpromote => int1!(|a| sem::canon_f64(f64::from(f32_of(a)))),
-                Op::Fdemote => int1!(|a| sem::canon_f32(f64_of(a) as f32)),
+                Op::Ld64 => load!(u64, sem::ld64),
+                Op::Ld8u => load!(u8, sem::ld8u),
+                Op::Ld8s => load!(u8, sem::ld8s),
+                Op::Ld16u => load!(u16, sem::ld16u),
+                Op::Ld16s => load!(u16, sem::ld16s),
+                Op::Ld32u => load!(u32, sem::ld32u),
+                Op::Ld32s => load!(u32, sem::ld32s),
+                Op::St64 => store!(u64, sem::st64),
+                Op::St8 => store!(u8, sem::st8),
+                Op::St16 => store!(u16, sem::st16),
+                Op::St32 => store!(u32, sem::st32),
+                Op::Add => binary!(sem::add),
+                Op::Sub => binary!(sem::sub),
+                Op::Mul => binary!(sem::mul),
+                Op::Div => binary_trap!(sem::div),
+                Op::Divu => binary_trap!(sem::divu),
+                Op::Rem => binary_trap!(sem::rem),
+                Op::Remu => binary_trap!(sem::remu),
+                Op::And => binary!(sem::and),
+                Op::Or => binary!(sem::or),
+                Op::Xor => binary!(sem::xor),
+                Op::Shl => binary!(sem::shl),
+                Op::Shr => binary!(sem::shr),
+                Op::Sar => binary!(sem::sar),
+                Op::Rotl => binary!(sem::rotl),
+                Op::Rotr => binary!(sem::rotr),
+                Op::Addi => with_imm!(sem::addi),
+                Op::Muli => with_imm!(sem::muli),
+                Op::Andi => with_imm!(sem::andi),
+                Op::Ori => with_imm!(sem::ori),
+                Op::Xori => with_imm!(sem::xori),
+                Op::Shli => with_imm!(sem::shli),
+                Op::Shri => with_imm!(sem::shri),
+                Op::Sari => with_imm!(sem::sari),
+                Op::Neg => unary!(sem::neg),
+                Op::Not => unary!(sem::not),
+                Op::Clz => unary!(sem::clz),
+                Op::Ctz => unary!(sem::ctz),
+                Op::Popcnt => unary!(sem::popcnt),
+                Op::Sext8 => unary!(sem::sext8),
+                Op::Sext16 => unary!(sem::sext16),
+                Op::Sext32 => unary!(sem::sext32),
+                Op::Zext8 => unary!(sem::zext8),
+                Op::Zext16 => unary!(sem::zext16),
+                Op::Zext32 => unary!(sem::zext32),
+                Op::Seq => binary!(sem::seq),
+                Op::Sne => binary!(sem::sne),
+                Op::Slt => binary!(sem::slt),
+                Op::Sle => binary!(sem::sle),
+                Op::Sltu => binary!(sem::sltu),
+                Op::Sleu => binary!(sem::sleu),
+                Op::Mov => unary!(sem::mov),
+                Op::Movi => set!(inst.a, sem::movi(inst.imm)),
+                Op::Select => ternary!(sem::select),
+                Op::Fadd => binary!(sem::fadd),
+                Op::Fsub => binary!(sem::fsub),
+                Op::Fmul => binary!(sem::fmul),
+                Op::Fdiv => binary!(sem::fdiv),
+                Op::Fmin => binary!(sem::fmin),
+                Op::Fmax => binary!(sem::fmax),
+                Op::Fsqrt => unary!(sem::fsqrt),
+                Op::Fneg => unary!(sem::fneg),
+                Op::Fabs => unary!(sem::fabs),
+                Op::Ffloor => unary!(sem::ffloor),
+                Op::Fceil => unary!(sem::fceil),
+                Op::Ftrunc => unary!(sem::ftrunc),
+                Op::Fnearest => unary!(sem::fnearest),
+                Op::Ffma => ternary!(sem::ffma),
+                Op::Fcopysign => binary!(sem::fcopysign),
+                Op::Feq => binary!(sem::feq),
+                Op::Flt => binary!(sem::flt),
+                Op::Fle => binary!(sem::fle),
+                Op::FaddF32 => binary!(sem::fadd_f32),
+                Op::FsubF32 => binary!(sem::fsub_f32),
+                Op::FmulF32 => binary!(sem::fmul_f32),
+                Op::FdivF32 => binary!(sem::fdiv_f32),
+                Op::FminF32 => binary!(sem::fmin_f32),
+                Op::FmaxF32 => binary!(sem::fmax_f32),
+                Op::FsqrtF32 => unary!(sem::fsqrt_f32),
+                Op::FnegF32 => unary!(sem::fneg_f32),
+                Op::FabsF32 => unary!(sem::fabs_f32),
+                Op::FfloorF32 => unary!(sem::ffloor_f32),
+                Op::FceilF32 => unary!(sem::fceil_f32),
+                Op::FtruncF32 => unary!(sem::ftrunc_f32),
+                Op::FnearestF32 => unary!(sem::fnearest_f32),
+                Op::FfmaF32 => ternary!(sem::ffma_f32),
+                Op::FcopysignF32 => binary!(sem::fcopysign_f32),
+                Op::FeqF32 => binary!(sem::feq_f32),
+                Op::FltF32 => binary!(sem::flt_f32),
+                Op::FleF32 => binary!(sem::fle_f32),
+                Op::I2f => unary!(sem::i2f),
+                Op::U2f => unary!(sem::u2f),
+                Op::F2i => unary!(sem::f2i),
+                Op::F2u => unary!(sem::f2u),
+                Op::I2fF32 => unary!(sem::i2f_f32),
+                Op::U2fF32 => unary!(sem::u2f_f32),
+                Op::F2iF32 => unary!(sem::f2i_f32),
+                Op::F2uF32 => unary!(sem::f2u_f32),
+                Op::Fpromote => unary!(sem::fpromote),
+                Op::Fdemote => unary!(sem::fdemote),
                 Op::Tensor => {
                     let Some(kernels) = self.kernels else {
                         // Unreachable: a module with tensor instructions loads only
@@ -596,26 +564,20 @@ impl Machine<'_> {
                         });
                     }
                 }
-                Op::FeqJz => fused_compare!(|x, y| x == y, false),
-                Op::FeqJnz => fused_compare!(|x, y| x == y, true),
-                Op::FltJz => fused_compare!(|x, y| x < y, false),
-                Op::FltJnz => fused_compare!(|x, y| x < y, true),
-                Op::FleJz => fused_compare!(|x, y| x <= y, false),
-                Op::FleJnz => fused_compare!(|x, y| x <= y, true),
-                Op::AddBltBack => fused!(reg!(inst.b).wrapping_add(reg!(inst.c)), |x, y| (x
-                    as i64)
-                    < (y as i64)),
-                Op::AddBgeBack => fused!(reg!(inst.b).wrapping_add(reg!(inst.c)), |x, y| (x
-                    as i64)
-                    >= (y as i64)),
-                Op::AddBneBack => fused!(reg!(inst.b).wrapping_add(reg!(inst.c)), |x, y| x != y),
-                Op::AddBltuBack => fused!(reg!(inst.b).wrapping_add(reg!(inst.c)), |x, y| x < y),
-                Op::AddiBltBack => fused!(reg!(inst.b).wrapping_add(inst.imm), |x, y| (x as i64)
-                    < (y as i64)),
-                Op::AddiBgeBack => fused!(reg!(inst.b).wrapping_add(inst.imm), |x, y| (x as i64)
-                    >= (y as i64)),
-                Op::AddiBneBack => fused!(reg!(inst.b).wrapping_add(inst.imm), |x, y| x != y),
-                Op::AddiBltuBack => fused!(reg!(inst.b).wrapping_add(inst.imm), |x, y| x < y),
+                Op::FeqJz => fused_compare!(sem::feq, false),
+                Op::FeqJnz => fused_compare!(sem::feq, true),
+                Op::FltJz => fused_compare!(sem::flt, false),
+                Op::FltJnz => fused_compare!(sem::flt, true),
+                Op::FleJz => fused_compare!(sem::fle, false),
+                Op::FleJnz => fused_compare!(sem::fle, true),
+                Op::AddBltBack => fused!(sem::add(reg!(inst.b), reg!(inst.c)), sem::blt),
+                Op::AddBgeBack => fused!(sem::add(reg!(inst.b), reg!(inst.c)), sem::bge),
+                Op::AddBneBack => fused!(sem::add(reg!(inst.b), reg!(inst.c)), sem::bne),
+                Op::AddBltuBack => fused!(sem::add(reg!(inst.b), reg!(inst.c)), sem::bltu),
+                Op::AddiBltBack => fused!(sem::addi(reg!(inst.b), inst.imm), sem::blt),
+                Op::AddiBgeBack => fused!(sem::addi(reg!(inst.b), inst.imm), sem::bge),
+                Op::AddiBneBack => fused!(sem::addi(reg!(inst.b), inst.imm), sem::bne),
+                Op::AddiBltuBack => fused!(sem::addi(reg!(inst.b), inst.imm), sem::bltu),
             }
         }
     }
