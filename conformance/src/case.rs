@@ -35,6 +35,8 @@ pub struct Limits {
     pub max_memory: Option<u64>,
     /// `;! max-call-depth N`: most nested calls, the host's call to the entry included.
     pub max_call_depth: Option<u32>,
+    /// `;! max-stack-registers N`: most registers all live frames may hold together.
+    pub max_stack_registers: Option<u64>,
     /// `;! max-tensor-bytes N`: most bytes all live tensors may hold together.
     pub max_tensor_bytes: Option<u64>,
     /// `;! max-tensors N`: most tensors live at once.

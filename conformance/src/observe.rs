@@ -91,6 +91,10 @@ pub fn config(case: &Case, tier: Tier) -> Config {
             .max_call_depth
             .unwrap_or(defaults.max_call_depth),
         max_memory: case.limits.max_memory.unwrap_or(defaults.max_memory),
+        max_stack_registers: case
+            .limits
+            .max_stack_registers
+            .unwrap_or(defaults.max_stack_registers),
         max_tensor_bytes: case
             .limits
             .max_tensor_bytes

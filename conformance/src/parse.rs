@@ -220,7 +220,12 @@ fn parse_case(
                 Ok((addr, len, hash)) => expect(Expect::MemoryHash { addr, len, hash }),
                 Err(message) => fail(message),
             },
-            "fuel-limit" | "max-memory" | "max-call-depth" | "max-tensor-bytes" | "max-tensors" => {
+            "fuel-limit"
+            | "max-memory"
+            | "max-call-depth"
+            | "max-stack-registers"
+            | "max-tensor-bytes"
+            | "max-tensors" => {
                 let value = match words.as_slice() {
                     [value] => parse_u64(value),
                     _ => Err(format!("`;! {keyword}` takes one number")),
@@ -234,6 +239,9 @@ fn parse_case(
                     ("max-memory", Ok(n)) => limits.max_memory.replace(n).is_some(),
                     ("max-tensor-bytes", Ok(n)) => limits.max_tensor_bytes.replace(n).is_some(),
                     ("max-tensors", Ok(n)) => limits.max_tensors.replace(n).is_some(),
+                    ("max-stack-registers", Ok(n)) => {
+                        limits.max_stack_registers.replace(n).is_some()
+                    }
                     (_, Ok(n)) => match u32::try_from(n) {
                         Ok(depth) => limits.max_call_depth.replace(depth).is_some(),
                         Err(_) => {
@@ -250,7 +258,7 @@ fn parse_case(
             other => fail(format!(
                 "unknown directive `;! {other}` (expected case, args, result, halt, trap, \
                  stdout, stdout-none, fuel, mem, memhash, fuel-limit, max-memory, max-call-depth, \
-                 max-tensor-bytes, max-tensors)"
+                 max-stack-registers, max-tensor-bytes, max-tensors)"
             )),
         }
     }
@@ -439,6 +447,7 @@ mod tests {
 ;! fuel-limit 100
 ;! max-memory 0x10000
 ;! max-call-depth 5
+;! max-stack-registers 300
 ;! max-tensor-bytes 4096
 ;! max-tensors 9
 ;! mem 16 01 02ff
@@ -483,6 +492,7 @@ mod tests {
                 fuel: Some(100),
                 max_memory: Some(65536),
                 max_call_depth: Some(5),
+                max_stack_registers: Some(300),
                 max_tensor_bytes: Some(4096),
                 max_tensors: Some(9),
             }
@@ -522,7 +532,7 @@ mod tests {
                 "bad.case:2: case `a` states no outcome (`;! result`, `;! halt` or `;! trap`)",
                 "bad.case:3: `;! result` takes one number",
                 "bad.case:4: `main`: expected `;! trap KIND at FUNC:PC`",
-                "bad.case:5: unknown directive `;! bogus` (expected case, args, result, halt, trap, stdout, stdout-none, fuel, mem, memhash, fuel-limit, max-memory, max-call-depth, max-tensor-bytes, max-tensors)",
+                "bad.case:5: unknown directive `;! bogus` (expected case, args, result, halt, trap, stdout, stdout-none, fuel, mem, memhash, fuel-limit, max-memory, max-call-depth, max-stack-registers, max-tensor-bytes, max-tensors)",
                 "bad.case:6: duplicate case name `a`",
                 "bad.case:8: case `a` states a second outcome",
                 "bad.case:9: case `b` states no outcome (`;! result`, `;! halt` or `;! trap`)",

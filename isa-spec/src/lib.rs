@@ -18,6 +18,7 @@
 //! ```
 
 pub mod format;
+pub mod fuel;
 mod instr;
 mod module;
 mod opcode;

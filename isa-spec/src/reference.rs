@@ -243,7 +243,10 @@ fn determinism(doc: &mut String) {
          every tier. Every instruction executed costs one unit of fuel, the trapping one \
          included; an `out_of_fuel` trap stops before the instruction it names. The \
          host's call counts as depth 1 and always starts; a `call` that would pass the \
-         depth limit traps with `call_depth`.\n\
+         depth limit, or take the registers of all live frames past the register-stack \
+         limit, traps with `call_depth`. Tiers charge fuel per straight-line run rather \
+         than per instruction, with exactly this result; the rules they share are in \
+         `adead_isa::fuel`.\n\
          - **Tensors** (f32) are defined by their scalar reference in `kernels/`: a matmul \
          output is the fused multiply-add chain over `k` in increasing order from +0.0; row \
          reductions use 16 interleaved partial accumulators combined in a fixed tree. Fast \
@@ -260,7 +263,9 @@ fn trap_meaning(kind: TrapKind) -> &'static str {
         TrapKind::IntegerOverflow => "signed `MIN / -1` or `MIN rem -1`",
         TrapKind::OutOfBounds => "a memory access outside linear memory",
         TrapKind::OutOfFuel => "the instruction budget ran out (any instruction)",
-        TrapKind::CallDepth => "the call depth limit was reached",
+        TrapKind::CallDepth => {
+            "a `call` would pass the call depth limit, or the registers of all live frames would pass the register-stack limit"
+        }
         TrapKind::OutOfMemory => "`alloc` found no free block",
         TrapKind::BadFree => "`free` of an address that is not a live block",
         TrapKind::User(_) => "the `trap imm` instruction; the trap carries `imm` as its code",
@@ -284,10 +289,18 @@ fn traps(doc: &mut String) {
          instruction. Every tier reports the same trap at the same instruction, with the \
          same side effects done before it. The flag *can trap* below marks the instructions \
          that can trap for a reason other than running out of fuel.\n\n\
-         | id | raised when |\n| --- | --- |\n",
+         The *code* is the kind's stable number, as native code and the C ABI report \
+         it (0 means no trap).\n\n\
+         | id | code | raised when |\n| --- | --- | --- |\n",
     );
     for &kind in TrapKind::ALL {
-        let _ = writeln!(doc, "| `{}` | {} |", kind.id(), cell(trap_meaning(kind)));
+        let _ = writeln!(
+            doc,
+            "| `{}` | {} | {} |",
+            kind.id(),
+            kind.code(),
+            cell(trap_meaning(kind))
+        );
     }
     doc.push('\n');
 }

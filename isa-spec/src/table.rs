@@ -45,7 +45,7 @@ macro_rules! for_each_opcode {
             0x0000_0014 Bltu "bltu" [Src:int, Src:int, Label] [];
             /// Continue at `label` if rA >= rB (unsigned).
             0x0000_0015 Bgeu "bgeu" [Src:int, Src:int, Label] [];
-            /// Call `func` with the `n` arguments rFirst.. rFirst+n-1 as its r0..r(n-1); its `ret` value goes to rD. Traps when the call depth limit is reached.
+            /// Call `func` with the `n` arguments rFirst.. rFirst+n-1 as its r0..r(n-1); its `ret` value goes to rD. Traps when the call depth or register-stack limit is reached.
             0x0000_0020 Call "call" [Dst:any, Func, RegRange:any, Count] [trap];
             /// Return rA to the caller's rD; returning from the outermost call ends the run with rA as its result.
             0x0000_0021 Ret "ret" [Src:any] [end];

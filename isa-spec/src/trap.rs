@@ -14,7 +14,9 @@ pub enum TrapKind {
     OutOfBounds,
     /// The instruction budget ran out.
     OutOfFuel,
-    /// The call depth limit was reached.
+    /// The call depth limit was reached, or the registers of all live frames would pass
+    /// the register-stack limit (`Config::max_stack_registers` in the VM): both bound
+    /// how deep calls nest.
     CallDepth,
     /// `alloc` found no free block and memory may not grow further.
     OutOfMemory,
@@ -49,6 +51,45 @@ impl TrapKind {
         TrapKind::BadTensor,
         TrapKind::TensorLimit,
     ];
+
+    /// The stable numeric code of the kind (1 to 12; 0 means no trap), as native code
+    /// and the C ABI report it. Codes never change meaning.
+    pub const fn code(self) -> u32 {
+        match self {
+            TrapKind::DivideByZero => 1,
+            TrapKind::IntegerOverflow => 2,
+            TrapKind::OutOfBounds => 3,
+            TrapKind::OutOfFuel => 4,
+            TrapKind::CallDepth => 5,
+            TrapKind::OutOfMemory => 6,
+            TrapKind::BadFree => 7,
+            TrapKind::User(_) => 8,
+            TrapKind::Host => 9,
+            TrapKind::TensorShape => 10,
+            TrapKind::BadTensor => 11,
+            TrapKind::TensorLimit => 12,
+        }
+    }
+
+    /// The kind with numeric `code`; `user_code` is the code a `User` trap carries.
+    /// `None` for 0 and unknown codes.
+    pub const fn from_code(code: u32, user_code: i32) -> Option<TrapKind> {
+        Some(match code {
+            1 => TrapKind::DivideByZero,
+            2 => TrapKind::IntegerOverflow,
+            3 => TrapKind::OutOfBounds,
+            4 => TrapKind::OutOfFuel,
+            5 => TrapKind::CallDepth,
+            6 => TrapKind::OutOfMemory,
+            7 => TrapKind::BadFree,
+            8 => TrapKind::User(user_code),
+            9 => TrapKind::Host,
+            10 => TrapKind::TensorShape,
+            11 => TrapKind::BadTensor,
+            12 => TrapKind::TensorLimit,
+            _ => return None,
+        })
+    }
 
     /// Stable, lower-case name (`divide_by_zero`, `user`, ...).
     pub const fn id(self) -> &'static str {
@@ -120,5 +161,16 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), TrapKind::ALL.len());
+    }
+
+    #[test]
+    fn codes_are_stable_and_round_trip() {
+        for &kind in TrapKind::ALL {
+            assert_eq!(kind.code(), variant(kind) as u32 + 1, "{kind:?}");
+            assert_eq!(TrapKind::from_code(kind.code(), 0), Some(kind));
+        }
+        assert_eq!(TrapKind::from_code(8, -7), Some(TrapKind::User(-7)));
+        assert_eq!(TrapKind::from_code(0, 0), None);
+        assert_eq!(TrapKind::from_code(13, 0), None);
     }
 }

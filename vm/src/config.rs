@@ -18,7 +18,9 @@ pub struct Config {
     pub fuel: Option<u64>,
     /// Most nested calls (the host's call counts as the first).
     pub max_call_depth: u32,
-    /// Most registers all live frames may hold together (256 per frame at most).
+    /// Most registers all live frames may hold together (256 per frame at most). A call
+    /// that would pass it traps with `call_depth`, like one that passes
+    /// `max_call_depth`: both bound how deep calls nest.
     pub max_stack_registers: u64,
     /// Most bytes linear memory may grow to (through `alloc`).
     pub max_memory: u64,

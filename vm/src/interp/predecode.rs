@@ -1,14 +1,12 @@
 //! Verified module -> interpreter form ([`Code`]).
 //!
-//! Fuel is charged per straight-line run rather than per instruction. A *leader* is a
-//! function entry, a jump target, or an instruction following a branch, a call or a
-//! terminator; a *segment* runs from a leader to the next. Entering a segment charges
-//! its length, plus the next segment's charge when it simply falls through into it (a
-//! loop header reached without a branch), so every transfer of control (taken or
-//! untaken branch, call, return) charges exactly the instructions it is about to run
-//! if nothing traps. A trap at pc `p` gives back `refund[p]`: the charged instructions
-//! after `p`. The result is exact fuel at the cost of one subtraction per branch.
+//! Fuel is charged per straight-line run rather than per instruction, by the rules of
+//! [`adead_isa::fuel`] that every tier shares: each branch carries the charge of the
+//! run it enters taken and not taken, each call the charge of the run after it, each
+//! function its entry charge, and each pc the refund of a trap there. The result is
+//! exact fuel at the cost of one subtraction per branch.
 
+use adead_isa::fuel::Runs;
 use adead_isa::{Module, Opcode, VerifiedModule};
 
 use super::code::{Code, FuncInfo, Inst, Op};
@@ -23,20 +21,20 @@ pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
         func_of: vec![0; module.code.len()],
         tensor_ops: Vec::new(),
     };
-    let costs: Vec<ChainCosts> = module
+    let costs: Vec<Runs> = module
         .functions
         .iter()
-        .map(|f| ChainCosts::of(f.code(module)))
+        .map(|f| Runs::of(f.code(module)))
         .collect();
     for (index, (function, costs)) in module.functions.iter().zip(&costs).enumerate() {
         code.funcs.push(FuncInfo {
             entry: function.entry,
             regs: function.regs,
-            entry_cost: costs.chain[0],
+            entry_cost: costs.charge(0),
         });
         for (pc, instr) in function.code(module).iter().enumerate() {
             let global = function.entry as usize + pc;
-            code.refund[global] = costs.refund[pc];
+            code.refund[global] = costs.refund(pc);
             code.func_of[global] = index as u32;
             let lowered = lower(
                 module,
@@ -55,7 +53,7 @@ pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
             code.insts.push(inst);
         }
         let start = function.entry as usize;
-        fuse(&mut code.insts[start..], &costs.leader);
+        fuse(&mut code.insts[start..], costs);
     }
     Ok(code)
 }
@@ -66,9 +64,9 @@ pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
 /// branch keeps its slot (the fused op reads its operands from there), so pcs, trap
 /// locations and fuel charges are unchanged; the metered loop runs fused ops as their
 /// first half and then the branch on its own, keeping per-instruction fuel exact.
-fn fuse(insts: &mut [Inst], leader: &[bool]) {
+fn fuse(insts: &mut [Inst], runs: &Runs) {
     for pc in 0..insts.len().saturating_sub(1) {
-        if leader[pc + 1] {
+        if runs.is_leader(pc + 1) {
             continue;
         }
         let fused = match (insts[pc].op, insts[pc + 1].op) {
@@ -100,62 +98,6 @@ fn fuse(insts: &mut [Inst], leader: &[bool]) {
     }
 }
 
-/// Fuel bookkeeping of one function, per local pc.
-struct ChainCosts {
-    /// Charge for entering at this pc (meaningful at leaders).
-    chain: Vec<u32>,
-    /// Charged-but-unrun instructions if the instruction at this pc traps.
-    refund: Vec<u32>,
-    /// Whether control can arrive at this pc other than from the previous instruction.
-    leader: Vec<bool>,
-}
-
-impl ChainCosts {
-    fn of(code: &[adead_isa::Instruction]) -> ChainCosts {
-        let len = code.len();
-        let mut leader = vec![false; len + 1];
-        leader[0] = true;
-        leader[len] = true;
-        for (pc, instr) in code.iter().enumerate() {
-            let op = instr.opcode();
-            if let Some(target) = label_of(instr) {
-                leader[target as usize] = true;
-            }
-            if op.is_branch() || op == Opcode::Call || op.flags().ends_block {
-                leader[pc + 1] = true;
-            }
-        }
-        let mut chain = vec![0u32; len + 1];
-        let mut refund = vec![0u32; len];
-        // Walk backwards: `run` counts the instructions after pc up to the end of its
-        // segment, plus the chained segment's charge when this one falls through.
-        let mut run = 0u32;
-        for pc in (0..len).rev() {
-            if leader[pc + 1] {
-                let op = code[pc].opcode();
-                let falls_through =
-                    !(op.is_branch() || op == Opcode::Call || op.flags().ends_block);
-                run = if falls_through { chain[pc + 1] } else { 0 };
-            }
-            refund[pc] = run;
-            run += 1;
-            chain[pc] = run;
-        }
-        ChainCosts {
-            chain,
-            refund,
-            leader,
-        }
-    }
-}
-
-fn label_of(instr: &adead_isa::Instruction) -> Option<u32> {
-    instr.operands().find_map(|(_, value)| match value {
-        adead_isa::OperandValue::Label(target) => Some(target),
-        _ => None,
-    })
-}
-
 /// Lowers one instruction; `None` for families this build does not execute. Tensor
 /// instructions go to `tensor_ops` whole, and their `Op::Tensor` names them there.
 fn lower(
@@ -163,7 +105,7 @@ fn lower(
     entry: u32,
     pc: usize,
     instr: &adead_isa::Instruction,
-    costs: &ChainCosts,
+    costs: &Runs,
     tensor_ops: &mut Vec<adead_isa::Instruction>,
 ) -> Option<Inst> {
     let opcode = instr.opcode();
@@ -188,8 +130,8 @@ fn lower(
         imm: adead_isa::semantics::sext_imm(w(2) as i32),
     };
     let branch = |forward: Op, backward: Op, regs: &[u8], target: u32| {
-        let taken = costs.chain[target as usize];
-        let fall = costs.chain[pc + 1];
+        let taken = costs.charge(target as usize);
+        let fall = costs.charge(pc + 1);
         Inst {
             op: if target as usize <= pc {
                 backward
@@ -231,7 +173,7 @@ fn lower(
             k: w(1),
             imm: u64::from(w(3)) << 32
                 | u64::from(if opcode == O::Call {
-                    costs.chain[pc + 1]
+                    costs.charge(pc + 1)
                 } else {
                     0
                 }),
@@ -441,50 +383,5 @@ fn store(op: Op, instr: &adead_isa::Instruction) -> Inst {
         c: 0,
         k: instr.word(1),
         imm: 0,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use adead_isa::{Instruction, OperandValue as V};
-
-    fn instr(op: Opcode, values: &[V]) -> Instruction {
-        Instruction::from_operands(op, values).unwrap()
-    }
-
-    #[test]
-    fn a_loop_charges_its_body_per_iteration_and_refunds_exactly() {
-        // 0 movi r0, 0 | 1 addi r0, r0, 1 (loop header) | 2 blt r0, r1, 1 | 3 ret r0
-        let code = [
-            instr(Opcode::Movi, &[V::Reg(0), V::Imm64(0)]),
-            instr(Opcode::Addi, &[V::Reg(0), V::Reg(0), V::Imm32(1)]),
-            instr(Opcode::Blt, &[V::Reg(0), V::Reg(1), V::Label(1)]),
-            instr(Opcode::Ret, &[V::Reg(0)]),
-        ];
-        let costs = ChainCosts::of(&code);
-        // Entry falls through into the loop: movi + addi + blt.
-        assert_eq!(costs.chain[0], 3);
-        // Back-edge target: addi + blt.
-        assert_eq!(costs.chain[1], 2);
-        // Fall-through after the branch: ret.
-        assert_eq!(costs.chain[3], 1);
-        assert_eq!(costs.refund, vec![2, 1, 0, 0]);
-    }
-
-    #[test]
-    fn calls_end_a_run_and_the_return_charges_the_rest() {
-        let code = [
-            instr(
-                Opcode::Call,
-                &[V::Reg(0), V::Func(0), V::Reg(0), V::Count(0)],
-            ),
-            instr(Opcode::Addi, &[V::Reg(0), V::Reg(0), V::Imm32(1)]),
-            instr(Opcode::Ret, &[V::Reg(0)]),
-        ];
-        let costs = ChainCosts::of(&code);
-        assert_eq!(costs.chain[0], 1);
-        assert_eq!(costs.chain[1], 2);
-        assert_eq!(costs.refund, vec![0, 1, 0]);
     }
 }

@@ -1,0 +1,225 @@
+//! Straight-line runs, and how every tier charges fuel exactly with one check per run.
+//!
+//! The ISA's rule is simple: every instruction executed costs one unit of fuel, the
+//! trapping one included, and an `out_of_fuel` trap stops before the instruction it
+//! names. Counting one by one is slow, so every tier charges per *run* instead, by the
+//! rules below, written once here for the interpreter and the native tiers alike:
+//!
+//! - A **leader** is a function's entry, a jump target, and every instruction after a
+//!   branch, a `call`, or an instruction that ends a block. A **segment** runs from a
+//!   leader up to (not including) the next leader.
+//! - The **charge** of a leader is the length of its segment, plus the charge of the
+//!   next leader when the segment falls through into it (its last instruction is not a
+//!   branch, call or terminator: typically a loop header reached from above). So a
+//!   charge is the number of instructions that run, if nothing traps, from that leader
+//!   to the next transfer of control.
+//! - **Every transfer pays for the run it enters**: the entry of a function (a call, or
+//!   the host's call), a taken branch, a branch not taken (it enters the instruction
+//!   after it), and a return (it enters the instruction after the `call`) each charge
+//!   the leader they enter, before executing anything there. A fall-through into a
+//!   leader charges nothing: the run before it already paid.
+//! - When the fuel left is smaller than the charge, the run is not entered that way:
+//!   the tier finishes **metered**, one unit per instruction, so that `out_of_fuel`
+//!   lands on exactly the instruction the budget reaches. (Native code exits to the
+//!   interpreter at the leader, uncharged, and the interpreter meters.)
+//! - A trap at pc `p` gives back the **refund** of `p`: the instructions of its run
+//!   that were charged but will not execute.
+//! - A **loop header** is the target of a backward branch (target <= the branch). The
+//!   interpreter counts its back-edges per header, and native code can be entered there
+//!   (on-stack replacement), uncharged, like any transfer.
+//!
+//! ```
+//! use adead_isa::fuel::Runs;
+//! use adead_isa::{Instruction, Opcode, OperandValue as V};
+//! let code = [
+//!     Instruction::from_operands(Opcode::Movi, &[V::Reg(0), V::Imm64(0)]).unwrap(),
+//!     Instruction::from_operands(Opcode::Addi, &[V::Reg(0), V::Reg(0), V::Imm32(1)]).unwrap(),
+//!     Instruction::from_operands(Opcode::Blt, &[V::Reg(0), V::Reg(1), V::Label(1)]).unwrap(),
+//!     Instruction::from_operands(Opcode::Ret, &[V::Reg(0)]).unwrap(),
+//! ];
+//! let runs = Runs::of(&code);
+//! assert_eq!(runs.charge(0), 3); // movi, then falls into the loop: addi, blt
+//! assert_eq!(runs.charge(1), 2); // each iteration: addi, blt
+//! assert_eq!(runs.charge(3), 1); // leaving the loop: ret
+//! assert!(runs.is_loop_header(1));
+//! assert_eq!(runs.refund(1), 1); // a trap at the addi did not run the blt
+//! ```
+
+use crate::instr::Instruction;
+use crate::opcode::Opcode;
+use crate::operand::OperandValue;
+
+/// The runs of one function's code and the fuel each transfer charges.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Runs {
+    /// Per pc, and one past the end: control can arrive other than from pc - 1.
+    leader: Vec<bool>,
+    /// Per pc, and one past the end (0): what a transfer into pc charges (meaningful at
+    /// leaders).
+    charge: Vec<u32>,
+    /// Per pc: charged-but-unrun instructions when the instruction at pc traps.
+    refund: Vec<u32>,
+    /// Per pc: the target of a backward branch.
+    loop_header: Vec<bool>,
+}
+
+/// True if control leaves `op` other than by falling through to the next instruction
+/// alone: a branch (taken or not, it is a transfer), a call, or a terminator.
+pub fn ends_run(op: Opcode) -> bool {
+    op.is_branch() || op == Opcode::Call || op.flags().ends_block
+}
+
+/// The jump target of a branch instruction.
+pub fn branch_target(instr: &Instruction) -> Option<u32> {
+    instr.operands().find_map(|(_, value)| match value {
+        OperandValue::Label(target) => Some(target),
+        _ => None,
+    })
+}
+
+impl Runs {
+    /// The runs of a function's code (verified: targets lie inside it).
+    pub fn of(code: &[Instruction]) -> Runs {
+        let len = code.len();
+        let mut leader = vec![false; len + 1];
+        let mut loop_header = vec![false; len];
+        if len > 0 {
+            leader[0] = true;
+        }
+        leader[len] = true;
+        for (pc, instr) in code.iter().enumerate() {
+            if let Some(target) = branch_target(instr) {
+                leader[target as usize] = true;
+                if target as usize <= pc {
+                    loop_header[target as usize] = true;
+                }
+            }
+            if ends_run(instr.opcode()) {
+                leader[pc + 1] = true;
+            }
+        }
+        let mut charge = vec![0u32; len + 1];
+        let mut refund = vec![0u32; len];
+        // Walk backwards: `run` counts the instructions after pc up to the end of its
+        // segment, plus the next leader's charge when this segment falls through.
+        let mut run = 0u32;
+        for pc in (0..len).rev() {
+            if leader[pc + 1] {
+                run = if ends_run(code[pc].opcode()) {
+                    0
+                } else {
+                    charge[pc + 1]
+                };
+            }
+            refund[pc] = run;
+            run += 1;
+            charge[pc] = run;
+        }
+        Runs {
+            leader,
+            charge,
+            refund,
+            loop_header,
+        }
+    }
+
+    /// Number of instructions.
+    pub fn len(&self) -> usize {
+        self.refund.len()
+    }
+
+    /// True for a function without code (a verified one always has some).
+    pub fn is_empty(&self) -> bool {
+        self.refund.is_empty()
+    }
+
+    /// True if control can arrive at `pc` other than from `pc - 1` (one past the end
+    /// counts as a leader).
+    pub fn is_leader(&self, pc: usize) -> bool {
+        self.leader[pc]
+    }
+
+    /// The fuel a transfer into `pc` charges (meaningful at leaders; 0 one past the end).
+    pub fn charge(&self, pc: usize) -> u32 {
+        self.charge[pc]
+    }
+
+    /// The fuel given back when the instruction at `pc` traps.
+    pub fn refund(&self, pc: usize) -> u32 {
+        self.refund[pc]
+    }
+
+    /// True if `pc` is the target of a backward branch.
+    pub fn is_loop_header(&self, pc: usize) -> bool {
+        self.loop_header[pc]
+    }
+
+    /// The loop headers, in increasing pc order.
+    pub fn loop_headers(&self) -> impl Iterator<Item = u32> + '_ {
+        self.loop_header
+            .iter()
+            .enumerate()
+            .filter(|&(_, &header)| header)
+            .map(|(pc, _)| pc as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::OperandValue as V;
+
+    fn instr(op: Opcode, values: &[V]) -> Instruction {
+        Instruction::from_operands(op, values).unwrap()
+    }
+
+    #[test]
+    fn a_loop_charges_its_body_per_iteration_and_refunds_exactly() {
+        // 0 movi r0, 0 | 1 addi r0, r0, 1 (loop header) | 2 blt r0, r1, 1 | 3 ret r0
+        let code = [
+            instr(Opcode::Movi, &[V::Reg(0), V::Imm64(0)]),
+            instr(Opcode::Addi, &[V::Reg(0), V::Reg(0), V::Imm32(1)]),
+            instr(Opcode::Blt, &[V::Reg(0), V::Reg(1), V::Label(1)]),
+            instr(Opcode::Ret, &[V::Reg(0)]),
+        ];
+        let runs = Runs::of(&code);
+        assert_eq!(runs.charge(0), 3);
+        assert_eq!(runs.charge(1), 2);
+        assert_eq!(runs.charge(3), 1);
+        assert_eq!(runs.refund, vec![2, 1, 0, 0]);
+        assert_eq!(runs.loop_headers().collect::<Vec<_>>(), vec![1]);
+        assert!(runs.is_leader(4) && !runs.is_leader(2));
+    }
+
+    #[test]
+    fn calls_end_a_run_and_the_return_charges_the_rest() {
+        let code = [
+            instr(
+                Opcode::Call,
+                &[V::Reg(0), V::Func(0), V::Reg(0), V::Count(0)],
+            ),
+            instr(Opcode::Addi, &[V::Reg(0), V::Reg(0), V::Imm32(1)]),
+            instr(Opcode::Ret, &[V::Reg(0)]),
+        ];
+        let runs = Runs::of(&code);
+        assert_eq!(runs.charge(0), 1);
+        assert_eq!(runs.charge(1), 2);
+        assert_eq!(runs.refund, vec![0, 1, 0]);
+        assert_eq!(runs.loop_headers().count(), 0);
+    }
+
+    #[test]
+    fn a_forward_branch_target_is_a_leader_but_not_a_loop_header() {
+        // 0 jz r0, 2 | 1 nop | 2 ret r0
+        let code = [
+            instr(Opcode::Jz, &[V::Reg(0), V::Label(2)]),
+            instr(Opcode::Nop, &[]),
+            instr(Opcode::Ret, &[V::Reg(0)]),
+        ];
+        let runs = Runs::of(&code);
+        assert!(runs.is_leader(2) && !runs.is_loop_header(2));
+        // Not taken: nop, then falls into 2: nop + ret.
+        assert_eq!(runs.charge(1), 2);
+        assert_eq!(runs.charge(2), 1);
+    }
+}
