@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use adead_benches::{PROGRAMS, reference, run_once};
-use adead_vm::{Engine, Instance, Module, Value, stdio};
+use adead_vm::{Config, Engine, Instance, Module, Tier, Value, stdio};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 fn args_label(args: &[i64]) -> String {
@@ -28,7 +28,12 @@ fn args_label(args: &[i64]) -> String {
 }
 
 fn interp(c: &mut Criterion) {
-    let engine = Engine::default();
+    // The interpreter alone, counting: the throughput is in instructions.
+    let engine = Engine::new(Config {
+        tier: Tier::Interp,
+        count_instructions: true,
+        ..Config::default()
+    });
     let output = stdio::Output::new(std::io::sink());
     let imports = stdio::imports(&output);
     let mut group = c.benchmark_group("interp");
@@ -47,7 +52,9 @@ fn interp(c: &mut Criterion) {
             program.name, program.small_args
         );
         let args: Vec<Value> = program.small_args.iter().map(|&a| Value::I64(a)).collect();
-        group.throughput(Throughput::Elements(check.instructions));
+        group.throughput(Throughput::Elements(
+            check.instructions.expect("the engine counts instructions"),
+        ));
         let name = format!("{}({})", program.name, args_label(program.small_args));
         group.bench_function(name, |b| {
             b.iter_batched_ref(

@@ -121,8 +121,9 @@ pub struct Run {
     pub elapsed: Duration,
     /// What the program printed, without surrounding whitespace.
     pub checksum: String,
-    /// Instructions executed (the exact fuel the call used).
-    pub instructions: u64,
+    /// Instructions executed (the exact fuel the call used), when the engine counts them
+    /// (a fuel budget or `Config::count_instructions`).
+    pub instructions: Option<u64>,
 }
 
 /// Runs `module`'s entry function once with `args` on a fresh [`Instance`] whose print

@@ -1,21 +1,46 @@
-//! Every benchmark program at small sizes, through the embedding API, against an
-//! independent computation of its checksum ([`adead_benches::reference`]: plain Rust,
-//! nbody a direct port of the C peer), plus the values the definitions give
-//! (`benches/RESULTS.md`). No timing here: benchmarks are not tests.
+//! Every benchmark program at small sizes, through the embedding API and on every tier
+//! policy, against an independent computation of its checksum
+//! ([`adead_benches::reference`]: plain Rust, nbody a direct port of the C peer), plus
+//! the values the definitions give (`benches/RESULTS.md`). No timing here: benchmarks
+//! are not tests.
 
 use adead_benches::{PROGRAMS, Program, reference, run_once};
-use adead_vm::{Engine, Module};
+use adead_vm::{Config, Engine, Module, Tier};
 
-fn module(name: &str) -> Module {
+/// The program under each tier policy (auto with a threshold of 1, so that its loops
+/// move to native code in their second iteration), counting instructions.
+fn modules(name: &str) -> Vec<Module> {
     let program = Program::named(name).expect("a benchmark program");
-    Module::from_asm(&Engine::default(), program.source, &program.file_name())
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    [Tier::Interp, Tier::Opt, Tier::Auto]
+        .into_iter()
+        .map(|tier| {
+            let engine = Engine::new(Config {
+                tier,
+                jit_threshold: 1,
+                count_instructions: true,
+                ..Config::default()
+            });
+            Module::from_asm(&engine, program.source, &program.file_name())
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+        })
+        .collect()
 }
 
-fn run(module: &Module, args: &[i64]) -> String {
-    run_once(module, args)
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
-        .checksum
+/// What the program prints with `args`, the same on every tier.
+fn run(modules: &[Module], args: &[i64]) -> String {
+    let outputs: Vec<String> = modules
+        .iter()
+        .map(|module| {
+            run_once(module, args)
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+                .checksum
+        })
+        .collect();
+    assert!(
+        outputs.iter().all(|o| *o == outputs[0]),
+        "{args:?}: tiers disagree: {outputs:?}"
+    );
+    outputs[0].clone()
 }
 
 #[test]
@@ -49,7 +74,7 @@ fn the_references_agree_with_known_values() {
 
 #[test]
 fn fib() {
-    let m = module("fib");
+    let m = modules("fib");
     for n in [0, 1, 2, 3, 10, 20] {
         assert_eq!(run(&m, &[n]), reference::fib(n).to_string(), "fib({n})");
     }
@@ -58,7 +83,7 @@ fn fib() {
 
 #[test]
 fn loop_sum() {
-    let m = module("loop");
+    let m = modules("loop");
     for n in [0, 1, 7, 8, 1000, 1_000_000] {
         assert_eq!(
             run(&m, &[n]),
@@ -70,7 +95,7 @@ fn loop_sum() {
 
 #[test]
 fn sieve() {
-    let m = module("sieve");
+    let m = modules("sieve");
     for n in [0, 1, 2, 3, 4, 5, 24, 25, 26, 100] {
         assert_eq!(
             run(&m, &[n, 1]),
@@ -90,7 +115,7 @@ fn sieve() {
 
 #[test]
 fn mandel() {
-    let m = module("mandel");
+    let m = modules("mandel");
     for n in [0, 1, 2, 7, 60] {
         assert_eq!(
             run(&m, &[n]),
@@ -103,7 +128,7 @@ fn mandel() {
 
 #[test]
 fn nbody() {
-    let m = module("nbody");
+    let m = modules("nbody");
     for steps in [0, 1, 10, 1000] {
         assert_eq!(run(&m, &[steps]), reference::nbody(steps), "nbody({steps})");
     }
@@ -114,9 +139,9 @@ fn nbody() {
 #[test]
 fn every_program_runs_at_its_small_size() {
     for program in &PROGRAMS {
-        let m = module(program.name);
-        let first = run_once(&m, program.small_args).expect("run");
-        assert!(first.instructions > 0, "{}", program.name);
+        let m = modules(program.name);
+        let first = run_once(&m[0], program.small_args).expect("run");
+        assert!(first.instructions > Some(0), "{}", program.name);
         assert_eq!(
             Some(&first.checksum),
             reference::checksum(program.name, program.small_args).as_ref(),
@@ -124,9 +149,12 @@ fn every_program_runs_at_its_small_size() {
             program.name
         );
         // a second run on a fresh instance prints the same and executes as much
-        let second = run_once(&m, program.small_args).expect("run");
-        assert_eq!(first.checksum, second.checksum, "{}", program.name);
-        assert_eq!(first.instructions, second.instructions, "{}", program.name);
+        // and so does every other tier
+        for module in &m {
+            let second = run_once(module, program.small_args).expect("run");
+            assert_eq!(first.checksum, second.checksum, "{}", program.name);
+            assert_eq!(first.instructions, second.instructions, "{}", program.name);
+        }
     }
 }
 

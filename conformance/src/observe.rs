@@ -143,7 +143,7 @@ fn run(case: &Case, tier: Tier, opcodes: Option<&mut BTreeSet<Opcode>>) -> Obser
                 Finish::Returned(bits) => Outcome::Returned(bits),
                 Finish::Halted(code) => Outcome::Halted(code),
             },
-            Some(completion.fuel_used),
+            completion.fuel_used,
         ),
         Err(CallError::Trap(trap)) => (
             Outcome::Trapped(ObservedTrap {
@@ -156,7 +156,7 @@ fn run(case: &Case, tier: Tier, opcodes: Option<&mut BTreeSet<Opcode>>) -> Obser
                 pc: trap.pc,
                 detail: trap.detail,
             }),
-            Some(trap.fuel_used),
+            trap.fuel_used,
         ),
         Err(error) => (Outcome::Failed(format!("call: {error}")), None),
     };

@@ -1,6 +1,6 @@
 //! The ways a case can be executed, which must all observe exactly the same thing.
 //!
-//! A tier is an execution engine (today the interpreter; the native tiers join here)
+//! A tier is an execution engine (the interpreter, or native code under a tier policy)
 //! together with the tensor kernel path (scalar, AVX2, AVX-512: every one this CPU
 //! has) and the kernel thread count. The runner runs every case on every tier in
 //! [`Tier::all`] and demands identical observations, so one corpus proves determinism
@@ -11,9 +11,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use adead_kernels::Isa;
-use adead_vm::Config;
+use adead_vm::{Config, Tier as Policy};
 
-/// The kernel thread counts every case runs with (1, an even split, an uneven one).
+/// The kernel thread counts every case runs with on the interpreter (1, an even split,
+/// an uneven one); the native engines, whose tensor instructions call the same kernel
+/// entry points, run with one.
 pub const THREAD_COUNTS: [usize; 3] = [1, 2, 3];
 
 /// An execution engine.
@@ -21,17 +23,37 @@ pub const THREAD_COUNTS: [usize; 3] = [1, 2, 3];
 pub enum Engine {
     /// The predecoding interpreter, never tiering up.
     Interpreter,
+    /// Native code for every function from the first instruction.
+    Opt,
+    /// The interpreter tiering up at the first entry or back-edge (threshold 0).
+    Auto0,
+    /// The interpreter tiering up at the second entry or back-edge (threshold 1):
+    /// loops move to native code in the middle (on-stack replacement).
+    Auto1,
 }
 
 impl Engine {
     /// Every engine, the reference (the interpreter) first.
-    pub const ALL: &'static [Engine] = &[Engine::Interpreter];
+    pub const ALL: &'static [Engine] = &[
+        Engine::Interpreter,
+        Engine::Opt,
+        Engine::Auto0,
+        Engine::Auto1,
+    ];
 
     /// The short name used on the command line and in reports.
     pub const fn name(self) -> &'static str {
         match self {
             Engine::Interpreter => "interp",
+            Engine::Opt => "opt",
+            Engine::Auto0 => "auto0",
+            Engine::Auto1 => "auto1",
         }
+    }
+
+    /// True for the engines that run native code.
+    pub const fn is_native(self) -> bool {
+        !matches!(self, Engine::Interpreter)
     }
 }
 
@@ -54,12 +76,18 @@ impl Tier {
         threads: 1,
     };
 
-    /// Every tier this machine can run, the reference first.
+    /// Every tier this machine can run, the reference first: the interpreter on every
+    /// kernel path and thread count, each native engine on every kernel path.
     pub fn all() -> Vec<Tier> {
         let mut tiers = Vec::new();
         for &engine in Engine::ALL {
             for isa in Isa::available() {
-                for threads in THREAD_COUNTS {
+                let threads: &[usize] = if engine.is_native() {
+                    &[1]
+                } else {
+                    &THREAD_COUNTS
+                };
+                for &threads in threads {
                     tiers.push(Tier {
                         engine,
                         isa,
@@ -77,9 +105,16 @@ impl Tier {
         config.kernel_isa = Some(self.isa);
         config.kernel_threads = self.threads;
         match self.engine {
-            // The native tiers compile what passes the hot threshold; a threshold that
-            // is never reached keeps every instruction in the interpreter.
-            Engine::Interpreter => config.hot_threshold = u64::MAX,
+            Engine::Interpreter => config.tier = Policy::Interp,
+            Engine::Opt => config.tier = Policy::Opt,
+            Engine::Auto0 => {
+                config.tier = Policy::Auto;
+                config.jit_threshold = 0;
+            }
+            Engine::Auto1 => {
+                config.tier = Policy::Auto;
+                config.jit_threshold = 1;
+            }
         }
     }
 }
@@ -119,10 +154,12 @@ mod tests {
     fn the_reference_comes_first_and_every_tier_round_trips_its_name() {
         let tiers = Tier::all();
         assert_eq!(tiers[0], Tier::REFERENCE);
-        assert_eq!(tiers.len(), Isa::available().len() * THREAD_COUNTS.len());
+        let paths = Isa::available().len();
+        assert_eq!(tiers.len(), paths * THREAD_COUNTS.len() + 3 * paths);
         for tier in tiers {
             assert_eq!(tier.to_string().parse::<Tier>(), Ok(tier));
         }
         assert!("interp/sse/1t".parse::<Tier>().is_err());
+        assert!("opt/scalar/1t".parse::<Tier>().is_ok());
     }
 }

@@ -1,7 +1,19 @@
 //! One instruction: five little-endian 32-bit words, `op a b c d`.
 
 use crate::opcode::Opcode;
-use crate::operand::{OperandKind, OperandValue};
+use crate::operand::{OperandKind, OperandValue, ValueType};
+
+/// One register an instruction reads or writes, with the type it reads or writes it as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegisterAccess {
+    /// The register.
+    pub reg: u8,
+    /// True for the destination (`Dst`), false for a register read (`Src`, or one of a
+    /// `RegRange`).
+    pub write: bool,
+    /// Its value type from the table.
+    pub ty: ValueType,
+}
 
 /// Why five words are not an instruction.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -168,6 +180,56 @@ impl Instruction {
     /// Operand words `index` and `index + 1` as a 64-bit value (low word first).
     pub const fn wide(&self, index: usize) -> u64 {
         self.words[index] as u64 | (self.words[index + 1] as u64) << 32
+    }
+
+    /// Every register the instruction reads or writes, in operand order, a register
+    /// range expanded to its `Count` registers.
+    ///
+    /// ```
+    /// use adead_isa::{Instruction, Opcode, OperandValue as V, ValueType};
+    /// let call = Instruction::from_operands(
+    ///     Opcode::Call,
+    ///     &[V::Reg(0), V::Func(1), V::Reg(4), V::Count(2)],
+    /// ).unwrap();
+    /// let regs: Vec<(u8, bool)> = call.registers().map(|r| (r.reg, r.write)).collect();
+    /// assert_eq!(regs, [(0, true), (4, false), (5, false)]);
+    /// assert!(call.registers().all(|r| r.ty == ValueType::Any));
+    /// ```
+    pub fn registers(&self) -> impl Iterator<Item = RegisterAccess> + '_ {
+        let kinds = self.opcode.operands();
+        let types = self.opcode.value_types();
+        let mut index = 0;
+        let mut out = Vec::with_capacity(4);
+        for (position, (&kind, &ty)) in kinds.iter().zip(types).enumerate() {
+            let w = self.words[index];
+            match (kind, ty) {
+                (OperandKind::Dst, Some(ty)) => out.push(RegisterAccess {
+                    reg: w as u8,
+                    write: true,
+                    ty,
+                }),
+                (OperandKind::Src, Some(ty)) => out.push(RegisterAccess {
+                    reg: w as u8,
+                    write: false,
+                    ty,
+                }),
+                (OperandKind::RegRange, Some(ty)) => {
+                    // The verifier proves a range's Count follows it and fits the frame.
+                    let count = match kinds.get(position + 1) {
+                        Some(OperandKind::Count) => self.words[index + 1],
+                        _ => 0,
+                    };
+                    out.extend((0..count).map(|i| RegisterAccess {
+                        reg: (w + i) as u8,
+                        write: false,
+                        ty,
+                    }));
+                }
+                _ => {}
+            }
+            index += kind.words();
+        }
+        out.into_iter()
     }
 
     /// The typed operands with their kinds, in encoding order.

@@ -30,7 +30,7 @@ mod table;
 mod trap;
 mod verify;
 
-pub use instr::{DecodeError, Instruction};
+pub use instr::{DecodeError, Instruction, RegisterAccess};
 pub use module::{
     DEFAULT_MEMORY_SIZE, DataSegment, DebugInfo, Export, Function, Import, LineEntry,
     MAX_REGISTERS, Module, Shader, ShaderSource,

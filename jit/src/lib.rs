@@ -1,8 +1,28 @@
 //! # adead-jit: native code tiers
 //!
-//! This crate will compile verified functions to native code: a Cranelift optimizing
-//! tier for every target Cranelift supports, and a dynasm baseline tier on x86-64. It
-//! knows the VM only through a small `#[repr(C)]` ABI (register frame, linear memory,
-//! fuel), never through `adead-vm` types, and it reproduces the interpreter's results,
-//! traps and fuel exactly. Nothing is built here yet: the tiers arrive with their own
-//! issue, and until then the interpreter is the only tier.
+//! This crate's one concern is turning verified functions into native code that
+//! behaves exactly as the interpreter does: the same results, traps (kind, function,
+//! instruction), side effects, fuel and limits. Its optimizing tier translates each
+//! function to Cranelift IR ([`Compiler`]); every scalar instruction is emitted inline
+//! from the rules of `adead_isa::semantics`, every trap condition is tested and leaves
+//! through an exit record, and fuel is charged per straight-line run by the rules of
+//! `adead_isa::fuel`.
+//!
+//! Data enters as an `adead_isa::Module` (verified by the VM) and a function index with
+//! an [`Entry`]: its start, for calls, or one loop header, to take over a running call
+//! (on-stack replacement). It leaves as machine code with one signature, called through
+//! the [`Compiler::trampoline`]. The crate knows the VM only through the `#[repr(C)]`
+//! contract of [`abi`]: a context the VM keeps current, an exit record, and the VM's
+//! `extern "C"` helpers. It never imports `adead-vm`, so a second native tier (a
+//! baseline compiler) plugs into the same contract.
+
+pub mod abi;
+mod analysis;
+mod compiler;
+mod error;
+mod translate;
+
+pub use abi::{ExitRecord, Helpers, NativeFn, Status, Trampoline, VmContext};
+pub use compiler::{Compiled, Compiler, Options};
+pub use error::{CompileError, JitError};
+pub use translate::Entry;

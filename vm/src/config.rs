@@ -1,21 +1,92 @@
-//! Engine configuration: the limits every tier enforces identically, and how tensor
-//! kernels run.
+//! Engine configuration: the limits every tier enforces identically, which tiers run,
+//! and how tensor kernels run.
+
+use std::fmt;
+use std::str::FromStr;
 
 use adead_kernels::Isa;
+
+/// Which tiers execute code. Every tier gives the same results, traps, fuel and memory;
+/// they differ only in speed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Tier {
+    /// The interpreter alone.
+    Interp,
+    /// Native code for everything: every function is compiled when the module loads,
+    /// and a call that was running in the interpreter (after an exit from native code)
+    /// moves back to native code at its next loop back-edge.
+    Opt,
+    /// The interpreter first; a function is compiled once its entries or a loop's
+    /// back-edges pass [`Config::jit_threshold`], and a hot loop moves to native code
+    /// at its next back-edge (on-stack replacement).
+    #[default]
+    Auto,
+}
+
+impl Tier {
+    /// Every policy, as the CLI names them.
+    pub const ALL: [Tier; 3] = [Tier::Interp, Tier::Opt, Tier::Auto];
+
+    /// The name the CLI and the statistics use: `interp`, `opt`, `auto`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Tier::Interp => "interp",
+            Tier::Opt => "opt",
+            Tier::Auto => "auto",
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Tier {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Tier, String> {
+        Tier::ALL
+            .into_iter()
+            .find(|tier| tier.name() == name)
+            .ok_or_else(|| format!("unknown tier `{name}` (interp, opt or auto)"))
+    }
+}
 
 /// Limits and policies of an [`crate::Engine`]. Exceeding a limit at run time is a trap,
 /// the same on every tier; the same module, inputs and config always give the same
 /// result and the same trap.
 ///
 /// ```
-/// let config = adead_vm::Config { fuel: Some(1_000_000), ..Default::default() };
-/// assert_eq!(config.max_call_depth, adead_vm::Config::default().max_call_depth);
+/// use adead_vm::{Config, Tier};
+/// let config = Config { fuel: Some(1_000_000), tier: Tier::Interp, ..Default::default() };
+/// assert_eq!(config.max_call_depth, Config::default().max_call_depth);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// Instructions one call from the host may execute; `None` for no limit. Every
     /// instruction executed costs one unit, counted exactly.
     pub fuel: Option<u64>,
+    /// Count the instructions every call executes even without a fuel budget (a call's
+    /// `fuel_used`, the profile's instruction counts). Counting costs native code a
+    /// subtraction per straight-line run; without it and without fuel, native code
+    /// carries no fuel code at all and counts are `None`.
+    pub count_instructions: bool,
+    /// Which tiers run the code.
+    pub tier: Tier,
+    /// Function entries or loop back-edges after which [`Tier::Auto`] compiles a
+    /// function (0: at the first entry or back-edge); the profile calls code past it
+    /// hot.
+    pub jit_threshold: u64,
+    /// Bytes of machine stack native code may use below the host's call before it
+    /// continues in the interpreter, whose frames live on the heap (so a deep recursion
+    /// never overflows the host's stack). The calling thread needs this much free stack
+    /// beyond the VM's own few kilobytes.
+    pub native_stack: u64,
+    /// Append each compiled function's address, size and name to `/tmp/perf-<pid>.map`,
+    /// so that `perf report` names native code.
+    pub perf_map: bool,
     /// Most nested calls (the host's call counts as the first).
     pub max_call_depth: u32,
     /// Most registers all live frames may hold together (256 per frame at most). A call
@@ -37,15 +108,25 @@ pub struct Config {
     /// default) means one per available CPU, counted when the first module with tensor
     /// instructions loads (so that programs without tensors never ask).
     pub kernel_threads: usize,
-    /// Function entries or loop iterations after which the profile calls code hot;
-    /// the native tiers use the same threshold to decide what to compile.
-    pub hot_threshold: u64,
+}
+
+impl Config {
+    /// True when calls count their instructions: a fuel budget, or
+    /// [`Config::count_instructions`].
+    pub fn metered(&self) -> bool {
+        self.fuel.is_some() || self.count_instructions
+    }
 }
 
 impl Default for Config {
     fn default() -> Config {
         Config {
             fuel: None,
+            count_instructions: false,
+            tier: Tier::Auto,
+            jit_threshold: 1000,
+            native_stack: 512 * 1024,
+            perf_map: false,
             max_call_depth: 100_000,
             max_stack_registers: 1 << 24,
             max_memory: 1 << 30,
@@ -53,7 +134,20 @@ impl Default for Config {
             max_tensors: 1 << 20,
             kernel_isa: None,
             kernel_threads: 0,
-            hot_threshold: 1000,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_parse_their_names() {
+        for tier in Tier::ALL {
+            assert_eq!(tier.name().parse::<Tier>(), Ok(tier));
+        }
+        assert!("jit".parse::<Tier>().is_err());
+        assert_eq!(Tier::default(), Tier::Auto);
     }
 }

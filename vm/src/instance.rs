@@ -1,10 +1,12 @@
 //! An instance: a module with its own linear memory, host functions and counters.
 
+use crate::config::Tier;
 use crate::error::{CallError, InstantiateError};
 use crate::host::{HostFunc, Imports};
 use crate::interp::{Finish, Frame, Machine};
 use crate::memory::Memory;
 use crate::module::Module;
+use crate::native::Shared;
 use crate::profile::{FunctionProfile, LoopProfile, Profile};
 use crate::tensors::TensorTable;
 use crate::trap::Trap;
@@ -15,8 +17,9 @@ use crate::value::Value;
 pub struct Completion {
     /// Returned or halted, with the value.
     pub finish: Finish,
-    /// Instructions the call executed.
-    pub fuel_used: u64,
+    /// Instructions the call executed, when counted: with a fuel budget or
+    /// `Config::count_instructions` (the same count on every tier).
+    pub fuel_used: Option<u64>,
 }
 
 /// A running copy of a module. A trap ends the call, not the instance: memory keeps
@@ -32,6 +35,7 @@ pub struct Instance {
     host_args: Vec<Value>,
     tensors: TensorTable,
     instructions: u64,
+    native_instructions: u64,
 }
 
 impl Instance {
@@ -86,6 +90,7 @@ impl Instance {
             host_args: Vec::new(),
             tensors: TensorTable::new(config.max_tensor_bytes, config.max_tensors),
             instructions: 0,
+            native_instructions: 0,
         })
     }
 
@@ -125,8 +130,18 @@ impl Instance {
         let bits: Vec<u64> = args.iter().map(|v| v.to_bits()).collect();
         let config = self.module.engine().config();
         let fuel = config.fuel.unwrap_or(u64::MAX);
+        let native = self.module.native();
+        let mut shared = Shared::new(
+            native.map_or(std::ptr::null(), |tier| tier.code_table()),
+            config.native_stack,
+            config.metered(),
+            config.max_call_depth,
+            self.instructions,
+            fuel,
+        );
         let mut machine = Machine {
             code: self.module.code(),
+            module: isa,
             hosts: &self.hosts,
             memory: &mut self.memory,
             stack: &mut self.stack,
@@ -134,23 +149,32 @@ impl Instance {
             calls: &mut self.calls,
             loops: &mut self.loops,
             max_depth: config.max_call_depth as usize,
+            depth_base: 0,
             max_stack: usize::try_from(config.max_stack_registers).unwrap_or(usize::MAX),
             host_args: &mut self.host_args,
             tensors: &mut self.tensors,
             // Resolved when the module was loaded if it has tensor instructions.
             kernels: self.module.engine().kernels().ok(),
+            native,
+            jit_threshold: match (native, config.tier) {
+                (None, _) | (_, Tier::Interp) => u64::MAX,
+                (Some(_), Tier::Opt) => 0,
+                (Some(_), Tier::Auto) => config.jit_threshold,
+            },
+            shared: &mut shared,
             pc: 0,
             fp: 0,
             func,
             fuel,
         };
         let outcome = machine.invoke(func, &bits, fuel);
-        self.instructions += outcome.fuel_used;
+        let fuel_used = config.metered().then_some(outcome.fuel_used);
+        if config.metered() {
+            self.instructions += outcome.fuel_used;
+            self.native_instructions += shared.native_spent;
+        }
         match outcome.result {
-            Ok(finish) => Ok(Completion {
-                finish,
-                fuel_used: outcome.fuel_used,
-            }),
+            Ok(finish) => Ok(Completion { finish, fuel_used }),
             Err((kind, global_pc, detail)) => {
                 let func_index = self.module.code().func_of[global_pc];
                 let function = &isa.functions[func_index as usize];
@@ -165,7 +189,7 @@ impl Instance {
                     pc: global_pc as u32 - function.entry,
                     location: source,
                     detail,
-                    fuel_used: outcome.fuel_used,
+                    fuel_used,
                 }))
             }
         }
@@ -204,7 +228,8 @@ impl Instance {
     /// The counters accumulated over every call so far.
     pub fn profile(&self) -> Profile {
         let isa = self.module.isa();
-        let threshold = self.module.engine().config().hot_threshold;
+        let config = self.module.engine().config();
+        let threshold = config.jit_threshold;
         let functions = isa
             .functions
             .iter()
@@ -233,9 +258,11 @@ impl Instance {
             .collect();
         loops.sort_by_key(|l| std::cmp::Reverse(l.iterations));
         Profile {
-            instructions: self.instructions,
+            instructions: config.metered().then_some(self.instructions),
+            native_instructions: config.metered().then_some(self.native_instructions),
             functions,
             loops,
+            native: self.module.native_profile(),
         }
     }
 }

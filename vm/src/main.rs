@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use adead_vm::{CallError, Config, Engine, Finish, Instance, Module, Profile, Value, stdio};
+use adead_vm::{
+    CallError, Config, Engine, Entry, Finish, Instance, Module, Profile, Tier, Value, stdio,
+};
 use clap::{Parser, Subcommand};
 
 const EXIT_USAGE: u8 = 64;
@@ -58,8 +60,18 @@ struct RunArgs {
     /// Most tensors live at once.
     #[arg(long, value_name = "COUNT")]
     max_tensors: Option<u64>,
-    /// Print instructions executed, wall time, calls per function and the hottest loops
-    /// to stderr.
+    /// Which tiers run the code: the interpreter alone, native code for everything, or
+    /// the interpreter moving hot code to native code.
+    #[arg(long, value_name = "TIER", default_value = "auto", value_parser = ["interp", "opt", "auto"])]
+    tier: String,
+    /// Function entries or loop back-edges after which `--tier auto` compiles a function.
+    #[arg(long, value_name = "N", default_value_t = Config::default().jit_threshold)]
+    jit_threshold: u64,
+    /// Write /tmp/perf-<pid>.map so that `perf report` names compiled functions.
+    #[arg(long)]
+    perfmap: bool,
+    /// Print instructions executed (natively and interpreted), wall time, calls per
+    /// function, the hottest loops and what was compiled to stderr.
     #[arg(long)]
     stats: bool,
 }
@@ -85,6 +97,11 @@ fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 fn run(args: &RunArgs) -> ExitCode {
     let mut config = Config {
         fuel: args.fuel,
+        // The statistics report instructions; counting is what makes them exact.
+        count_instructions: args.stats,
+        tier: args.tier.parse::<Tier>().unwrap_or_default(),
+        jit_threshold: args.jit_threshold,
+        perf_map: args.perfmap,
         ..Config::default()
     };
     if let Some(max_memory) = args.max_memory {
@@ -128,7 +145,7 @@ fn run(args: &RunArgs) -> ExitCode {
         return fail(EXIT_NO_INPUT, format!("cannot write output: {error}"));
     }
     if args.stats {
-        print_stats(&instance.profile(), elapsed);
+        print_stats(&instance.profile(), module.isa(), elapsed);
     }
     match result {
         Ok(completion) => {
@@ -162,30 +179,70 @@ fn load(engine: &Engine, path: &Path) -> Result<Module, ExitCode> {
     loaded.map_err(|error| fail(EXIT_LOAD, format!("{}: {error}", path.display())))
 }
 
-fn print_stats(profile: &Profile, elapsed: Duration) {
+fn print_stats(profile: &Profile, isa: &adead_isa::Module, elapsed: Duration) {
     let seconds = elapsed.as_secs_f64();
     eprintln!("--- adead-vm stats ---");
-    eprintln!("instructions executed: {}", profile.instructions);
-    eprintln!("wall time:             {:.3} ms", seconds * 1e3);
-    if seconds > 0.0 {
-        eprintln!(
-            "instructions/second:   {:.1} M",
-            profile.instructions as f64 / seconds / 1e6
-        );
+    if let Some(instructions) = profile.instructions {
+        eprintln!("instructions executed: {instructions}");
+        if let Some(native) = profile.native_instructions {
+            eprintln!("  natively:            {native}");
+            eprintln!("  interpreted:         {}", instructions - native);
+        }
+        if seconds > 0.0 {
+            eprintln!(
+                "instructions/second:   {:.1} M",
+                instructions as f64 / seconds / 1e6
+            );
+        }
     }
-    eprintln!("calls per function:");
+    eprintln!("wall time:             {:.3} ms", seconds * 1e3);
+    eprintln!("calls per function (entries the interpreter saw):");
     for function in &profile.functions {
         let hot = if function.hot { "  (hot)" } else { "" };
         eprintln!("  {:<24} {:>14}{hot}", function.name, function.calls);
     }
     if !profile.loops.is_empty() {
-        eprintln!("hottest loops (function, header instruction, iterations):");
+        eprintln!("hottest loops (function, header instruction, back-edges interpreted):");
         for lp in profile.loops.iter().take(10) {
             let hot = if lp.hot { "  (hot)" } else { "" };
             eprintln!(
                 "  {:<24} {:>6} {:>14}{hot}",
                 lp.function, lp.header, lp.iterations
             );
+        }
+    }
+    let Some(native) = &profile.native else {
+        eprintln!("native code: none (--tier interp)");
+        return;
+    };
+    let name = |func: u32| isa.functions[func as usize].name.as_str();
+    let entry = |entry: Entry| match entry {
+        Entry::Start => "start".to_string(),
+        Entry::LoopHeader(header) => format!("loop at {header}"),
+    };
+    if native.compiled.is_empty() && native.refused.is_empty() {
+        eprintln!("native code: nothing compiled");
+    }
+    if !native.compiled.is_empty() {
+        eprintln!("compiled (function, entry, tier, compile time, code bytes, at instruction):");
+        for record in &native.compiled {
+            let at = record
+                .at_instruction
+                .map_or_else(|| "at load".to_string(), |n| n.to_string());
+            eprintln!(
+                "  {:<24} {:<12} cranelift {:>9.1} us {:>7} {:>14}",
+                name(record.func),
+                entry(record.entry),
+                record.time.as_secs_f64() * 1e6,
+                record.size,
+                at
+            );
+        }
+    }
+    if !native.refused.is_empty() {
+        eprintln!("interpreted, not compiled (function, entry, reason):");
+        for (func, at, reason) in &native.refused {
+            eprintln!("  {:<24} {:<12} {reason}", name(*func), entry(*at));
         }
     }
 }

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 
 use adead_isa::TrapKind;
+use adead_isa::semantics::effective_address;
 
 const ALIGN: u64 = 16;
 /// Memory grows in multiples of this many bytes.
@@ -108,6 +109,23 @@ impl Memory {
             .try_reserve_exact(target - self.bytes.len())
             .map_err(|_| TrapKind::OutOfMemory)?;
         self.bytes.resize(target, 0);
+        Ok(())
+    }
+
+    /// `mcopy`: copies `len` bytes from `from` to `to` (the ranges may overlap); a range
+    /// outside memory traps, even an empty one that starts past the end.
+    pub(crate) fn copy(&mut self, to: u64, from: u64, len: u64) -> Result<(), TrapKind> {
+        let end = self.len();
+        let to = effective_address(to, 0, len, end)?;
+        let from = effective_address(from, 0, len, end)?;
+        self.bytes.copy_within(from..from + len as usize, to);
+        Ok(())
+    }
+
+    /// `mfill`: sets `len` bytes at `to` to `byte`; a range outside memory traps.
+    pub(crate) fn fill(&mut self, to: u64, byte: u8, len: u64) -> Result<(), TrapKind> {
+        let to = effective_address(to, 0, len, self.len())?;
+        self.bytes[to..to + len as usize].fill(byte);
         Ok(())
     }
 

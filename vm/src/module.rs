@@ -7,6 +7,7 @@ use adead_isa::VerifiedModule;
 use crate::engine::Engine;
 use crate::error::LoadError;
 use crate::interp::{self, Code};
+use crate::native::{NativeProfile, NativeTier};
 
 /// A module ready to instantiate. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -19,6 +20,9 @@ struct Inner {
     engine: Engine,
     verified: VerifiedModule,
     code: Code,
+    /// Native code, when the engine's tier policy runs any. Dropped with the module,
+    /// which frees the code: no instance (which holds the module) is left to run it.
+    native: Option<NativeTier>,
 }
 
 impl Module {
@@ -45,11 +49,13 @@ impl Module {
             // Fail at load, not at the first tensor instruction.
             engine.kernels()?;
         }
+        let native = NativeTier::new(&verified, engine.config());
         Ok(Module {
             inner: Arc::new(Inner {
                 engine: engine.clone(),
                 verified,
                 code,
+                native,
             }),
         })
     }
@@ -66,5 +72,15 @@ impl Module {
 
     pub(crate) fn code(&self) -> &Code {
         &self.inner.code
+    }
+
+    pub(crate) fn native(&self) -> Option<&NativeTier> {
+        self.inner.native.as_ref()
+    }
+
+    /// What the native tier compiled for this module so far (shared by its instances),
+    /// and what it left to the interpreter and why; `None` under [`crate::Tier::Interp`].
+    pub fn native_profile(&self) -> Option<NativeProfile> {
+        self.native().map(NativeTier::profile)
     }
 }

@@ -1,12 +1,17 @@
-//! The interpreter's profile: what ran how often. The native tiers use the same
-//! counters to decide what to compile.
+//! The profile: what ran how often, and what the native tier made of it. The
+//! interpreter counts function entries and loop back-edges (native code does not
+//! count), and the tier policy compiles what passes the threshold.
+
+use crate::native::NativeProfile;
 
 /// Counts of one function.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionProfile {
     /// Function name.
     pub name: String,
-    /// Entries (calls from code and from the host).
+    /// Entries the interpreter saw: calls from the host, from interpreted code, and from
+    /// native code to a function without native code (calls between native functions
+    /// are not counted).
     pub calls: u64,
     /// Entries reached the engine's hot threshold.
     pub hot: bool,
@@ -19,7 +24,7 @@ pub struct LoopProfile {
     pub function: String,
     /// Index of the loop header within the function.
     pub header: u32,
-    /// Backward branches taken to it.
+    /// Backward branches taken to it in the interpreter.
     pub iterations: u64,
     /// Iterations reached the engine's hot threshold.
     pub hot: bool,
@@ -28,10 +33,15 @@ pub struct LoopProfile {
 /// A snapshot of an instance's counters, accumulated over all its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
-    /// Instructions executed.
-    pub instructions: u64,
+    /// Instructions executed, when counted (a fuel budget or
+    /// `Config::count_instructions`).
+    pub instructions: Option<u64>,
+    /// Of those, the instructions native code executed.
+    pub native_instructions: Option<u64>,
     /// Per function, in module order.
     pub functions: Vec<FunctionProfile>,
     /// Loop headers that ran at least once, most iterations first.
     pub loops: Vec<LoopProfile>,
+    /// What the native tier compiled, or refused to (`None` under `Tier::Interp`).
+    pub native: Option<NativeProfile>,
 }

@@ -21,8 +21,9 @@ pub struct Trap {
     /// Extra detail (a host function's error message).
     pub detail: Option<String>,
     /// Instructions executed by the call, the trapping one included (except for an
-    /// out-of-fuel trap, where the instruction did not run).
-    pub fuel_used: u64,
+    /// out-of-fuel trap, where the instruction did not run), when counted: with a fuel
+    /// budget or `Config::count_instructions`.
+    pub fuel_used: Option<u64>,
 }
 
 impl fmt::Display for Trap {

@@ -9,11 +9,18 @@
 //! predecoded once (reported as `load_ms`). Each run then gets a fresh instance, made
 //! before the clock starts; the timed region is `call_entry` alone, as the peers time
 //! only the call. Every run must print the same checksum (and `--expect`'s, if given).
-//! The result is the line every peer prints, plus the instructions executed:
+//! The result is the line every peer prints, plus the instructions executed (counted in
+//! one more, untimed run, so that counting costs the timed runs nothing) and what the
+//! native tier did in the first run: the compile time of everything it compiled and the
+//! tier-up latency, the time from the start of the call until the last compilation of
+//! that call was done (0 when nothing was compiled):
 //!
 //! ```text
-//! RESULT peer=adead bench=fib checksum=832040 median_ms=.. min_ms=.. first_ms=.. runs=5 load_ms=.. instructions=14808954
+//! RESULT peer=adead bench=fib checksum=832040 median_ms=.. min_ms=.. first_ms=.. runs=5 load_ms=.. instructions=14808954 compile_ms=.. tierup_ms=..
 //! ```
+//!
+//! `--tier interp|opt|auto` (default auto) and `--jit-threshold N` choose the tiers as
+//! `adead-vm run` does; `--fuel N` runs with a fuel budget (to measure its cost).
 //!
 //! Without `ARGS`, a program named like one of the five benchmarks (`fib.asm`, ...)
 //! runs at the definition's size and must print the definition's checksum
@@ -27,7 +34,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use adead_benches::{PROGRAMS, Program, run_once, summarize};
-use adead_vm::{Engine, Module};
+use adead_vm::{Config, Engine, Module, Tier};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -56,6 +63,15 @@ struct Cli {
     /// also print the definition's).
     #[arg(long)]
     expect: Option<String>,
+    /// Which tiers run the code.
+    #[arg(long, default_value = "auto", value_parser = ["interp", "opt", "auto"])]
+    tier: String,
+    /// Entries or back-edges after which `--tier auto` compiles a function.
+    #[arg(long, default_value_t = Config::default().jit_threshold)]
+    jit_threshold: u64,
+    /// Run with this fuel budget (fuel is otherwise off).
+    #[arg(long)]
+    fuel: Option<u64>,
     /// Integer arguments of the entry function (default: the definition's size for the
     /// five benchmark programs, whose checksum is then checked).
     #[arg(allow_negative_numbers = true)]
@@ -105,22 +121,52 @@ fn run(cli: &Cli) -> Result<(), String> {
         None => cli.args.clone(),
     };
     let bytes = std::fs::read(program).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let engine = Engine::default();
+    let config = Config {
+        tier: cli.tier.parse::<Tier>()?,
+        jit_threshold: cli.jit_threshold,
+        fuel: cli.fuel,
+        ..Config::default()
+    };
+    let load = |config: Config| {
+        let engine = Engine::new(config);
+        let is_bib = program.extension().is_some_and(|e| e == "bib");
+        if is_bib {
+            Module::from_bytes(&engine, &bytes)
+        } else {
+            Module::from_asm(&engine, &String::from_utf8_lossy(&bytes), &path)
+        }
+        .map_err(|e| format!("{path}: {e}"))
+    };
     let started = Instant::now();
-    let is_bib = program.extension().is_some_and(|e| e == "bib");
-    let module = if is_bib {
-        Module::from_bytes(&engine, &bytes)
-    } else {
-        Module::from_asm(&engine, &String::from_utf8_lossy(&bytes), &path)
-    }
-    .map_err(|e| format!("{path}: {e}"))?;
+    let module = load(config.clone())?;
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
 
     let mut times = Vec::with_capacity(cli.runs as usize);
     let mut checksum: Option<String> = None;
-    let mut instructions = 0;
+    let mut compile_ms = 0.0;
+    let mut tierup_ms = 0.0;
     for i in 0..cli.runs {
+        let call_start = Instant::now();
         let result = run_once(&module, &args).map_err(|e| format!("{path}: run {}: {e}", i + 1))?;
+        if i == 0
+            && let Some(native) = module.native_profile()
+        {
+            compile_ms = native
+                .compiled
+                .iter()
+                .map(|c| c.time.as_secs_f64() * 1e3)
+                .sum();
+            tierup_ms = native
+                .compiled
+                .iter()
+                .map(|c| {
+                    c.finished
+                        .saturating_duration_since(call_start)
+                        .as_secs_f64()
+                        * 1e3
+                })
+                .fold(0.0, f64::max);
+        }
         match &checksum {
             None => checksum = Some(result.checksum.clone()),
             Some(c) if *c != result.checksum => {
@@ -132,9 +178,19 @@ fn run(cli: &Cli) -> Result<(), String> {
             }
             Some(_) => {}
         }
-        instructions = result.instructions;
         times.push(result.elapsed);
     }
+    let counted = run_once(
+        &load(Config {
+            count_instructions: true,
+            ..config
+        })?,
+        &args,
+    )
+    .map_err(|e| format!("{path}: the counted run: {e}"))?;
+    let instructions = counted
+        .instructions
+        .ok_or("the counted run did not count")?;
     let checksum = checksum.unwrap_or_default();
     if let Some(expected) = &cli.expect
         && *expected != checksum
@@ -158,7 +214,7 @@ fn run(cli: &Cli) -> Result<(), String> {
     }
     let (median, min, first) = summarize(&times).ok_or("no runs")?;
     println!(
-        "RESULT peer={} bench={bench} checksum={checksum} median_ms={median:.3} min_ms={min:.3} first_ms={first:.3} runs={} load_ms={load_ms:.3} instructions={instructions}",
+        "RESULT peer={} bench={bench} checksum={checksum} median_ms={median:.3} min_ms={min:.3} first_ms={first:.3} runs={} load_ms={load_ms:.3} instructions={instructions} compile_ms={compile_ms:.3} tierup_ms={tierup_ms:.3}",
         cli.label, cli.runs
     );
     Ok(())

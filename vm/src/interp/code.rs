@@ -232,6 +232,9 @@ pub(crate) struct Code {
     /// Per global pc: instructions already charged for but not yet run when the
     /// instruction at that pc traps (fuel is charged per straight-line run).
     pub refund: Vec<u32>,
+    /// Per global pc: what a transfer into it charges (meaningful at leaders; native
+    /// code exits to the interpreter at a leader with its run not yet charged).
+    pub charge: Vec<u32>,
     /// Per global pc: the function it belongs to.
     pub func_of: Vec<u32>,
     /// The tensor instructions, executed from their verified form.

@@ -4,39 +4,67 @@ mod code;
 mod predecode;
 mod run;
 
+use adead_isa::TrapKind;
+use adead_jit::Entry;
+
 pub(crate) use code::Code;
 pub(crate) use predecode::predecode;
 pub use run::Finish;
-pub(crate) use run::{Frame, Machine, Stop};
+pub(crate) use run::{Frame, Machine, Stop, grow_stack};
+
+use crate::native::Native;
+
+/// A trap as the interpreter reports it: kind, global pc, detail.
+pub(crate) type Trapped = (TrapKind, usize, Option<String>);
 
 /// The end of one invocation, with the exact fuel it used.
 pub(crate) struct Outcome {
-    pub result: Result<Finish, (adead_isa::TrapKind, usize, Option<String>)>,
+    pub result: Result<Finish, Trapped>,
     pub fuel_used: u64,
 }
 
 impl Machine<'_> {
-    /// Calls function `func` with `args` (already checked against its parameter count),
-    /// running the fast loop and switching to the metered loop when fuel runs short.
+    /// Calls function `func` with `args` (already checked against its parameter count)
+    /// from the host, with `fuel` to spend.
     pub(crate) fn invoke(&mut self, func: u32, args: &[u64], fuel: u64) -> Outcome {
-        let info = &self.code.funcs[func as usize];
-        let regs = info.regs as usize;
+        let regs = self.code.funcs[func as usize].regs as usize;
         if self.stack.len() < regs {
             self.stack.resize(regs, 0);
         }
         self.stack[..regs].fill(0);
         self.stack[..args.len()].copy_from_slice(args);
         self.frames.clear();
+        self.fuel = fuel;
+        let result = self.run_function(func, 0);
+        Outcome {
+            result,
+            fuel_used: fuel - self.fuel,
+        }
+    }
+
+    /// Runs function `func`, whose frame at register `fp` holds its arguments and zeros,
+    /// from its start (not yet charged) until it returns, halts or traps: in native
+    /// code when it is hot and compiled, else in the fast loop, switching to the metered
+    /// loop when fuel runs short. Counts the entry.
+    pub(crate) fn run_function(&mut self, func: u32, fp: usize) -> Result<Finish, Trapped> {
         self.calls[func as usize] += 1;
-        self.pc = info.entry as usize;
-        self.fp = 0;
+        self.pc = self.code.funcs[func as usize].entry as usize;
+        self.fp = fp;
         self.func = func;
-        let mut metered = u64::from(info.entry_cost) > fuel;
-        self.fuel = if metered {
-            fuel
-        } else {
-            fuel - u64::from(info.entry_cost)
-        };
+        if self.calls[func as usize] > self.jit_threshold {
+            match self.run_native(func, Entry::Start) {
+                Native::Declined | Native::Resume => {}
+                Native::Returned(value) => return Ok(Finish::Returned(value)),
+                Native::Finished(finish) => return Ok(finish),
+                Native::Trapped(trapped) => return Err(trapped),
+            }
+        }
+        // At a leader (the entry, or where native code left off), its run not charged.
+        let cost = u64::from(self.code.charge[self.pc]);
+        let mut metered = cost > self.fuel;
+        if !metered {
+            self.fuel -= cost;
+        }
         loop {
             let stop = if metered {
                 self.run::<true>()
@@ -44,25 +72,9 @@ impl Machine<'_> {
                 self.run::<false>()
             };
             match stop {
-                Ok(finish) => {
-                    return Outcome {
-                        result: Ok(finish),
-                        fuel_used: fuel - self.fuel,
-                    };
-                }
+                Ok(finish) => return Ok(finish),
                 Err(Stop::Meter) => metered = true,
-                Err(Stop::Trap { kind, pc, detail }) => {
-                    // The fast loop charged the rest of the run ahead; give it back.
-                    let unrun = if metered {
-                        0
-                    } else {
-                        u64::from(self.code.refund[pc])
-                    };
-                    return Outcome {
-                        result: Err((kind, pc, detail)),
-                        fuel_used: fuel - self.fuel - unrun,
-                    };
-                }
+                Err(Stop::Trap { kind, pc, detail }) => return Err((kind, pc, detail)),
             }
         }
     }
@@ -164,6 +176,7 @@ mod tests {
     fn run(module: &IsaModule, fuel: Option<u64>) -> Result<crate::Completion, CallError> {
         let engine = Engine::new(Config {
             fuel,
+            tier: crate::Tier::Interp,
             max_call_depth: 64,
             max_memory: 1 << 16,
             max_tensor_bytes: 1 << 12,
@@ -178,8 +191,8 @@ mod tests {
 
     fn fuel_of(outcome: &Result<crate::Completion, CallError>) -> u64 {
         match outcome {
-            Ok(done) => done.fuel_used,
-            Err(CallError::Trap(trap)) => trap.fuel_used,
+            Ok(done) => done.fuel_used.expect("metered"),
+            Err(CallError::Trap(trap)) => trap.fuel_used.expect("metered"),
             Err(other) => panic!("{other}"),
         }
     }
@@ -205,7 +218,7 @@ mod tests {
                 let is_out_of_fuel = matches!(
                     &short,
                     Err(CallError::Trap(t))
-                        if t.kind == adead_isa::TrapKind::OutOfFuel && t.fuel_used == used - 1
+                        if t.kind == adead_isa::TrapKind::OutOfFuel && t.fuel_used == Some(used - 1)
                 );
                 // A run that traps on its last instruction for another reason still
                 // stops short of it with one unit less.
@@ -294,6 +307,8 @@ mod tests {
             let engine = |fuel| {
                 Engine::new(Config {
                     fuel,
+                    count_instructions: true,
+                    tier: crate::Tier::Interp,
                     kernel_threads: 1,
                     ..Config::default()
                 })
@@ -310,7 +325,7 @@ mod tests {
                     .call_entry(&[])
                     .unwrap_or_else(|e| panic!("{fused:?} with fuel {limit:?}: {e}"));
                 assert_eq!(done.finish, Finish::Returned(result as u64), "{fused:?}");
-                assert_eq!(done.fuel_used, fuel, "{fused:?} with fuel {limit:?}");
+                assert_eq!(done.fuel_used, Some(fuel), "{fused:?} with fuel {limit:?}");
             }
             let module = Module::from_asm(&engine(Some(fuel - 1)), &source, "f.asm").unwrap();
             let short = Instance::new(&module, &Imports::new())
@@ -318,7 +333,7 @@ mod tests {
                 .call_entry(&[]);
             assert!(
                 matches!(&short, Err(CallError::Trap(t))
-                    if t.kind == adead_isa::TrapKind::OutOfFuel && t.fuel_used == fuel - 1),
+                    if t.kind == adead_isa::TrapKind::OutOfFuel && t.fuel_used == Some(fuel - 1)),
                 "{fused:?} with fuel {}: {short:?}",
                 fuel - 1
             );

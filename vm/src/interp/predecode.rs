@@ -18,6 +18,7 @@ pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
         insts: Vec::with_capacity(module.code.len()),
         funcs: Vec::with_capacity(module.functions.len()),
         refund: vec![0; module.code.len()],
+        charge: vec![0; module.code.len()],
         func_of: vec![0; module.code.len()],
         tensor_ops: Vec::new(),
     };
@@ -35,6 +36,7 @@ pub(crate) fn predecode(module: &VerifiedModule) -> Result<Code, LoadError> {
         for (pc, instr) in function.code(module).iter().enumerate() {
             let global = function.entry as usize + pc;
             code.refund[global] = costs.refund(pc);
+            code.charge[global] = costs.charge(pc);
             code.func_of[global] = index as u32;
             let lowered = lower(
                 module,

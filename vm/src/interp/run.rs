@@ -9,10 +9,12 @@
 
 use adead_isa::TrapKind;
 use adead_isa::semantics as sem;
+use adead_jit::Entry;
 
 use super::code::{Code, Inst, Op};
 use crate::host::{Caller, HostFunc};
 use crate::memory::Memory;
+use crate::native::{Native, NativeTier, Shared};
 use crate::tensors::{TensorContext, TensorTable};
 use crate::value::Value;
 use adead_kernels::Kernels;
@@ -20,13 +22,13 @@ use adead_kernels::Kernels;
 /// A caller's state saved by `call` and restored by `ret`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Frame {
-    ret_pc: u32,
-    func: u32,
+    pub ret_pc: u32,
+    pub func: u32,
     /// The caller's frame size, so `ret` needs no function lookup.
-    regs: u32,
-    fp: usize,
-    dst: u8,
-    resume_cost: u32,
+    pub regs: u32,
+    pub fp: usize,
+    pub dst: u8,
+    pub resume_cost: u32,
 }
 
 /// How a run ended without a trap.
@@ -40,7 +42,8 @@ pub enum Finish {
 
 /// Why the loop stopped short.
 pub(crate) enum Stop {
-    /// A trap at global pc `pc`.
+    /// A trap at global pc `pc`. The fuel is settled: what the trap's run was charged
+    /// but did not execute has been given back.
     Trap {
         kind: TrapKind,
         pc: usize,
@@ -58,19 +61,46 @@ pub(crate) struct Machine<'a> {
     pub memory: &'a mut Memory,
     pub stack: &'a mut Vec<u64>,
     pub frames: &'a mut Vec<Frame>,
+    /// The module as verified (native code is compiled from it).
+    pub module: &'a adead_isa::Module,
     pub calls: &'a mut [u64],
     pub loops: &'a mut [u64],
+    /// `frames.len() + 2 > max_depth` means a call would pass the depth limit: the
+    /// engine's limit less the calls below this machine's first frame.
     pub max_depth: usize,
+    /// Calls below this machine's first frame (native callers of a nested run).
+    pub depth_base: usize,
     pub max_stack: usize,
     pub host_args: &'a mut Vec<Value>,
     pub tensors: &'a mut TensorTable,
     /// The engine's kernels; `Some` whenever the code has tensor instructions (their
     /// module loads only then).
     pub kernels: Option<&'a Kernels>,
+    /// The module's native tier, when the engine runs one.
+    pub native: Option<&'a NativeTier>,
+    /// Entries and back-edges past which code moves to native code (`u64::MAX`: never).
+    pub jit_threshold: u64,
+    /// The state of the host's call that native code and nested runs share.
+    pub shared: &'a mut Shared,
     pub pc: usize,
     pub fp: usize,
     pub func: u32,
     pub fuel: u64,
+}
+
+/// Makes the register stack hold at least `needed` registers (doubling, so that a deep
+/// recursion grows it a logarithmic number of times), or fails when that passes
+/// `max_stack`: the register-stack limit, which traps with `call_depth`.
+pub(crate) fn grow_stack(stack: &mut Vec<u64>, needed: usize, max_stack: usize) -> Result<(), ()> {
+    if needed <= stack.len() {
+        return Ok(());
+    }
+    if needed > max_stack {
+        return Err(());
+    }
+    let grown = (stack.len() * 2).clamp(needed, max_stack);
+    stack.resize(grown, 0);
+    Ok(())
 }
 
 impl Machine<'_> {
@@ -120,21 +150,48 @@ impl Machine<'_> {
                 unsafe { *frame.add($i as usize) = value }
             }};
         }
-        macro_rules! trap_at {
-            ($pc:expr, $kind:expr) => {{
+        // Stops with a trap at instruction pointer `$at`, giving back what its run was
+        // charged and did not execute.
+        macro_rules! stop_trap {
+            ($at:expr, $kind:expr, $detail:expr) => {{
+                // SAFETY: the trapping instruction lies in `insts`.
+                let pc = unsafe { $at.offset_from(insts) } as usize;
+                if !METERED {
+                    fuel += u64::from(code.refund[pc]);
+                }
                 save!();
                 return Err(Stop::Trap {
                     kind: $kind,
-                    // SAFETY: the trapping instruction lies in `insts`.
-                    pc: unsafe { $pc.offset_from(insts) } as usize,
-                    detail: None,
+                    pc,
+                    detail: $detail,
                 });
             }};
+        }
+        macro_rules! trap_at {
+            ($pc:expr, $kind:expr) => {
+                stop_trap!($pc, $kind, None)
+            };
         }
         macro_rules! reload_memory {
             () => {
                 mem = self.memory.bytes_mut().as_mut_ptr();
                 mem_len = self.memory.len();
+            };
+        }
+        // Everything native code may have changed: the state, the register stack's
+        // place, memory.
+        macro_rules! reload_all {
+            () => {
+                // SAFETY: native code and its helpers leave a verified pc.
+                ip = unsafe { insts.add(self.pc) };
+                fp = self.fp;
+                func = self.func;
+                fuel = self.fuel;
+                frame_regs = funcs[func as usize].regs as usize;
+                base = self.stack.as_mut_ptr();
+                // SAFETY: the frame at fp lies inside the stack.
+                frame = unsafe { base.add(fp) };
+                reload_memory!();
             };
         }
         // Continue at ip (already set), first charging the run that starts there; the
@@ -158,6 +215,54 @@ impl Machine<'_> {
                 // SAFETY: branch targets are verified instruction indices.
                 ip = unsafe { insts.add($target as usize) };
                 fall_through!($cost)
+            }};
+        }
+        // The current function returns `value` to its caller, or ends the run.
+        macro_rules! return_value {
+            ($value:expr) => {{
+                let value: u64 = $value;
+                match self.frames.pop() {
+                    None => {
+                        save!();
+                        return Ok(Finish::Returned(value));
+                    }
+                    Some(caller) => {
+                        fp = caller.fp;
+                        func = caller.func;
+                        frame_regs = caller.regs as usize;
+                        // SAFETY: the caller's frame is still inside the stack.
+                        frame = unsafe { base.add(fp) };
+                        set!(caller.dst, value);
+                        enter!(caller.ret_pc, caller.resume_cost)
+                    }
+                }
+            }};
+        }
+        // Moves the current function, at `ip` (its start or a loop header, not yet
+        // charged), to native code when the tier has it; otherwise charges `$cost` and
+        // interprets on.
+        macro_rules! native {
+            ($entry:expr, $cost:expr) => {{
+                save!();
+                match self.run_native(func, $entry) {
+                    Native::Declined => fall_through!($cost),
+                    Native::Returned(value) => {
+                        fuel = self.fuel;
+                        base = self.stack.as_mut_ptr();
+                        reload_memory!();
+                        return_value!(value)
+                    }
+                    Native::Resume => {
+                        reload_all!();
+                        // SAFETY: ip points into `insts`.
+                        let at = unsafe { ip.offset_from(insts) } as usize;
+                        fall_through!(code.charge[at])
+                    }
+                    Native::Finished(finish) => return Ok(finish),
+                    Native::Trapped((kind, pc, detail)) => {
+                        return Err(Stop::Trap { kind, pc, detail });
+                    }
+                }
             }};
         }
 
@@ -195,7 +300,14 @@ impl Machine<'_> {
                     if $cond {
                         if $backward {
                             // SAFETY: loops has one counter per instruction.
-                            unsafe { *self.loops.get_unchecked_mut(br.k as usize) += 1 };
+                            let count = unsafe { self.loops.get_unchecked_mut(br.k as usize) };
+                            *count += 1;
+                            if !METERED && *count > self.jit_threshold {
+                                // SAFETY: branch targets are verified instruction indices.
+                                ip = unsafe { insts.add(br.k as usize) };
+                                let header = br.k - funcs[func as usize].entry;
+                                native!(Entry::LoopHeader(header), br.lo())
+                            }
                         }
                         enter!(br.k, br.lo())
                     } else {
@@ -316,11 +428,9 @@ impl Machine<'_> {
                     let callee_regs = callee.regs as usize;
                     let needed = callee_fp + callee_regs;
                     if needed > self.stack.len() {
-                        if needed > self.max_stack {
+                        if grow_stack(self.stack, needed, self.max_stack).is_err() {
                             trap!(TrapKind::CallDepth);
                         }
-                        let grown = (self.stack.len() * 2).clamp(needed, self.max_stack);
-                        self.stack.resize(grown, 0);
                         base = self.stack.as_mut_ptr();
                         // SAFETY: fp + frame_regs <= stack.len().
                         frame = unsafe { base.add(fp) };
@@ -352,30 +462,19 @@ impl Machine<'_> {
                         resume_cost: inst.lo(),
                     });
                     // SAFETY: the verifier proved the callee index.
-                    unsafe { *self.calls.get_unchecked_mut(callee_index) += 1 };
+                    let entries = unsafe { self.calls.get_unchecked_mut(callee_index) };
+                    *entries += 1;
                     fp = callee_fp;
                     func = inst.k;
                     frame_regs = callee_regs;
+                    if !METERED && *entries > self.jit_threshold {
+                        // SAFETY: the callee's entry is a verified instruction index.
+                        ip = unsafe { insts.add(callee.entry as usize) };
+                        native!(Entry::Start, callee.entry_cost)
+                    }
                     enter!(callee.entry, callee.entry_cost)
                 }
-                Op::Ret => {
-                    let value = reg!(inst.a);
-                    match self.frames.pop() {
-                        None => {
-                            save!();
-                            return Ok(Finish::Returned(value));
-                        }
-                        Some(caller) => {
-                            fp = caller.fp;
-                            func = caller.func;
-                            frame_regs = caller.regs as usize;
-                            // SAFETY: the caller's frame is still inside the stack.
-                            frame = unsafe { base.add(fp) };
-                            set!(caller.dst, value);
-                            enter!(caller.ret_pc, caller.resume_cost)
-                        }
-                    }
-                }
+                Op::Ret => return_value!(reg!(inst.a)),
                 Op::Hcall => {
                     let hosts: &[HostFunc] = self.hosts;
                     let host = &hosts[inst.k as usize];
@@ -393,14 +492,7 @@ impl Machine<'_> {
                     reload_memory!();
                     match result {
                         Ok(value) => set!(inst.a, value.map_or(0, Value::to_bits)),
-                        Err(error) => {
-                            save!();
-                            return Err(Stop::Trap {
-                                kind: TrapKind::Host,
-                                pc: unsafe { this.offset_from(insts) } as usize,
-                                detail: Some(error.0),
-                            });
-                        }
+                        Err(error) => stop_trap!(this, TrapKind::Host, Some(error.0)),
                     }
                 }
                 Op::Trap => trap!(TrapKind::User(inst.imm as u32 as i32)),
@@ -421,17 +513,13 @@ impl Machine<'_> {
                 Op::Free => try_trap!(self.memory.free(reg!(inst.a))),
                 Op::MemSize => set!(inst.a, mem_len),
                 Op::MemCopy => {
-                    let len = reg!(inst.c);
-                    let to = try_trap!(sem::effective_address(reg!(inst.a), 0, len, mem_len));
-                    let from = try_trap!(sem::effective_address(reg!(inst.b), 0, len, mem_len));
-                    self.memory
-                        .bytes_mut()
-                        .copy_within(from..from + len as usize, to);
+                    try_trap!(self.memory.copy(reg!(inst.a), reg!(inst.b), reg!(inst.c)))
                 }
                 Op::MemFill => {
-                    let len = reg!(inst.c);
-                    let to = try_trap!(sem::effective_address(reg!(inst.a), 0, len, mem_len));
-                    self.memory.bytes_mut()[to..to + len as usize].fill(reg!(inst.b) as u8);
+                    try_trap!(
+                        self.memory
+                            .fill(reg!(inst.a), reg!(inst.b) as u8, reg!(inst.c))
+                    )
                 }
                 Op::Ld64 => load!(u64, sem::ld64),
                 Op::Ld8u => load!(u8, sem::ld8u),
@@ -537,13 +625,11 @@ impl Machine<'_> {
                     let Some(kernels) = self.kernels else {
                         // Unreachable: a module with tensor instructions loads only
                         // with kernels (`Module::from_isa`); kept total all the same.
-                        save!();
-                        return Err(Stop::Trap {
-                            kind: TrapKind::TensorShape,
-                            // SAFETY: the instruction lies in `insts`.
-                            pc: unsafe { this.offset_from(insts) } as usize,
-                            detail: Some("no tensor kernels".into()),
-                        });
+                        stop_trap!(
+                            this,
+                            TrapKind::TensorShape,
+                            Some("no tensor kernels".into())
+                        )
                     };
                     // SAFETY: the current frame holds `frame_regs` registers.
                     let regs = unsafe { std::slice::from_raw_parts_mut(frame, frame_regs) };
@@ -555,13 +641,7 @@ impl Machine<'_> {
                     if let Err((kind, detail)) =
                         context.execute(&code.tensor_ops[inst.k as usize], regs)
                     {
-                        save!();
-                        return Err(Stop::Trap {
-                            kind,
-                            // SAFETY: the trapping instruction lies in `insts`.
-                            pc: unsafe { this.offset_from(insts) } as usize,
-                            detail,
-                        });
+                        stop_trap!(this, kind, detail)
                     }
                 }
                 Op::FeqJz => fused_compare!(sem::feq, false),

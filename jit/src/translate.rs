@@ -1,0 +1,1327 @@
+//! One VM function (entered at its start or at one loop header) to Cranelift IR.
+//!
+//! Registers become Cranelift variables of the machine type the analysis chose; each
+//! leader of the code gets a block, and each transfer into a leader goes through that
+//! leader's charge block when fuel is metered (one check and one subtraction per run,
+//! as `adead_isa::fuel` says). Scalar instructions are emitted inline from the rules of
+//! `adead_isa::semantics`; everything that can trap tests its condition and leaves
+//! through a cold block that fills the exit record: no Cranelift trap, no machine trap.
+//! Calls go straight to the callee's native code through the context's code table
+//! (or a direct call for recursion), and to the VM's `call` helper when the callee has
+//! none yet. The rest (host calls, the heap, range operations, tensors) calls helpers.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
+use cranelift_codegen::ir::{
+    AbiParam, Block, BlockArg, Endianness, FuncRef, InstBuilder, MemFlagsData, SigRef, Signature,
+    Type, Value, types,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, Variable};
+
+use adead_isa::semantics::{CANONICAL_NAN_F32, CANONICAL_NAN_F64};
+use adead_isa::{Instruction, Opcode, OperandKind, TrapKind};
+
+use crate::abi::{Helpers, Status, offsets};
+use crate::analysis::{FunctionFacts, RegSet, Repr, segment_end};
+
+/// Where a compiled function starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Entry {
+    /// At instruction 0, called with its arguments (the version calls use).
+    Start,
+    /// At this loop header, with every live register in the frame: the version that
+    /// takes over a running call (on-stack replacement).
+    LoopHeader(u32),
+}
+
+/// What the translator knows of the rest of the module.
+pub(crate) struct ModuleView<'a> {
+    pub module: &'a adead_isa::Module,
+    pub helpers: &'a Helpers,
+    /// Fuel is metered: every run is charged.
+    pub metered: bool,
+    pub max_call_depth: u32,
+    pub call_conv: CallConv,
+    pub frontend: TargetFrontendConfig,
+}
+
+/// The uniform native signature: `(ctx, fp, depth, a0, a1, a2, a3) -> (value, status)`.
+pub(crate) fn native_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    for _ in 0..7 {
+        sig.params.push(AbiParam::new(types::I64));
+    }
+    sig.returns.push(AbiParam::new(types::I64));
+    sig.returns.push(AbiParam::new(types::I64));
+    sig
+}
+
+/// Arguments passed in machine registers; the rest go through the callee's frame.
+pub(crate) const REGISTER_ARGS: usize = 4;
+
+fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Linear memory: little-endian on every host, never trapping (bounds are checked
+/// before), possibly unaligned.
+fn heap() -> MemFlagsData {
+    MemFlagsData::new()
+        .with_notrap()
+        .with_endianness(Endianness::Little)
+}
+
+fn ty_of(repr: Repr) -> Type {
+    match repr {
+        Repr::I64 => types::I64,
+        Repr::F64 => types::F64,
+        Repr::F32 => types::F32,
+    }
+}
+
+/// Signatures of the helpers, imported into the function being built.
+struct HelperSigs {
+    call: SigRef,
+    one: SigRef,
+    two: SigRef,
+    three: SigRef,
+    push_frame: SigRef,
+}
+
+pub(crate) struct Translator<'a, 'b> {
+    b: FunctionBuilder<'b>,
+    view: &'a ModuleView<'a>,
+    facts: &'a FunctionFacts,
+    code: &'a [Instruction],
+    func: u32,
+    /// Module-wide index of instruction 0.
+    global_entry: u32,
+    regs: u32,
+    params: u32,
+    entry: Entry,
+    /// The function's own reference, for direct recursion (the start version only).
+    self_ref: Option<FuncRef>,
+    native_sig: SigRef,
+    sigs: HelperSigs,
+    vars: Vec<Variable>,
+    fuel: Option<Variable>,
+    frame: Variable,
+    mem_base: Option<Variable>,
+    mem_len: Option<Variable>,
+    ctx: Value,
+    fp: Value,
+    depth: Value,
+    body: Vec<Option<Block>>,
+    charge: Vec<Option<Block>>,
+    bail: Vec<Option<Block>>,
+    trap_exit: Block,
+}
+
+impl<'a, 'b> Translator<'a, 'b> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        mut b: FunctionBuilder<'b>,
+        view: &'a ModuleView<'a>,
+        facts: &'a FunctionFacts,
+        func: u32,
+        entry: Entry,
+        self_ref: Option<FuncRef>,
+    ) -> Translator<'a, 'b> {
+        let function = &view.module.functions[func as usize];
+        let code = function.code(view.module);
+        let native_sig = b.import_signature(native_signature(view.call_conv));
+        let helper_sig = |params: usize, returns: usize| {
+            let mut sig = Signature::new(view.call_conv);
+            sig.params.push(AbiParam::new(types::I64));
+            for _ in 0..params {
+                sig.params.push(AbiParam::new(types::I64));
+            }
+            for _ in 0..returns {
+                sig.returns.push(AbiParam::new(types::I32));
+            }
+            sig
+        };
+        let call = {
+            let mut sig = Signature::new(view.call_conv);
+            sig.params.push(AbiParam::new(types::I64));
+            sig.params.push(AbiParam::new(types::I32));
+            sig.params.push(AbiParam::new(types::I64));
+            sig.params.push(AbiParam::new(types::I64));
+            sig.returns.push(AbiParam::new(types::I32));
+            sig
+        };
+        let push_frame = {
+            let mut sig = Signature::new(view.call_conv);
+            sig.params.push(AbiParam::new(types::I64));
+            sig.params.push(AbiParam::new(types::I32));
+            sig.params.push(AbiParam::new(types::I32));
+            sig.params.push(AbiParam::new(types::I32));
+            sig.params.push(AbiParam::new(types::I64));
+            sig
+        };
+        let sigs = HelperSigs {
+            call: b.import_signature(call),
+            one: b.import_signature(helper_sig(1, 1)),
+            two: b.import_signature(helper_sig(2, 1)),
+            three: b.import_signature(helper_sig(3, 1)),
+            push_frame: b.import_signature(push_frame),
+        };
+        let vars = facts
+            .repr
+            .iter()
+            .map(|&repr| b.declare_var(ty_of(repr)))
+            .collect();
+        let fuel = view.metered.then(|| b.declare_var(types::I64));
+        let frame = b.declare_var(types::I64);
+        let (mem_base, mem_len) = if facts.uses_memory {
+            (
+                Some(b.declare_var(types::I64)),
+                Some(b.declare_var(types::I64)),
+            )
+        } else {
+            (None, None)
+        };
+        let trap_exit = b.create_block();
+        b.set_cold_block(trap_exit);
+        let len = code.len();
+        Translator {
+            b,
+            view,
+            facts,
+            code,
+            func,
+            global_entry: function.entry,
+            regs: function.regs,
+            params: function.params,
+            entry,
+            self_ref,
+            native_sig,
+            sigs,
+            vars,
+            fuel,
+            frame,
+            mem_base,
+            mem_len,
+            ctx: Value::from_u32(0),
+            fp: Value::from_u32(0),
+            depth: Value::from_u32(0),
+            body: vec![None; len],
+            charge: vec![None; len],
+            bail: vec![None; len],
+            trap_exit,
+        }
+    }
+
+    /// Emits the whole function.
+    pub(crate) fn translate(mut self) {
+        let start = match self.entry {
+            Entry::Start => 0,
+            Entry::LoopHeader(pc) => pc as usize,
+        };
+        let reachable = self.facts.reachable_from(self.code, start);
+        for (pc, &reached) in reachable.iter().enumerate() {
+            if reached {
+                self.body[pc] = Some(self.b.create_block());
+            }
+        }
+        self.emit_entry(start);
+        for (pc, &reached) in reachable.iter().enumerate() {
+            if reached {
+                self.emit_segment(pc);
+            }
+        }
+        self.emit_charges();
+        self.emit_bails();
+        self.emit_trap_exit();
+        self.b.seal_all_blocks();
+        self.b.finalize(self.view.frontend);
+    }
+
+    // ---------------------------------------------------------------- registers
+
+    fn convert(&mut self, v: Value, from: Repr, to: Repr) -> Value {
+        match (from, to) {
+            _ if from == to => v,
+            (Repr::I64, Repr::F64) => self.b.ins().bitcast(types::F64, MemFlagsData::new(), v),
+            (Repr::F64, Repr::I64) => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+            (Repr::I64, Repr::F32) => {
+                let low = self.b.ins().ireduce(types::I32, v);
+                self.b.ins().bitcast(types::F32, MemFlagsData::new(), low)
+            }
+            (Repr::F32, Repr::I64) => {
+                let bits = self.b.ins().bitcast(types::I32, MemFlagsData::new(), v);
+                self.b.ins().uextend(types::I64, bits)
+            }
+            (Repr::F64, Repr::F32) => {
+                let bits = self.convert(v, Repr::F64, Repr::I64);
+                self.convert(bits, Repr::I64, Repr::F32)
+            }
+            (Repr::F32, Repr::F64) => {
+                let bits = self.convert(v, Repr::F32, Repr::I64);
+                self.convert(bits, Repr::I64, Repr::F64)
+            }
+            _ => unreachable!("every pair of representations is covered above"),
+        }
+    }
+
+    fn repr(&self, reg: u8) -> Repr {
+        self.facts.repr[usize::from(reg)]
+    }
+
+    /// Register `reg` as `want`.
+    fn read(&mut self, reg: u8, want: Repr) -> Value {
+        let v = self.b.use_var(self.vars[usize::from(reg)]);
+        let own = self.repr(reg);
+        self.convert(v, own, want)
+    }
+
+    /// Register `reg` in its own representation.
+    fn read_own(&mut self, reg: u8) -> (Value, Repr) {
+        let own = self.repr(reg);
+        (self.b.use_var(self.vars[usize::from(reg)]), own)
+    }
+
+    fn write(&mut self, reg: u8, v: Value, from: Repr) {
+        let own = self.repr(reg);
+        let v = self.convert(v, from, own);
+        self.b.def_var(self.vars[usize::from(reg)], v);
+    }
+
+    /// A constant of `bits` in register `reg`'s representation.
+    fn constant(&mut self, reg: u8, bits: u64) -> Value {
+        match self.repr(reg) {
+            Repr::I64 => self.b.ins().iconst(types::I64, bits as i64),
+            Repr::F64 => self.b.ins().f64const(Ieee64::with_bits(bits)),
+            Repr::F32 => self.b.ins().f32const(Ieee32::with_bits(bits as u32)),
+        }
+    }
+
+    fn frame_ptr(&mut self) -> Value {
+        self.b.use_var(self.frame)
+    }
+
+    /// Loads register `reg` from the frame in memory.
+    fn load_from_frame(&mut self, reg: u8) {
+        let frame = self.frame_ptr();
+        let offset = i32::from(reg) * 8;
+        let v = match self.repr(reg) {
+            Repr::F64 => self.b.ins().load(types::F64, trusted(), frame, offset),
+            repr => {
+                let bits = self.b.ins().load(types::I64, trusted(), frame, offset);
+                self.convert(bits, Repr::I64, repr)
+            }
+        };
+        self.b.def_var(self.vars[usize::from(reg)], v);
+    }
+
+    /// Stores register `reg` to the frame in memory (an f32 with its high half zero).
+    fn store_to_frame(&mut self, reg: u8) {
+        let frame = self.frame_ptr();
+        let offset = i32::from(reg) * 8;
+        let v = match self.repr(reg) {
+            Repr::F64 => self.b.use_var(self.vars[usize::from(reg)]),
+            _ => self.read(reg, Repr::I64),
+        };
+        self.b.ins().store(trusted(), v, frame, offset);
+    }
+
+    // ---------------------------------------------------------------- context
+
+    fn ctx_load(&mut self, offset: i32) -> Value {
+        self.b.ins().load(types::I64, trusted(), self.ctx, offset)
+    }
+
+    fn ctx_store(&mut self, v: Value, offset: i32) {
+        self.b.ins().store(trusted(), v, self.ctx, offset);
+    }
+
+    fn ctx_store_u32(&mut self, value: u32, offset: i32) {
+        let v = self.b.ins().iconst(types::I32, i64::from(value));
+        self.ctx_store(v, offset);
+    }
+
+    /// Recomputes the frame address (the register stack may have moved).
+    fn reload_frame(&mut self) {
+        let base = self.ctx_load(offsets::STACK_BASE);
+        let frame = self.b.ins().iadd(base, self.fp);
+        self.b.def_var(self.frame, frame);
+    }
+
+    /// Reloads linear memory's base and length (it may have grown and moved).
+    fn reload_memory(&mut self) {
+        if let (Some(base_var), Some(len_var)) = (self.mem_base, self.mem_len) {
+            let base = self.ctx_load(offsets::MEMORY_BASE);
+            let len = self.ctx_load(offsets::MEMORY_LEN);
+            self.b.def_var(base_var, base);
+            self.b.def_var(len_var, len);
+        }
+    }
+
+    fn store_fuel(&mut self) {
+        if let Some(fuel) = self.fuel {
+            let v = self.b.use_var(fuel);
+            self.ctx_store(v, offsets::FUEL);
+        }
+    }
+
+    fn reload_fuel(&mut self) {
+        if let Some(fuel) = self.fuel {
+            let v = self.ctx_load(offsets::FUEL);
+            self.b.def_var(fuel, v);
+        }
+    }
+
+    fn status(&mut self, status: Status) -> Value {
+        self.b.ins().iconst(types::I64, status as i64)
+    }
+
+    fn helper_address(&mut self, address: usize) -> Value {
+        self.b.ins().iconst(types::I64, address as i64)
+    }
+
+    // ---------------------------------------------------------------- blocks
+
+    fn body(&self, pc: usize) -> Block {
+        self.body[pc].expect("a reachable leader has a block")
+    }
+
+    /// The block a transfer into leader `pc` jumps to: its charge block when metered.
+    fn edge(&mut self, pc: usize) -> Block {
+        if !self.view.metered {
+            return self.body(pc);
+        }
+        match self.charge[pc] {
+            Some(block) => block,
+            None => {
+                let block = self.b.create_block();
+                self.charge[pc] = Some(block);
+                block
+            }
+        }
+    }
+
+    /// The cold block that leaves for the interpreter at leader `pc`, uncharged.
+    fn bail(&mut self, pc: usize) -> Block {
+        match self.bail[pc] {
+            Some(block) => block,
+            None => {
+                let block = self.b.create_block();
+                self.b.set_cold_block(block);
+                self.bail[pc] = Some(block);
+                block
+            }
+        }
+    }
+
+    /// Branches to a new cold block that reports trap `kind` at `pc` when `condition`
+    /// holds; continues in a new block otherwise.
+    fn trap_if(&mut self, condition: Value, kind: TrapKind, pc: usize) {
+        let trap = self.b.create_block();
+        let next = self.b.create_block();
+        self.b.set_cold_block(trap);
+        self.b.ins().brif(condition, trap, &[], next, &[]);
+        self.b.switch_to_block(trap);
+        let code = self.b.ins().iconst(types::I32, i64::from(kind.code()));
+        let payload = match kind {
+            TrapKind::User(user) => i64::from(user),
+            _ => 0,
+        };
+        self.leave_trapped(code, payload, pc);
+        self.b.switch_to_block(next);
+    }
+
+    /// Reports the helper's trap code `code` (an `i32`, nonzero) at `pc` when nonzero.
+    fn trap_on_code(&mut self, code: Value, pc: usize) {
+        let trap = self.b.create_block();
+        let next = self.b.create_block();
+        self.b.set_cold_block(trap);
+        self.b.ins().brif(code, trap, &[], next, &[]);
+        self.b.switch_to_block(trap);
+        self.leave_trapped(code, 0, pc);
+        self.b.switch_to_block(next);
+    }
+
+    /// Fills the exit record for a trap, settles the fuel (gives back what the run was
+    /// charged and will not execute: `refund(pc)`), and jumps to the shared trap exit.
+    fn leave_trapped(&mut self, code: Value, payload: i64, pc: usize) {
+        if let Some(fuel) = self.fuel {
+            let left = self.b.use_var(fuel);
+            let settled = self
+                .b
+                .ins()
+                .iadd_imm_s(left, i64::from(self.facts.runs.refund(pc)));
+            self.ctx_store(settled, offsets::FUEL);
+        }
+        self.ctx_store(code, offsets::EXIT_TRAP_CODE);
+        self.ctx_store_u32(self.func, offsets::EXIT_FUNC);
+        self.ctx_store_u32(pc as u32, offsets::EXIT_PC);
+        let payload = self.b.ins().iconst(types::I64, payload);
+        self.ctx_store(payload, offsets::EXIT_PAYLOAD);
+        self.b.ins().jump(self.trap_exit, &[]);
+    }
+
+    fn emit_trap_exit(&mut self) {
+        self.b.switch_to_block(self.trap_exit);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let status = self.status(Status::Trapped);
+        self.b.ins().return_(&[zero, status]);
+    }
+
+    fn emit_charges(&mut self) {
+        for pc in 0..self.code.len() {
+            let (Some(block), Some(fuel)) = (self.charge[pc], self.fuel) else {
+                continue;
+            };
+            let cost = i64::from(self.facts.runs.charge(pc));
+            self.b.switch_to_block(block);
+            let left = self.b.use_var(fuel);
+            let short = self.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, left, cost);
+            let bail = self.bail(pc);
+            let pay = self.b.create_block();
+            self.b.ins().brif(short, bail, &[], pay, &[]);
+            self.b.switch_to_block(pay);
+            let charged = self.b.ins().iadd_imm_s(left, -cost);
+            self.b.def_var(fuel, charged);
+            let body = self.body(pc);
+            self.b.ins().jump(body, &[]);
+        }
+    }
+
+    fn emit_bails(&mut self) {
+        for pc in 0..self.code.len() {
+            let Some(block) = self.bail[pc] else {
+                continue;
+            };
+            self.b.switch_to_block(block);
+            let live = self.facts.live_at(pc);
+            self.leave_exited(pc, &live);
+        }
+    }
+
+    /// Stores `live` to the frame and leaves for the interpreter at leader `pc`.
+    fn leave_exited(&mut self, pc: usize, live: &RegSet) {
+        for reg in live.iter() {
+            self.store_to_frame(reg);
+        }
+        self.store_fuel();
+        self.ctx_store_u32(0, offsets::EXIT_TRAP_CODE);
+        self.ctx_store_u32(self.func, offsets::EXIT_FUNC);
+        self.ctx_store_u32(pc as u32, offsets::EXIT_PC);
+        let depth = self.b.ins().ireduce(types::I32, self.depth);
+        self.ctx_store(depth, offsets::EXIT_DEPTH);
+        self.ctx_store(self.fp, offsets::EXIT_FP);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let status = self.status(Status::Exited);
+        self.b.ins().return_(&[zero, status]);
+    }
+
+    // ---------------------------------------------------------------- entry
+
+    fn emit_entry(&mut self, start: usize) {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let params = self.b.block_params(entry).to_vec();
+        self.ctx = params[0];
+        self.fp = params[1];
+        self.depth = params[2];
+        self.reload_frame();
+        self.reload_memory();
+        self.reload_fuel();
+        let live = self.facts.live_at(start);
+        match self.entry {
+            Entry::Start => {
+                for reg in live.iter() {
+                    let index = u32::from(reg);
+                    if index >= self.params {
+                        let zero = self.constant(reg, 0);
+                        self.b.def_var(self.vars[usize::from(reg)], zero);
+                    } else if (index as usize) < REGISTER_ARGS {
+                        let arg = params[3 + index as usize];
+                        self.write(reg, arg, Repr::I64);
+                    } else {
+                        self.load_from_frame(reg);
+                    }
+                }
+                // Deep native recursion would overflow the machine stack: leave for the
+                // interpreter, whose frames live on the heap, before that happens.
+                let sp = self.b.ins().get_stack_pointer(types::I64);
+                let limit = self.ctx_load(offsets::NATIVE_STACK_LIMIT);
+                let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+                let bail = self.bail(0);
+                let go = self.edge(0);
+                self.b.ins().brif(low, bail, &[], go, &[]);
+            }
+            Entry::LoopHeader(_) => {
+                for reg in live.iter() {
+                    match self.facts.constant[usize::from(reg)] {
+                        Some(bits) if start != 0 => {
+                            let v = self.constant(reg, bits);
+                            self.b.def_var(self.vars[usize::from(reg)], v);
+                        }
+                        _ => self.load_from_frame(reg),
+                    }
+                }
+                let go = self.edge(start);
+                self.b.ins().jump(go, &[]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- code
+
+    fn emit_segment(&mut self, start: usize) {
+        let block = self.body(start);
+        self.b.switch_to_block(block);
+        let end = segment_end(&self.facts.runs, start);
+        for pc in start..end {
+            self.emit_instruction(pc);
+        }
+        self.emit_last(end);
+    }
+
+    /// The last instruction of a segment: control flow, or a plain instruction that
+    /// falls through into the next leader (which it does not charge).
+    fn emit_last(&mut self, pc: usize) {
+        let instr = self.code[pc];
+        let op = instr.opcode();
+        let reg = |i: usize| instr.reg(i);
+        let w = |i: usize| instr.word(i) as usize;
+        match op {
+            Opcode::Jmp => {
+                let target = self.edge(w(0));
+                self.b.ins().jump(target, &[]);
+            }
+            Opcode::Jz | Opcode::Jnz => {
+                let a = self.read(reg(0), Repr::I64);
+                let (taken, fall) = (self.edge(w(1)), self.edge(pc + 1));
+                if op == Opcode::Jnz {
+                    self.b.ins().brif(a, taken, &[], fall, &[]);
+                } else {
+                    self.b.ins().brif(a, fall, &[], taken, &[]);
+                }
+            }
+            Opcode::Beq | Opcode::Bne | Opcode::Blt | Opcode::Bge | Opcode::Bltu | Opcode::Bgeu => {
+                let cc = match op {
+                    Opcode::Beq => IntCC::Equal,
+                    Opcode::Bne => IntCC::NotEqual,
+                    Opcode::Blt => IntCC::SignedLessThan,
+                    Opcode::Bge => IntCC::SignedGreaterThanOrEqual,
+                    Opcode::Bltu => IntCC::UnsignedLessThan,
+                    _ => IntCC::UnsignedGreaterThanOrEqual,
+                };
+                let a = self.read(reg(0), Repr::I64);
+                let b = self.read(reg(1), Repr::I64);
+                let taken_now = self.b.ins().icmp(cc, a, b);
+                let (taken, fall) = (self.edge(w(2)), self.edge(pc + 1));
+                self.b.ins().brif(taken_now, taken, &[], fall, &[]);
+            }
+            Opcode::Call => {
+                self.emit_call(pc);
+                let next = self.edge(pc + 1);
+                self.b.ins().jump(next, &[]);
+            }
+            Opcode::Ret => {
+                let v = self.read(reg(0), Repr::I64);
+                self.store_fuel();
+                let status = self.status(Status::Returned);
+                self.b.ins().return_(&[v, status]);
+            }
+            Opcode::HaltReg | Opcode::Halt => {
+                let v = if op == Opcode::HaltReg {
+                    self.read(reg(0), Repr::I64)
+                } else {
+                    self.b.ins().iconst(types::I64, 0)
+                };
+                self.store_fuel();
+                let status = self.status(Status::Halted);
+                self.b.ins().return_(&[v, status]);
+            }
+            Opcode::Trap => {
+                let code = self
+                    .b
+                    .ins()
+                    .iconst(types::I32, i64::from(TrapKind::User(0).code()));
+                self.leave_trapped(code, i64::from(instr.word(0) as i32), pc);
+            }
+            _ => {
+                self.emit_instruction(pc);
+                if pc + 1 < self.code.len() {
+                    let next = self.body(pc + 1);
+                    self.b.ins().jump(next, &[]);
+                }
+            }
+        }
+    }
+
+    fn emit_instruction(&mut self, pc: usize) {
+        let instr = self.code[pc];
+        let op = instr.opcode();
+        let reg = |i: usize| instr.reg(i);
+        use Opcode as O;
+        match op {
+            O::Nop => {}
+            O::Add | O::Sub | O::Mul | O::And | O::Or | O::Xor | O::Shl | O::Shr | O::Sar => {
+                let a = self.read(reg(1), Repr::I64);
+                let b = self.read(reg(2), Repr::I64);
+                let v = self.int_binary(op, a, b);
+                self.write(reg(0), v, Repr::I64);
+            }
+            O::Rotl | O::Rotr => {
+                let a = self.read(reg(1), Repr::I64);
+                let b = self.read(reg(2), Repr::I64);
+                let v = if op == O::Rotl {
+                    self.b.ins().rotl(a, b)
+                } else {
+                    self.b.ins().rotr(a, b)
+                };
+                self.write(reg(0), v, Repr::I64);
+            }
+            O::Addi | O::Muli | O::Andi | O::Ori | O::Xori | O::Shli | O::Shri | O::Sari => {
+                let a = self.read(reg(1), Repr::I64);
+                let imm = self
+                    .b
+                    .ins()
+                    .iconst(types::I64, i64::from(instr.word(2) as i32));
+                let base = match op {
+                    O::Addi => O::Add,
+                    O::Muli => O::Mul,
+                    O::Andi => O::And,
+                    O::Ori => O::Or,
+                    O::Xori => O::Xor,
+                    O::Shli => O::Shl,
+                    O::Shri => O::Shr,
+                    _ => O::Sar,
+                };
+                let v = self.int_binary(base, a, imm);
+                self.write(reg(0), v, Repr::I64);
+            }
+            O::Div | O::Divu | O::Rem | O::Remu => self.emit_division(pc, &instr),
+            O::Neg | O::Not | O::Clz | O::Ctz | O::Popcnt => {
+                let a = self.read(reg(1), Repr::I64);
+                let ins = self.b.ins();
+                let v = match op {
+                    O::Neg => ins.ineg(a),
+                    O::Not => ins.bnot(a),
+                    O::Clz => ins.clz(a),
+                    O::Ctz => ins.ctz(a),
+                    _ => ins.popcnt(a),
+                };
+                self.write(reg(0), v, Repr::I64);
+            }
+            O::Sext8 | O::Sext16 | O::Sext32 | O::Zext8 | O::Zext16 | O::Zext32 => {
+                let a = self.read(reg(1), Repr::I64);
+                let narrow = match op {
+                    O::Sext8 | O::Zext8 => types::I8,
+                    O::Sext16 | O::Zext16 => types::I16,
+                    _ => types::I32,
+                };
+                let low = self.b.ins().ireduce(narrow, a);
+                let v = if matches!(op, O::Sext8 | O::Sext16 | O::Sext32) {
+                    self.b.ins().sextend(types::I64, low)
+                } else {
+                    self.b.ins().uextend(types::I64, low)
+                };
+                self.write(reg(0), v, Repr::I64);
+            }
+            O::Seq | O::Sne | O::Slt | O::Sle | O::Sltu | O::Sleu => {
+                let cc = match op {
+                    O::Seq => IntCC::Equal,
+                    O::Sne => IntCC::NotEqual,
+                    O::Slt => IntCC::SignedLessThan,
+                    O::Sle => IntCC::SignedLessThanOrEqual,
+                    O::Sltu => IntCC::UnsignedLessThan,
+                    _ => IntCC::UnsignedLessThanOrEqual,
+                };
+                let a = self.read(reg(1), Repr::I64);
+                let b = self.read(reg(2), Repr::I64);
+                let flag = self.b.ins().icmp(cc, a, b);
+                let v = self.b.ins().uextend(types::I64, flag);
+                self.write(reg(0), v, Repr::I64);
+            }
+            O::Mov => {
+                let (v, repr) = self.read_own(reg(1));
+                self.write(reg(0), v, repr);
+            }
+            O::Movi | O::Fmovi => {
+                let v = self.constant(reg(0), instr.wide(1));
+                self.b.def_var(self.vars[usize::from(reg(0))], v);
+            }
+            O::FmoviF32 => {
+                let v = self.constant(reg(0), u64::from(instr.word(1)));
+                self.b.def_var(self.vars[usize::from(reg(0))], v);
+            }
+            O::MoviData => {
+                let address = self.view.module.data[instr.word(1) as usize].offset;
+                let v = self.constant(reg(0), u64::from(address));
+                self.b.def_var(self.vars[usize::from(reg(0))], v);
+            }
+            O::Select => {
+                let want = self.repr(reg(0));
+                let condition = self.read(reg(1), Repr::I64);
+                let if_true = self.read(reg(2), want);
+                let if_false = self.read(reg(3), want);
+                let v = self.b.ins().select(condition, if_true, if_false);
+                self.write(reg(0), v, want);
+            }
+            O::Fadd | O::Fsub | O::Fmul | O::Fdiv | O::Fmin | O::Fmax => {
+                self.float_binary(op, &instr, Repr::F64)
+            }
+            O::FaddF32 | O::FsubF32 | O::FmulF32 | O::FdivF32 | O::FminF32 | O::FmaxF32 => {
+                self.float_binary(op, &instr, Repr::F32)
+            }
+            O::Fsqrt | O::Ffloor | O::Fceil | O::Ftrunc | O::Fnearest => {
+                self.float_unary(op, &instr, Repr::F64)
+            }
+            O::FsqrtF32 | O::FfloorF32 | O::FceilF32 | O::FtruncF32 | O::FnearestF32 => {
+                self.float_unary(op, &instr, Repr::F32)
+            }
+            O::Fneg | O::Fabs | O::FnegF32 | O::FabsF32 => {
+                // Bit operations: a NaN keeps its payload.
+                let repr = if matches!(op, O::Fneg | O::Fabs) {
+                    Repr::F64
+                } else {
+                    Repr::F32
+                };
+                let a = self.read(reg(1), repr);
+                let v = if matches!(op, O::Fneg | O::FnegF32) {
+                    self.b.ins().fneg(a)
+                } else {
+                    self.b.ins().fabs(a)
+                };
+                self.write(reg(0), v, repr);
+            }
+            O::Fcopysign | O::FcopysignF32 => {
+                let repr = if op == O::Fcopysign {
+                    Repr::F64
+                } else {
+                    Repr::F32
+                };
+                let a = self.read(reg(1), repr);
+                let b = self.read(reg(2), repr);
+                let v = self.b.ins().fcopysign(a, b);
+                self.write(reg(0), v, repr);
+            }
+            O::Ffma | O::FfmaF32 => {
+                let repr = if op == O::Ffma { Repr::F64 } else { Repr::F32 };
+                let a = self.read(reg(1), repr);
+                let b = self.read(reg(2), repr);
+                let c = self.read(reg(3), repr);
+                let v = self.b.ins().fma(a, b, c);
+                let v = self.canonical(v, repr);
+                self.write(reg(0), v, repr);
+            }
+            O::Feq | O::Flt | O::Fle | O::FeqF32 | O::FltF32 | O::FleF32 => {
+                let repr = if matches!(op, O::Feq | O::Flt | O::Fle) {
+                    Repr::F64
+                } else {
+                    Repr::F32
+                };
+                let cc = match op {
+                    O::Feq | O::FeqF32 => FloatCC::Equal,
+                    O::Flt | O::FltF32 => FloatCC::LessThan,
+                    _ => FloatCC::LessThanOrEqual,
+                };
+                let a = self.read(reg(1), repr);
+                let b = self.read(reg(2), repr);
+                let flag = self.b.ins().fcmp(cc, a, b);
+                let v = self.b.ins().uextend(types::I64, flag);
+                self.write(reg(0), v, Repr::I64);
+            }
+            O::I2f | O::U2f | O::I2fF32 | O::U2fF32 => {
+                let a = self.read(reg(1), Repr::I64);
+                let (ty, repr) = if matches!(op, O::I2f | O::U2f) {
+                    (types::F64, Repr::F64)
+                } else {
+                    (types::F32, Repr::F32)
+                };
+                let v = if matches!(op, O::I2f | O::I2fF32) {
+                    self.b.ins().fcvt_from_sint(ty, a)
+                } else {
+                    self.b.ins().fcvt_from_uint(ty, a)
+                };
+                self.write(reg(0), v, repr);
+            }
+            O::F2i | O::F2u | O::F2iF32 | O::F2uF32 => {
+                let repr = if matches!(op, O::F2i | O::F2u) {
+                    Repr::F64
+                } else {
+                    Repr::F32
+                };
+                let a = self.read(reg(1), repr);
+                let v = if matches!(op, O::F2i | O::F2iF32) {
+                    self.b.ins().fcvt_to_sint_sat(types::I64, a)
+                } else {
+                    self.b.ins().fcvt_to_uint_sat(types::I64, a)
+                };
+                self.write(reg(0), v, Repr::I64);
+            }
+            O::Fpromote => {
+                let a = self.read(reg(1), Repr::F32);
+                let v = self.b.ins().fpromote(types::F64, a);
+                let v = self.canonical(v, Repr::F64);
+                self.write(reg(0), v, Repr::F64);
+            }
+            O::Fdemote => {
+                let a = self.read(reg(1), Repr::F64);
+                let v = self.b.ins().fdemote(types::F32, a);
+                let v = self.canonical(v, Repr::F32);
+                self.write(reg(0), v, Repr::F32);
+            }
+            O::Ld64
+            | O::Ld8u
+            | O::Ld8s
+            | O::Ld16u
+            | O::Ld16s
+            | O::Ld32u
+            | O::Ld32s
+            | O::Fld32
+            | O::Fld64 => self.emit_load(pc, &instr),
+            O::St64 | O::St8 | O::St16 | O::St32 | O::Fst32 | O::Fst64 => {
+                self.emit_store(pc, &instr)
+            }
+            O::MemSize => {
+                let len = self.b.use_var(self.mem_len.expect("msize touches memory"));
+                self.write(reg(0), len, Repr::I64);
+            }
+            O::Alloc => {
+                let size = self.read(reg(1), Repr::I64);
+                let code = self.call_helper(self.view.helpers.alloc as usize, &[size]);
+                self.trap_on_code(code, pc);
+                let address = self.ctx_load(offsets::RET);
+                self.write(reg(0), address, Repr::I64);
+                self.reload_memory();
+            }
+            O::Free => {
+                let address = self.read(reg(0), Repr::I64);
+                let code = self.call_helper(self.view.helpers.free as usize, &[address]);
+                self.trap_on_code(code, pc);
+            }
+            O::MemCopy | O::MemFill => {
+                let args = [
+                    self.read(reg(0), Repr::I64),
+                    self.read(reg(1), Repr::I64),
+                    self.read(reg(2), Repr::I64),
+                ];
+                let helper = if op == O::MemCopy {
+                    self.view.helpers.mcopy as usize
+                } else {
+                    self.view.helpers.mfill as usize
+                };
+                let code = self.call_helper(helper, &args);
+                self.trap_on_code(code, pc);
+            }
+            O::Hcall => self.emit_hcall(pc, &instr),
+            op if op.family() == adead_isa::Family::Tensor => self.emit_tensor(pc, &instr),
+            // Control flow ends a segment (`emit_last`); GPU and VK instructions never
+            // reach a translator (the compiler refuses them first).
+            _ => unreachable!("{op:?} is not translated inside a segment"),
+        }
+    }
+
+    fn int_binary(&mut self, op: Opcode, a: Value, b: Value) -> Value {
+        let ins = self.b.ins();
+        match op {
+            Opcode::Add => ins.iadd(a, b),
+            Opcode::Sub => ins.isub(a, b),
+            Opcode::Mul => ins.imul(a, b),
+            Opcode::And => ins.band(a, b),
+            Opcode::Or => ins.bor(a, b),
+            Opcode::Xor => ins.bxor(a, b),
+            // Cranelift takes shift counts modulo the type's width: the ISA's rule.
+            Opcode::Shl => ins.ishl(a, b),
+            Opcode::Shr => ins.ushr(a, b),
+            _ => ins.sshr(a, b),
+        }
+    }
+
+    /// `div`, `divu`, `rem`, `remu`: the semantics' traps tested first (a zero
+    /// divisor; `MIN / -1` for the signed forms), so the machine division never faults.
+    fn emit_division(&mut self, pc: usize, instr: &Instruction) {
+        let op = instr.opcode();
+        let a = self.read(instr.reg(1), Repr::I64);
+        let b = self.read(instr.reg(2), Repr::I64);
+        let zero = self.b.ins().icmp_imm_u(IntCC::Equal, b, 0);
+        self.trap_if(zero, TrapKind::DivideByZero, pc);
+        if matches!(op, Opcode::Div | Opcode::Rem) {
+            let min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+            let minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+            let overflow = self.b.ins().band(min, minus_one);
+            self.trap_if(overflow, TrapKind::IntegerOverflow, pc);
+        }
+        let ins = self.b.ins();
+        let v = match op {
+            Opcode::Div => ins.sdiv(a, b),
+            Opcode::Divu => ins.udiv(a, b),
+            Opcode::Rem => ins.srem(a, b),
+            _ => ins.urem(a, b),
+        };
+        self.write(instr.reg(0), v, Repr::I64);
+    }
+
+    /// `v` with any NaN replaced by the canonical NaN of its width.
+    fn canonical(&mut self, v: Value, repr: Repr) -> Value {
+        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
+        let nan = match repr {
+            Repr::F32 => self.b.ins().f32const(Ieee32::with_bits(CANONICAL_NAN_F32)),
+            _ => self.b.ins().f64const(Ieee64::with_bits(CANONICAL_NAN_F64)),
+        };
+        self.b.ins().select(is_nan, nan, v)
+    }
+
+    fn float_binary(&mut self, op: Opcode, instr: &Instruction, repr: Repr) {
+        use Opcode as O;
+        let a = self.read(instr.reg(1), repr);
+        let b = self.read(instr.reg(2), repr);
+        let ins = self.b.ins();
+        let v = match op {
+            O::Fadd | O::FaddF32 => ins.fadd(a, b),
+            O::Fsub | O::FsubF32 => ins.fsub(a, b),
+            O::Fmul | O::FmulF32 => ins.fmul(a, b),
+            O::Fdiv | O::FdivF32 => ins.fdiv(a, b),
+            // NaN if either is NaN, -0 below +0: the ISA's min and max.
+            O::Fmin | O::FminF32 => ins.fmin(a, b),
+            _ => ins.fmax(a, b),
+        };
+        let v = self.canonical(v, repr);
+        self.write(instr.reg(0), v, repr);
+    }
+
+    fn float_unary(&mut self, op: Opcode, instr: &Instruction, repr: Repr) {
+        use Opcode as O;
+        let a = self.read(instr.reg(1), repr);
+        let ins = self.b.ins();
+        let v = match op {
+            O::Fsqrt | O::FsqrtF32 => ins.sqrt(a),
+            O::Ffloor | O::FfloorF32 => ins.floor(a),
+            O::Fceil | O::FceilF32 => ins.ceil(a),
+            O::Ftrunc | O::FtruncF32 => ins.trunc(a),
+            // Round to nearest, ties to even.
+            _ => ins.nearest(a),
+        };
+        let v = self.canonical(v, repr);
+        self.write(instr.reg(0), v, repr);
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    /// The host address of an access of `size` bytes at register `base_reg` + `offset`,
+    /// after the bounds check of `semantics::effective_address`: in bounds exactly when
+    /// `0 <= base + offset` and `base + offset + size <= memory_len`, with no wrap-around.
+    /// Memory is shorter than 2^63 bytes, so with `offset` >= 0 that is
+    /// `base < memory_len - size - offset + 1` (nothing passes when the right side is not
+    /// positive), and with `offset` < 0 the wrapped sum `base + offset` lands either in
+    /// range or above `2^64 - 2^31`, far past any memory.
+    fn address(&mut self, pc: usize, base_reg: u8, offset: i32, size: i64) -> (Value, i32) {
+        let base = self.read(base_reg, Repr::I64);
+        let len = self.b.use_var(self.mem_len.expect("a memory access"));
+        let mem = self.b.use_var(self.mem_base.expect("a memory access"));
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let (start, extra) = if offset >= 0 {
+            (base, i64::from(offset))
+        } else {
+            (self.b.ins().iadd_imm_s(base, i64::from(offset)), 0)
+        };
+        let room = self.b.ins().iadd_imm_s(len, 1 - size - extra);
+        let room = self.b.ins().smax(room, zero);
+        let outside = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, start, room);
+        self.trap_if(outside, TrapKind::OutOfBounds, pc);
+        let host = self.b.ins().iadd(mem, start);
+        (host, if offset >= 0 { offset } else { 0 })
+    }
+
+    fn emit_load(&mut self, pc: usize, instr: &Instruction) {
+        use Opcode as O;
+        let op = instr.opcode();
+        let size = match op {
+            O::Ld8u | O::Ld8s => 1,
+            O::Ld16u | O::Ld16s => 2,
+            O::Ld32u | O::Ld32s | O::Fld32 => 4,
+            _ => 8,
+        };
+        let (host, offset) = self.address(pc, instr.reg(1), instr.word(2) as i32, size);
+        let ins = self.b.ins();
+        let (v, repr) = match op {
+            O::Ld64 => (ins.load(types::I64, heap(), host, offset), Repr::I64),
+            O::Fld64 => (ins.load(types::F64, heap(), host, offset), Repr::F64),
+            O::Fld32 => (ins.load(types::F32, heap(), host, offset), Repr::F32),
+            O::Ld8u => (ins.uload8(types::I64, heap(), host, offset), Repr::I64),
+            O::Ld8s => (ins.sload8(types::I64, heap(), host, offset), Repr::I64),
+            O::Ld16u => (ins.uload16(types::I64, heap(), host, offset), Repr::I64),
+            O::Ld16s => (ins.sload16(types::I64, heap(), host, offset), Repr::I64),
+            O::Ld32u => (ins.uload32(heap(), host, offset), Repr::I64),
+            _ => (ins.sload32(heap(), host, offset), Repr::I64),
+        };
+        self.write(instr.reg(0), v, repr);
+    }
+
+    fn emit_store(&mut self, pc: usize, instr: &Instruction) {
+        use Opcode as O;
+        let op = instr.opcode();
+        let size = match op {
+            O::St8 => 1,
+            O::St16 => 2,
+            O::St32 | O::Fst32 => 4,
+            _ => 8,
+        };
+        let (host, offset) = self.address(pc, instr.reg(0), instr.word(1) as i32, size);
+        let value = instr.reg(2);
+        match op {
+            O::Fst64 => {
+                let v = self.read(value, Repr::F64);
+                self.b.ins().store(heap(), v, host, offset);
+            }
+            O::Fst32 => {
+                let v = self.read(value, Repr::F32);
+                self.b.ins().store(heap(), v, host, offset);
+            }
+            O::St64 => {
+                let v = self.read(value, Repr::I64);
+                self.b.ins().store(heap(), v, host, offset);
+            }
+            O::St8 => {
+                let v = self.read(value, Repr::I64);
+                self.b.ins().istore8(heap(), v, host, offset);
+            }
+            O::St16 => {
+                let v = self.read(value, Repr::I64);
+                self.b.ins().istore16(heap(), v, host, offset);
+            }
+            _ => {
+                let v = self.read(value, Repr::I64);
+                self.b.ins().istore32(heap(), v, host, offset);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// Calls a trap-code helper with the context and `args` (`i64` each); its `i32`
+    /// result.
+    fn call_helper(&mut self, address: usize, args: &[Value]) -> Value {
+        let sig = match args.len() {
+            1 => self.sigs.one,
+            2 => self.sigs.two,
+            _ => self.sigs.three,
+        };
+        let callee = self.helper_address(address);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.ctx);
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sig, callee, &all);
+        self.b.inst_results(call)[0]
+    }
+
+    fn emit_hcall(&mut self, pc: usize, instr: &Instruction) {
+        // The host function reads its arguments from the frame.
+        let first = instr.reg(2);
+        let count = instr.word(3);
+        for i in 0..count {
+            self.store_to_frame(first + i as u8);
+        }
+        let import = self.b.ins().iconst(types::I64, i64::from(instr.word(1)));
+        let args = self.b.ins().iadd_imm_s(self.fp, i64::from(first) * 8);
+        let code = self.call_helper(self.view.helpers.hcall as usize, &[import, args]);
+        self.trap_on_code(code, pc);
+        let result = self.ctx_load(offsets::RET);
+        self.write(instr.reg(0), result, Repr::I64);
+        self.reload_memory();
+    }
+
+    fn emit_tensor(&mut self, pc: usize, instr: &Instruction) {
+        let reads: Vec<u8> = instr
+            .registers()
+            .filter(|a| !a.write)
+            .map(|a| a.reg)
+            .collect();
+        for reg in reads {
+            self.store_to_frame(reg);
+        }
+        let index = self
+            .b
+            .ins()
+            .iconst(types::I64, i64::from(self.global_entry) + pc as i64);
+        let regs = self.b.ins().iconst(types::I64, i64::from(self.regs));
+        let code = self.call_helper(self.view.helpers.tensor as usize, &[index, self.fp, regs]);
+        self.trap_on_code(code, pc);
+        let writes: Vec<u8> = instr
+            .registers()
+            .filter(|a| a.write)
+            .map(|a| a.reg)
+            .collect();
+        for reg in writes {
+            self.load_from_frame(reg);
+        }
+        self.reload_memory();
+    }
+
+    /// `call rD, func, rFirst, n`: the depth and register-stack limits as the
+    /// interpreter checks them, then the callee's native code (or the VM's `call`
+    /// helper), then the status: a trap or halt goes up as it is; an exit to the
+    /// interpreter stores this frame and records it for the interpreter first.
+    fn emit_call(&mut self, pc: usize) {
+        let instr = self.code[pc];
+        let dst = instr.reg(0);
+        let callee = instr.word(1);
+        let first = instr.reg(2);
+        let count = instr.word(3) as usize;
+        let callee_regs = u64::from(self.view.module.functions[callee as usize].regs);
+
+        let too_deep = self.b.ins().icmp_imm_u(
+            IntCC::UnsignedGreaterThanOrEqual,
+            self.depth,
+            i64::from(self.view.max_call_depth),
+        );
+        self.trap_if(too_deep, TrapKind::CallDepth, pc);
+
+        let callee_fp = self.b.ins().iadd_imm_s(self.fp, i64::from(self.regs) * 8);
+        let needed = self.b.ins().iadd_imm_s(callee_fp, (callee_regs * 8) as i64);
+        let stack_len = self.ctx_load(offsets::STACK_LEN);
+        let short = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, needed, stack_len);
+        let grow = self.b.create_block();
+        let grown = self.b.create_block();
+        self.b.set_cold_block(grow);
+        self.b.ins().brif(short, grow, &[], grown, &[]);
+        self.b.switch_to_block(grow);
+        let code = self.call_helper(self.view.helpers.grow_stack as usize, &[needed]);
+        self.trap_on_code(code, pc);
+        self.reload_frame();
+        self.b.ins().jump(grown, &[]);
+        self.b.switch_to_block(grown);
+
+        let args: Vec<Value> = (0..count)
+            .map(|i| self.read(first + i as u8, Repr::I64))
+            .collect();
+        // Arguments past the fourth travel in the callee's frame on every path.
+        if count > REGISTER_ARGS {
+            let frame = self.frame_ptr();
+            for (i, &arg) in args.iter().enumerate().skip(REGISTER_ARGS) {
+                let offset = (i64::from(self.regs) + i as i64) * 8;
+                self.b.ins().store(trusted(), arg, frame, offset as i32);
+            }
+        }
+        let depth = self.b.ins().iadd_imm_s(self.depth, 1);
+        self.store_fuel();
+
+        let join = self.b.create_block();
+        self.b.append_block_param(join, types::I64);
+        self.b.append_block_param(join, types::I64);
+        let mut native_args = vec![self.ctx, callee_fp, depth];
+        let zero = self.b.ins().iconst(types::I64, 0);
+        for i in 0..REGISTER_ARGS {
+            native_args.push(args.get(i).copied().unwrap_or(zero));
+        }
+        if let (Some(own), true) = (self.self_ref, callee == self.func) {
+            let call = self.b.ins().call(own, &native_args);
+            let results = self.b.inst_results(call).to_vec();
+            self.b.ins().jump(
+                join,
+                &[BlockArg::Value(results[0]), BlockArg::Value(results[1])],
+            );
+        } else {
+            let table = self.ctx_load(offsets::CODE_TABLE);
+            let code = self.b.ins().load(
+                types::I64,
+                trusted(),
+                table,
+                (callee as usize * size_of::<usize>()) as i32,
+            );
+            let native = self.b.create_block();
+            let interpreted = self.b.create_block();
+            self.b.set_cold_block(interpreted);
+            self.b.ins().brif(code, native, &[], interpreted, &[]);
+
+            self.b.switch_to_block(native);
+            let call = self
+                .b
+                .ins()
+                .call_indirect(self.native_sig, code, &native_args);
+            let results = self.b.inst_results(call).to_vec();
+            self.b.ins().jump(
+                join,
+                &[BlockArg::Value(results[0]), BlockArg::Value(results[1])],
+            );
+
+            // No native code yet: the arguments go to the frame, the VM runs the call.
+            self.b.switch_to_block(interpreted);
+            let frame = self.frame_ptr();
+            for (i, &arg) in args.iter().enumerate().take(REGISTER_ARGS) {
+                let offset = (i64::from(self.regs) + i as i64) * 8;
+                self.b.ins().store(trusted(), arg, frame, offset as i32);
+            }
+            let helper = self.helper_address(self.view.helpers.call as usize);
+            let func = self.b.ins().iconst(types::I32, i64::from(callee));
+            let call = self.b.ins().call_indirect(
+                self.sigs.call,
+                helper,
+                &[self.ctx, func, callee_fp, depth],
+            );
+            let status = self.b.inst_results(call)[0];
+            let status = self.b.ins().uextend(types::I64, status);
+            let value = self.ctx_load(offsets::RET);
+            self.b
+                .ins()
+                .jump(join, &[BlockArg::Value(value), BlockArg::Value(status)]);
+        }
+
+        self.b.switch_to_block(join);
+        let value = self.b.block_params(join)[0];
+        let status = self.b.block_params(join)[1];
+        let failed = self.b.create_block();
+        let returned = self.b.create_block();
+        self.b.set_cold_block(failed);
+        self.b.ins().brif(status, failed, &[], returned, &[]);
+
+        // A trap or halt goes up unchanged (the callee filled the record and stored
+        // the fuel); an exit records this frame for the interpreter first.
+        self.b.switch_to_block(failed);
+        let exited = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, status, Status::Exited as i64);
+        let record = self.b.create_block();
+        let pass = self.b.create_block();
+        self.b.set_cold_block(record);
+        self.b.set_cold_block(pass);
+        self.b.ins().brif(exited, record, &[], pass, &[]);
+        self.b.switch_to_block(pass);
+        self.b.ins().return_(&[value, status]);
+        self.b.switch_to_block(record);
+        self.reload_frame();
+        let mut live = self.facts.live_at(pc + 1);
+        live.remove(dst);
+        for reg in live.iter() {
+            self.store_to_frame(reg);
+        }
+        let helper = self.helper_address(self.view.helpers.push_frame as usize);
+        let func = self.b.ins().iconst(types::I32, i64::from(self.func));
+        let resume = self.b.ins().iconst(types::I32, pc as i64 + 1);
+        let dst_value = self.b.ins().iconst(types::I32, i64::from(dst));
+        self.b.ins().call_indirect(
+            self.sigs.push_frame,
+            helper,
+            &[self.ctx, func, resume, dst_value, self.fp],
+        );
+        self.b.ins().return_(&[value, status]);
+
+        self.b.switch_to_block(returned);
+        self.write(dst, value, Repr::I64);
+        self.reload_frame();
+        self.reload_memory();
+        self.reload_fuel();
+    }
+}
+
+/// Operand kinds a translated instruction may carry; anything else is refused before
+/// translation.
+pub(crate) fn translatable(op: Opcode) -> bool {
+    !matches!(op.family(), adead_isa::Family::Gpu | adead_isa::Family::Vk)
+        && op.operands().iter().all(|k| *k != OperandKind::Shader)
+}

@@ -1,0 +1,222 @@
+//! Entering native code from the interpreter, and what happens when it comes back.
+
+use std::any::Any;
+use std::ffi::c_void;
+
+use adead_isa::TrapKind;
+use adead_jit::{Entry, ExitRecord, Status, VmContext};
+
+use crate::interp::{Finish, Frame, Machine, Trapped};
+
+/// Machine stack native code must have left when it starts (its frame, the
+/// trampoline, a helper and the interpreter's frame in a nested call).
+const HEADROOM: usize = 64 * 1024;
+
+/// A caller's frame recorded by native code while an exit to the interpreter unwinds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ExitFrame {
+    pub func: u32,
+    pub resume_pc: u32,
+    pub dst: u32,
+    pub fp: u64,
+}
+
+/// What native code and nested runs share during one call from the host.
+pub(crate) struct Shared {
+    /// The context native code sees.
+    pub ctx: VmContext,
+    /// Callers recorded by an exit to the interpreter, innermost first.
+    pub exit_frames: Vec<ExitFrame>,
+    /// The message of the trap a helper reported (a host function's error, a tensor
+    /// shape).
+    pub detail: Option<String>,
+    /// A panic caught in a helper, raised again once native code has returned.
+    pub panic: Option<Box<dyn Any + Send>>,
+    /// Instructions are counted (fuel budget or counting on).
+    pub metered: bool,
+    /// The engine's call depth limit.
+    pub max_call_depth: u32,
+    /// Instructions executed by native code itself.
+    pub native_spent: u64,
+    /// Instructions executed inside the current `call` helpers (nested runs), so that
+    /// native code's own share can be told apart.
+    pub helper_spent: u64,
+    /// The instance's instruction count before this call, and this call's budget: a
+    /// tier-up's place in the instance's history.
+    pub instructions_before: u64,
+    pub fuel_start: u64,
+}
+
+impl Shared {
+    /// The state of a new call with `fuel` to spend, native code allowed to use
+    /// `native_stack` bytes of the machine stack below this point.
+    pub(crate) fn new(
+        code_table: *const usize,
+        native_stack: u64,
+        metered: bool,
+        max_call_depth: u32,
+        instructions_before: u64,
+        fuel: u64,
+    ) -> Shared {
+        let budget = usize::try_from(native_stack).unwrap_or(usize::MAX);
+        Shared {
+            ctx: VmContext {
+                memory_base: std::ptr::null_mut(),
+                memory_len: 0,
+                stack_base: std::ptr::null_mut(),
+                stack_len: 0,
+                native_stack_limit: stack_pointer().saturating_sub(budget),
+                code_table,
+                fuel,
+                ret: 0,
+                exit: ExitRecord::default(),
+                vm: std::ptr::null_mut(),
+            },
+            exit_frames: Vec::new(),
+            detail: None,
+            panic: None,
+            metered,
+            max_call_depth,
+            native_spent: 0,
+            helper_spent: 0,
+            instructions_before,
+            fuel_start: fuel,
+        }
+    }
+}
+
+/// The approximate machine stack pointer (the address of a local).
+#[inline(never)]
+pub(crate) fn stack_pointer() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// How an attempt to run native code ended.
+pub(crate) enum Native {
+    /// No native code (not compiled, cannot be, or too little machine stack left):
+    /// the interpreter goes on where it was.
+    Declined,
+    /// The function returned this value.
+    Returned(u64),
+    /// Native code stopped at a run boundary; the machine's state (pc, frame,
+    /// function, frames) says where to go on, the run not yet charged.
+    Resume,
+    /// A `halt`.
+    Finished(Finish),
+    /// A trap, fuel settled.
+    Trapped(Trapped),
+}
+
+impl Machine<'_> {
+    /// Keeps the context's view of memory and the register stack current.
+    pub(crate) fn refresh_context(&mut self) {
+        let ctx = &mut self.shared.ctx;
+        ctx.memory_base = self.memory.bytes_mut().as_mut_ptr();
+        ctx.memory_len = self.memory.len();
+        ctx.stack_base = self.stack.as_mut_ptr();
+        ctx.stack_len = (self.stack.len() * 8) as u64;
+    }
+
+    /// Runs the current function (`self.func` with its frame at `self.fp`) natively
+    /// from `entry`, which is where `self.pc` stands, its run not yet charged.
+    pub(crate) fn run_native(&mut self, func: u32, entry: Entry) -> Native {
+        let Some(tier) = self.native else {
+            return Native::Declined;
+        };
+        let at_instruction = self
+            .shared
+            .metered
+            .then(|| self.shared.instructions_before + (self.shared.fuel_start - self.fuel));
+        let Some(code) = tier.code_for(self.module, func, entry, at_instruction) else {
+            return Native::Declined;
+        };
+        let Some(trampoline) = tier.trampoline() else {
+            return Native::Declined;
+        };
+        if stack_pointer() < self.shared.ctx.native_stack_limit.saturating_add(HEADROOM) {
+            return Native::Declined;
+        }
+        let depth = (self.depth_base + self.frames.len() + 1) as u64;
+        let mut args = [0u64; 4];
+        if entry == Entry::Start {
+            let params = self.module.functions[func as usize].params as usize;
+            for (i, arg) in args.iter_mut().enumerate().take(params) {
+                *arg = self.stack[self.fp + i];
+            }
+        }
+        self.refresh_context();
+        self.shared.ctx.fuel = self.fuel;
+        let fuel_before = self.fuel;
+        let helpers_before = self.shared.helper_spent;
+        let outer = self.shared.ctx.vm;
+        self.shared.ctx.vm = (self as *mut Self).cast::<c_void>();
+        let ctx: *mut VmContext = &mut self.shared.ctx;
+        // SAFETY: `code` is this module's native code for `func` at `entry`; the frame at
+        // `fp` holds the function's registers (its live ones at a loop header), the
+        // context is current, and the helpers reach this machine through `ctx.vm`.
+        let status = unsafe {
+            trampoline(
+                ctx,
+                (self.fp * 8) as u64,
+                depth,
+                code,
+                args[0],
+                args[1],
+                args[2],
+                args[3],
+            )
+        };
+        self.shared.ctx.vm = outer;
+        if let Some(panic) = self.shared.panic.take() {
+            std::panic::resume_unwind(panic);
+        }
+        if self.shared.metered {
+            self.fuel = self.shared.ctx.fuel;
+            let nested = self.shared.helper_spent - helpers_before;
+            self.shared.native_spent += fuel_before - self.fuel - nested;
+        }
+        let exit = self.shared.ctx.exit;
+        match Status::from_code(status) {
+            Some(Status::Returned) => Native::Returned(self.shared.ctx.ret),
+            Some(Status::Halted) => Native::Finished(Finish::Halted(self.shared.ctx.ret)),
+            Some(Status::Trapped) => {
+                let kind = TrapKind::from_code(exit.trap_code, exit.payload as i32)
+                    .unwrap_or(TrapKind::Host);
+                let pc = (self.code.funcs[exit.func as usize].entry + exit.pc) as usize;
+                Native::Trapped((kind, pc, self.shared.detail.take()))
+            }
+            Some(Status::Exited) => {
+                self.resume_after_exit(&exit);
+                Native::Resume
+            }
+            None => unreachable!("native code returned status {status}"),
+        }
+    }
+
+    /// Rebuilds the interpreter's view of the calls native code left: the frames it
+    /// recorded, outermost first, then the function it stopped in.
+    fn resume_after_exit(&mut self, exit: &ExitRecord) {
+        let funcs = &self.code.funcs;
+        for recorded in self.shared.exit_frames.drain(..).rev() {
+            let info = &funcs[recorded.func as usize];
+            let ret_pc = info.entry + recorded.resume_pc;
+            self.frames.push(Frame {
+                ret_pc,
+                func: recorded.func,
+                regs: info.regs,
+                fp: (recorded.fp / 8) as usize,
+                dst: recorded.dst as u8,
+                resume_cost: self.code.charge[ret_pc as usize],
+            });
+        }
+        self.func = exit.func;
+        self.fp = (exit.fp / 8) as usize;
+        self.pc = (funcs[exit.func as usize].entry + exit.pc) as usize;
+        debug_assert_eq!(
+            self.depth_base + self.frames.len() + 1,
+            exit.depth as usize,
+            "the interpreter's depth agrees with native code's"
+        );
+    }
+}
