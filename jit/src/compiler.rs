@@ -15,7 +15,9 @@ use adead_isa::Module as IsaModule;
 use crate::abi::{Helpers, NativeFn, Trampoline, offsets};
 use crate::analysis::FunctionFacts;
 use crate::error::{CompileError, JitError};
-use crate::translate::{Entry, ModuleView, Translator, native_signature, translatable};
+use crate::translate::{
+    Entry, ModuleView, REGISTER_ARGS, Translator, native_signature, register_args, translatable,
+};
 
 /// How the compiled code must behave: fixed for a VM module's lifetime.
 #[derive(Clone, Copy, Debug)]
@@ -85,7 +87,7 @@ pub struct Compiled {
 ///     fuel: 0, ret: 0, exit: ExitRecord::default(), vm: std::ptr::null_mut(),
 /// };
 /// // SAFETY: the context, the frame and the code belong together.
-/// let status = unsafe { (compiler.trampoline())(&mut ctx, 0, 1, compiled.code, 2, 0, 0, 0) };
+/// let status = unsafe { (compiler.trampoline(1, Entry::Start))(&mut ctx, 0, 1, compiled.code, 2, 0, 0, 0) };
 /// assert_eq!(Status::from_code(status), Some(Status::Returned));
 /// assert_eq!(ctx.ret, 42);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -94,7 +96,8 @@ pub struct Compiler {
     jit: Option<JITModule>,
     options: Options,
     call_conv: CallConv,
-    trampoline: Trampoline,
+    /// Per number of register arguments.
+    trampolines: [Trampoline; REGISTER_ARGS + 1],
     facts: Vec<Option<FunctionFacts>>,
     context: cranelift_codegen::Context,
     builder: FunctionBuilderContext,
@@ -144,12 +147,24 @@ impl Compiler {
         ));
         let mut context = jit.make_context();
         let mut builder = FunctionBuilderContext::new();
-        let trampoline = build_trampoline(&mut jit, &mut context, &mut builder, call_conv)?;
+        let mut trampolines = Vec::with_capacity(REGISTER_ARGS + 1);
+        for args in 0..=REGISTER_ARGS {
+            trampolines.push(build_trampoline(
+                &mut jit,
+                &mut context,
+                &mut builder,
+                call_conv,
+                args,
+            )?);
+        }
+        let trampolines = trampolines
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("one per count"));
         Ok(Compiler {
             jit: Some(jit),
             options,
             call_conv,
-            trampoline,
+            trampolines,
             facts: Vec::new(),
             context,
             builder,
@@ -158,9 +173,15 @@ impl Compiler {
         })
     }
 
-    /// Calls native code from Rust (see [`Trampoline`]).
-    pub fn trampoline(&self) -> Trampoline {
-        self.trampoline
+    /// Calls native code from Rust (see [`Trampoline`]): the one for the version of a
+    /// function with `params` parameters entered at `entry`.
+    pub fn trampoline(&self, params: u32, entry: Entry) -> Trampoline {
+        self.trampolines[register_args(params, entry)]
+    }
+
+    /// Every trampoline, by number of register arguments ([`register_args`]).
+    pub fn trampolines(&self) -> [Trampoline; REGISTER_ARGS + 1] {
+        self.trampolines
     }
 
     /// The loop headers of `func` where [`Entry::LoopHeader`] can enter it: the targets
@@ -234,7 +255,8 @@ impl Compiler {
         entry: Entry,
     ) -> Result<(NativeFn, usize, Option<String>), CompileError> {
         let jit = self.jit.as_mut().expect("the JIT module lives until drop");
-        let sig = native_signature(self.call_conv);
+        let params = module.functions[func as usize].params;
+        let sig = native_signature(self.call_conv, register_args(params, entry));
         let name = format!("adead_{}", self.next_name);
         self.next_name += 1;
         let id = jit
@@ -285,12 +307,14 @@ impl Drop for Compiler {
 }
 
 /// `trampoline(ctx, fp, depth, code, a0, a1, a2, a3)`: calls `code` with the native
-/// signature, stores its value in `ctx.ret` and returns its status.
+/// signature of `args` register arguments, stores its value in `ctx.ret` and returns
+/// its status.
 fn build_trampoline(
     jit: &mut JITModule,
     context: &mut cranelift_codegen::Context,
     builder: &mut FunctionBuilderContext,
     call_conv: CallConv,
+    args: usize,
 ) -> Result<Trampoline, JitError> {
     let mut sig = jit.make_signature();
     for _ in 0..8 {
@@ -298,21 +322,21 @@ fn build_trampoline(
     }
     sig.returns.push(AbiParam::new(types::I64));
     let id: FuncId = jit
-        .declare_function("adead_trampoline", Linkage::Local, &sig)
+        .declare_function(&format!("adead_trampoline{args}"), Linkage::Local, &sig)
         .map_err(|e| JitError::Setup(e.to_string()))?;
     context.func.signature = sig;
     context.func.name = UserFuncName::user(0, id.as_u32());
     {
         let mut b = FunctionBuilder::new(&mut context.func, builder);
-        let native = b.import_signature(native_signature(call_conv));
+        let native = b.import_signature(native_signature(call_conv, args));
         let block = b.create_block();
         b.append_block_params_for_function_params(block);
         b.switch_to_block(block);
         let p = b.block_params(block).to_vec();
         let (ctx, fp, depth, code) = (p[0], p[1], p[2], p[3]);
-        let call = b
-            .ins()
-            .call_indirect(native, code, &[ctx, fp, depth, p[4], p[5], p[6], p[7]]);
+        let mut call_args = vec![ctx, fp, depth];
+        call_args.extend_from_slice(&p[4..4 + args]);
+        let call = b.ins().call_indirect(native, code, &call_args);
         let results = b.inst_results(call).to_vec();
         b.ins()
             .store(MemFlagsData::trusted(), results[0], ctx, offsets::RET);

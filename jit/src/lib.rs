@@ -20,9 +20,10 @@ pub mod abi;
 mod analysis;
 mod compiler;
 mod error;
+mod nan;
 mod translate;
 
 pub use abi::{ExitRecord, Helpers, NativeFn, Status, Trampoline, VmContext};
 pub use compiler::{Compiled, Compiler, Options};
 pub use error::{CompileError, JitError};
-pub use translate::Entry;
+pub use translate::{Entry, REGISTER_ARGS, register_args};

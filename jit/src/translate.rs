@@ -24,6 +24,7 @@ use adead_isa::{Instruction, Opcode, OperandKind, TrapKind};
 
 use crate::abi::{Helpers, Status, offsets};
 use crate::analysis::{FunctionFacts, RegSet, Repr, segment_end};
+use crate::nan::{self, Nan, NanPlan};
 
 /// Where a compiled function starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -46,10 +47,11 @@ pub(crate) struct ModuleView<'a> {
     pub frontend: TargetFrontendConfig,
 }
 
-/// The uniform native signature: `(ctx, fp, depth, a0, a1, a2, a3) -> (value, status)`.
-pub(crate) fn native_signature(call_conv: CallConv) -> Signature {
+/// The native signature of a function taking `args` arguments in machine registers:
+/// `(ctx, fp, depth, a0, .., a(args-1)) -> (value, status)`.
+pub(crate) fn native_signature(call_conv: CallConv, args: usize) -> Signature {
     let mut sig = Signature::new(call_conv);
-    for _ in 0..7 {
+    for _ in 0..3 + args {
         sig.params.push(AbiParam::new(types::I64));
     }
     sig.returns.push(AbiParam::new(types::I64));
@@ -58,7 +60,16 @@ pub(crate) fn native_signature(call_conv: CallConv) -> Signature {
 }
 
 /// Arguments passed in machine registers; the rest go through the callee's frame.
-pub(crate) const REGISTER_ARGS: usize = 4;
+pub const REGISTER_ARGS: usize = 4;
+
+/// The arguments a function's version entered at `entry` takes in machine registers:
+/// its first parameters (up to [`REGISTER_ARGS`]) at its start, none at a loop header.
+pub fn register_args(params: u32, entry: Entry) -> usize {
+    match entry {
+        Entry::Start => (params as usize).min(REGISTER_ARGS),
+        Entry::LoopHeader(_) => 0,
+    }
+}
 
 fn trusted() -> MemFlagsData {
     MemFlagsData::trusted()
@@ -102,11 +113,11 @@ pub(crate) struct Translator<'a, 'b> {
     entry: Entry,
     /// The function's own reference, for direct recursion (the start version only).
     self_ref: Option<FuncRef>,
-    native_sig: SigRef,
+    /// The native signature by number of register arguments, imported on first use.
+    native_sigs: [Option<SigRef>; REGISTER_ARGS + 1],
     sigs: HelperSigs,
     vars: Vec<Variable>,
     fuel: Option<Variable>,
-    frame: Variable,
     mem_base: Option<Variable>,
     mem_len: Option<Variable>,
     ctx: Value,
@@ -115,7 +126,19 @@ pub(crate) struct Translator<'a, 'b> {
     body: Vec<Option<Block>>,
     charge: Vec<Option<Block>>,
     bail: Vec<Option<Block>>,
+    /// Per leader: the exit to the interpreter from the top of its segment, after its
+    /// run was charged (a failed segment bounds check).
+    guard_bail: Vec<Option<Block>>,
+    /// Per pc: a memory access whose bounds its segment checked on entry.
+    checked: Vec<bool>,
     trap_exit: Block,
+    /// Where NaNs are canonicalised (see `nan.rs`): the plan, the registers' states
+    /// before the instruction being translated, the state of the value it writes, and
+    /// per float register the flag that says "pending" where the state is `Either`.
+    nan: NanPlan,
+    state: Vec<Nan>,
+    result_state: Nan,
+    flags: Vec<Option<Variable>>,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
@@ -130,7 +153,24 @@ impl<'a, 'b> Translator<'a, 'b> {
     ) -> Translator<'a, 'b> {
         let function = &view.module.functions[func as usize];
         let code = function.code(view.module);
-        let native_sig = b.import_signature(native_signature(view.call_conv));
+        let start_plan = NanPlan::new(
+            code,
+            facts,
+            0,
+            nan::start_states(function.regs, function.params),
+        );
+        let nan = match entry {
+            Entry::Start => start_plan,
+            Entry::LoopHeader(header) => {
+                let states = nan::loop_entry_states(&start_plan, header as usize, function.regs);
+                NanPlan::new(code, facts, header as usize, states)
+            }
+        };
+        let flags = facts
+            .repr
+            .iter()
+            .map(|&repr| (repr != Repr::I64).then(|| b.declare_var(types::I8)))
+            .collect();
         let helper_sig = |params: usize, returns: usize| {
             let mut sig = Signature::new(view.call_conv);
             sig.params.push(AbiParam::new(types::I64));
@@ -173,7 +213,6 @@ impl<'a, 'b> Translator<'a, 'b> {
             .map(|&repr| b.declare_var(ty_of(repr)))
             .collect();
         let fuel = view.metered.then(|| b.declare_var(types::I64));
-        let frame = b.declare_var(types::I64);
         let (mem_base, mem_len) = if facts.uses_memory {
             (
                 Some(b.declare_var(types::I64)),
@@ -196,11 +235,10 @@ impl<'a, 'b> Translator<'a, 'b> {
             params: function.params,
             entry,
             self_ref,
-            native_sig,
+            native_sigs: [None; REGISTER_ARGS + 1],
             sigs,
             vars,
             fuel,
-            frame,
             mem_base,
             mem_len,
             ctx: Value::from_u32(0),
@@ -209,7 +247,13 @@ impl<'a, 'b> Translator<'a, 'b> {
             body: vec![None; len],
             charge: vec![None; len],
             bail: vec![None; len],
+            guard_bail: vec![None; len],
+            checked: vec![false; len],
             trap_exit,
+            nan,
+            state: Vec::new(),
+            result_state: Nan::Kept,
+            flags,
         }
     }
 
@@ -269,11 +313,61 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.facts.repr[usize::from(reg)]
     }
 
-    /// Register `reg` as `want`.
+    /// Register `reg` as `want`. Reading a float's bits (as an integer, or as the other
+    /// float width) observes them: a pending NaN is canonicalised first.
     fn read(&mut self, reg: u8, want: Repr) -> Value {
-        let v = self.b.use_var(self.vars[usize::from(reg)]);
         let own = self.repr(reg);
+        let v = if own != want && own != Repr::I64 {
+            let state = self.state[usize::from(reg)];
+            self.observe(reg, state)
+        } else {
+            self.b.use_var(self.vars[usize::from(reg)])
+        };
         self.convert(v, own, want)
+    }
+
+    /// Register `reg` as `want` where the instruction observes the value's bits in place
+    /// (a float store, a sign operation).
+    fn read_in(&mut self, reg: u8, want: Repr) -> Value {
+        let state = self.state[usize::from(reg)];
+        let v = self.observe(reg, state);
+        self.convert(v, self.repr(reg), want)
+    }
+
+    /// Register `reg` in its own representation with its bits made final, given its
+    /// NaN `state`.
+    fn observe(&mut self, reg: u8, state: Nan) -> Value {
+        let v = self.b.use_var(self.vars[usize::from(reg)]);
+        let flag = match (state, self.flags[usize::from(reg)]) {
+            (Nan::Either, Some(flag)) => Some(self.b.use_var(flag)),
+            _ => None,
+        };
+        self.observe_value(v, self.repr(reg), state, flag)
+    }
+
+    /// `v` of `repr` with its bits made final: canonicalised when `state` is pending, or
+    /// `Either` with `flag` set.
+    fn observe_value(&mut self, v: Value, repr: Repr, state: Nan, flag: Option<Value>) -> Value {
+        match (repr, state, flag) {
+            (Repr::I64, ..) | (_, Nan::Settled | Nan::Kept, _) => v,
+            (_, Nan::Pending, _) | (_, Nan::Either, None) => self.canonical(v, repr),
+            (_, Nan::Either, Some(flag)) => {
+                let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
+                let replace = self.b.ins().band(is_nan, flag);
+                let nan = self.canonical_nan(repr);
+                self.b.ins().select(replace, nan, v)
+            }
+        }
+    }
+
+    /// The flag of register `reg` in its current state: 1 if its value may be a pending
+    /// NaN.
+    fn flag_of(&mut self, reg: u8) -> Value {
+        match (self.state[usize::from(reg)], self.flags[usize::from(reg)]) {
+            (Nan::Either, Some(flag)) => self.b.use_var(flag),
+            (Nan::Pending, _) => self.b.ins().iconst(types::I8, 1),
+            _ => self.b.ins().iconst(types::I8, 0),
+        }
     }
 
     /// Register `reg` in its own representation.
@@ -282,10 +376,32 @@ impl<'a, 'b> Translator<'a, 'b> {
         (self.b.use_var(self.vars[usize::from(reg)]), own)
     }
 
+    /// Writes the instruction's result `v`, of representation `from`, to `reg`.
     fn write(&mut self, reg: u8, v: Value, from: Repr) {
+        self.write_flagged(reg, v, from, None);
+    }
+
+    /// Writes `v` to `reg`; `flag` is the value's pending flag when its state is
+    /// `Either` (a copy of a register). A float going into another representation is
+    /// observed on the way.
+    fn write_flagged(&mut self, reg: u8, v: Value, from: Repr, flag: Option<Value>) {
+        let state = self.result_state;
         let own = self.repr(reg);
+        let v = if from != own && from != Repr::I64 {
+            self.observe_value(v, from, state, flag)
+        } else {
+            v
+        };
         let v = self.convert(v, from, own);
         self.b.def_var(self.vars[usize::from(reg)], v);
+        if let Some(flag_var) = self.flags[usize::from(reg)] {
+            let flag = match (flag, state) {
+                (Some(flag), _) => flag,
+                (None, Nan::Pending) => self.b.ins().iconst(types::I8, 1),
+                (None, _) => self.b.ins().iconst(types::I8, 0),
+            };
+            self.b.def_var(flag_var, flag);
+        }
     }
 
     /// A constant of `bits` in register `reg`'s representation.
@@ -297,13 +413,15 @@ impl<'a, 'b> Translator<'a, 'b> {
         }
     }
 
+    /// The address of this function's frame in the register stack, computed where it
+    /// is needed (the stack moves when it grows, and the hot paths never need it).
     fn frame_ptr(&mut self) -> Value {
-        self.b.use_var(self.frame)
+        let base = self.ctx_load(offsets::STACK_BASE);
+        self.b.ins().iadd(base, self.fp)
     }
 
-    /// Loads register `reg` from the frame in memory.
-    fn load_from_frame(&mut self, reg: u8) {
-        let frame = self.frame_ptr();
+    /// Loads register `reg` from the frame at `frame` in memory.
+    fn load_from_frame(&mut self, reg: u8, frame: Value) {
         let offset = i32::from(reg) * 8;
         let v = match self.repr(reg) {
             Repr::F64 => self.b.ins().load(types::F64, trusted(), frame, offset),
@@ -313,17 +431,30 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
         };
         self.b.def_var(self.vars[usize::from(reg)], v);
+        if let Some(flag) = self.flags[usize::from(reg)] {
+            let clear = self.b.ins().iconst(types::I8, 0);
+            self.b.def_var(flag, clear);
+        }
     }
 
-    /// Stores register `reg` to the frame in memory (an f32 with its high half zero).
-    fn store_to_frame(&mut self, reg: u8) {
-        let frame = self.frame_ptr();
+    /// Stores register `reg`, whose NaN state is `state`, to the frame in memory (an f32
+    /// with its high half zero, a pending NaN canonicalised).
+    fn store_to_frame(&mut self, reg: u8, state: Nan, frame: Value) {
         let offset = i32::from(reg) * 8;
-        let v = match self.repr(reg) {
-            Repr::F64 => self.b.use_var(self.vars[usize::from(reg)]),
-            _ => self.read(reg, Repr::I64),
+        let own = self.repr(reg);
+        let v = self.observe(reg, state);
+        let v = match own {
+            Repr::F64 => v,
+            _ => self.convert(v, own, Repr::I64),
         };
         self.b.ins().store(trusted(), v, frame, offset);
+    }
+
+    /// Stores register `reg` to the frame in the state of the instruction being
+    /// translated.
+    fn store_now(&mut self, reg: u8, frame: Value) {
+        let state = self.state[usize::from(reg)];
+        self.store_to_frame(reg, state, frame);
     }
 
     // ---------------------------------------------------------------- context
@@ -339,13 +470,6 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn ctx_store_u32(&mut self, value: u32, offset: i32) {
         let v = self.b.ins().iconst(types::I32, i64::from(value));
         self.ctx_store(v, offset);
-    }
-
-    /// Recomputes the frame address (the register stack may have moved).
-    fn reload_frame(&mut self) {
-        let base = self.ctx_load(offsets::STACK_BASE);
-        let frame = self.b.ins().iadd(base, self.fp);
-        self.b.def_var(self.frame, frame);
     }
 
     /// Reloads linear memory's base and length (it may have grown and moved).
@@ -374,6 +498,19 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     fn status(&mut self, status: Status) -> Value {
         self.b.ins().iconst(types::I64, status as i64)
+    }
+
+    fn native_sig(&mut self, args: usize) -> SigRef {
+        match self.native_sigs[args] {
+            Some(sig) => sig,
+            None => {
+                let sig = self
+                    .b
+                    .import_signature(native_signature(self.view.call_conv, args));
+                self.native_sigs[args] = Some(sig);
+                sig
+            }
+        }
     }
 
     fn helper_address(&mut self, address: usize) -> Value {
@@ -409,6 +546,22 @@ impl<'a, 'b> Translator<'a, 'b> {
                 let block = self.b.create_block();
                 self.b.set_cold_block(block);
                 self.bail[pc] = Some(block);
+                block
+            }
+        }
+    }
+
+    /// The cold block that leaves for the interpreter at leader `pc` from the top of
+    /// its segment: the run there was charged (by a transfer, or as part of the run
+    /// that fell into it, which charged exactly `charge(pc)` for what follows), so the
+    /// exit gives that back.
+    fn guard_bail(&mut self, pc: usize) -> Block {
+        match self.guard_bail[pc] {
+            Some(block) => block,
+            None => {
+                let block = self.b.create_block();
+                self.b.set_cold_block(block);
+                self.guard_bail[pc] = Some(block);
                 block
             }
         }
@@ -495,14 +648,34 @@ impl<'a, 'b> Translator<'a, 'b> {
             };
             self.b.switch_to_block(block);
             let live = self.facts.live_at(pc);
-            self.leave_exited(pc, &live);
+            let states = self.nan.at(pc).to_vec();
+            self.leave_exited(pc, &live, &states);
+        }
+        for pc in 0..self.code.len() {
+            let Some(block) = self.guard_bail[pc] else {
+                continue;
+            };
+            self.b.switch_to_block(block);
+            if let Some(fuel) = self.fuel {
+                let charged = self.b.use_var(fuel);
+                let uncharged = self
+                    .b
+                    .ins()
+                    .iadd_imm_s(charged, i64::from(self.facts.runs.charge(pc)));
+                self.b.def_var(fuel, uncharged);
+            }
+            let live = self.facts.live_at(pc);
+            let states = self.nan.at(pc).to_vec();
+            self.leave_exited(pc, &live, &states);
         }
     }
 
-    /// Stores `live` to the frame and leaves for the interpreter at leader `pc`.
-    fn leave_exited(&mut self, pc: usize, live: &RegSet) {
+    /// Stores `live` (in NaN `states`) to the frame and leaves for the interpreter at
+    /// leader `pc`.
+    fn leave_exited(&mut self, pc: usize, live: &RegSet, states: &[Nan]) {
+        let frame = self.frame_ptr();
         for reg in live.iter() {
-            self.store_to_frame(reg);
+            self.store_to_frame(reg, states[usize::from(reg)], frame);
         }
         self.store_fuel();
         self.ctx_store_u32(0, offsets::EXIT_TRAP_CODE);
@@ -526,10 +699,18 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.ctx = params[0];
         self.fp = params[1];
         self.depth = params[2];
-        self.reload_frame();
         self.reload_memory();
         self.reload_fuel();
         let live = self.facts.live_at(start);
+        let loads_from_frame = match self.entry {
+            Entry::Start => self.params as usize > REGISTER_ARGS,
+            Entry::LoopHeader(_) => true,
+        };
+        let frame = if loads_from_frame {
+            self.frame_ptr()
+        } else {
+            self.fp
+        };
         match self.entry {
             Entry::Start => {
                 for reg in live.iter() {
@@ -541,7 +722,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                         let arg = params[3 + index as usize];
                         self.write(reg, arg, Repr::I64);
                     } else {
-                        self.load_from_frame(reg);
+                        self.load_from_frame(reg, frame);
                     }
                 }
                 // Deep native recursion would overflow the machine stack: leave for the
@@ -560,7 +741,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                             let v = self.constant(reg, bits);
                             self.b.def_var(self.vars[usize::from(reg)], v);
                         }
-                        _ => self.load_from_frame(reg),
+                        _ => self.load_from_frame(reg, frame),
                     }
                 }
                 let go = self.edge(start);
@@ -574,11 +755,21 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn emit_segment(&mut self, start: usize) {
         let block = self.body(start);
         self.b.switch_to_block(block);
+        self.state = self.nan.at(start).to_vec();
         let end = segment_end(&self.facts.runs, start);
-        for pc in start..end {
-            self.emit_instruction(pc);
+        if self.facts.uses_memory {
+            self.guard_segment(start, end);
         }
-        self.emit_last(end);
+        for pc in start..=end {
+            let instr = self.code[pc];
+            self.result_state = nan::result(&instr, &self.state);
+            if pc == end {
+                self.emit_last(pc);
+            } else {
+                self.emit_instruction(pc);
+            }
+            nan::step(&instr, &mut self.state, &self.facts.repr);
+        }
     }
 
     /// The last instruction of a segment: control flow, or a plain instruction that
@@ -742,7 +933,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
             O::Mov => {
                 let (v, repr) = self.read_own(reg(1));
-                self.write(reg(0), v, repr);
+                let flag = self.flag_of(reg(1));
+                self.write_flagged(reg(0), v, repr, Some(flag));
             }
             O::Movi | O::Fmovi => {
                 let v = self.constant(reg(0), instr.wide(1));
@@ -760,10 +952,21 @@ impl<'a, 'b> Translator<'a, 'b> {
             O::Select => {
                 let want = self.repr(reg(0));
                 let condition = self.read(reg(1), Repr::I64);
-                let if_true = self.read(reg(2), want);
-                let if_false = self.read(reg(3), want);
-                let v = self.b.ins().select(condition, if_true, if_false);
-                self.write(reg(0), v, want);
+                let mut values = [Value::from_u32(0); 2];
+                let mut flags = [Value::from_u32(0); 2];
+                for (i, index) in [2, 3].into_iter().enumerate() {
+                    if self.repr(reg(index)) == want {
+                        values[i] = self.read(reg(index), want);
+                        flags[i] = self.flag_of(reg(index));
+                    } else {
+                        // Read as another representation: observed, so final.
+                        values[i] = self.read(reg(index), want);
+                        flags[i] = self.b.ins().iconst(types::I8, 0);
+                    }
+                }
+                let v = self.b.ins().select(condition, values[0], values[1]);
+                let flag = self.b.ins().select(condition, flags[0], flags[1]);
+                self.write_flagged(reg(0), v, want, Some(flag));
             }
             O::Fadd | O::Fsub | O::Fmul | O::Fdiv | O::Fmin | O::Fmax => {
                 self.float_binary(op, &instr, Repr::F64)
@@ -784,7 +987,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 } else {
                     Repr::F32
                 };
-                let a = self.read(reg(1), repr);
+                let a = self.read_in(reg(1), repr);
                 let v = if matches!(op, O::Fneg | O::FnegF32) {
                     self.b.ins().fneg(a)
                 } else {
@@ -798,8 +1001,8 @@ impl<'a, 'b> Translator<'a, 'b> {
                 } else {
                     Repr::F32
                 };
-                let a = self.read(reg(1), repr);
-                let b = self.read(reg(2), repr);
+                let a = self.read_in(reg(1), repr);
+                let b = self.read_in(reg(2), repr);
                 let v = self.b.ins().fcopysign(a, b);
                 self.write(reg(0), v, repr);
             }
@@ -809,7 +1012,6 @@ impl<'a, 'b> Translator<'a, 'b> {
                 let b = self.read(reg(2), repr);
                 let c = self.read(reg(3), repr);
                 let v = self.b.ins().fma(a, b, c);
-                let v = self.canonical(v, repr);
                 self.write(reg(0), v, repr);
             }
             O::Feq | O::Flt | O::Fle | O::FeqF32 | O::FltF32 | O::FleF32 => {
@@ -963,11 +1165,15 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// `v` with any NaN replaced by the canonical NaN of its width.
     fn canonical(&mut self, v: Value, repr: Repr) -> Value {
         let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
-        let nan = match repr {
+        let nan = self.canonical_nan(repr);
+        self.b.ins().select(is_nan, nan, v)
+    }
+
+    fn canonical_nan(&mut self, repr: Repr) -> Value {
+        match repr {
             Repr::F32 => self.b.ins().f32const(Ieee32::with_bits(CANONICAL_NAN_F32)),
             _ => self.b.ins().f64const(Ieee64::with_bits(CANONICAL_NAN_F64)),
-        };
-        self.b.ins().select(is_nan, nan, v)
+        }
     }
 
     fn float_binary(&mut self, op: Opcode, instr: &Instruction, repr: Repr) {
@@ -984,7 +1190,6 @@ impl<'a, 'b> Translator<'a, 'b> {
             O::Fmin | O::FminF32 => ins.fmin(a, b),
             _ => ins.fmax(a, b),
         };
-        let v = self.canonical(v, repr);
         self.write(instr.reg(0), v, repr);
     }
 
@@ -1000,38 +1205,81 @@ impl<'a, 'b> Translator<'a, 'b> {
             // Round to nearest, ties to even.
             _ => ins.nearest(a),
         };
-        let v = self.canonical(v, repr);
         self.write(instr.reg(0), v, repr);
     }
 
     // ---------------------------------------------------------------- memory
 
-    /// The host address of an access of `size` bytes at register `base_reg` + `offset`,
-    /// after the bounds check of `semantics::effective_address`: in bounds exactly when
-    /// `0 <= base + offset` and `base + offset + size <= memory_len`, with no wrap-around.
-    /// Memory is shorter than 2^63 bytes, so with `offset` >= 0 that is
-    /// `base < memory_len - size - offset + 1` (nothing passes when the right side is not
-    /// positive), and with `offset` < 0 the wrapped sum `base + offset` lands either in
-    /// range or above `2^64 - 2^31`, far past any memory.
+    /// True if every byte of `base + lo .. base + hi` lies in linear memory, by the rule
+    /// of `semantics::effective_address` (no wrap-around): `0 <= base + lo` and
+    /// `base + hi <= memory_len`. Memory is shorter than 2^63 bytes, so with `lo >= 0`
+    /// that is `base < memory_len - hi + 1` (nothing passes when the right side is not
+    /// positive), and with `lo < 0` the wrapped sum `base + lo` lands either in range or
+    /// above `2^64 - 2^31`, far past any memory. Returns the "outside" flag.
+    fn outside(&mut self, base: Value, lo: i64, hi: i64) -> Value {
+        let len = self.b.use_var(self.mem_len.expect("a memory access"));
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let (start, span) = if lo >= 0 {
+            (base, hi)
+        } else {
+            (self.b.ins().iadd_imm_s(base, lo), hi - lo)
+        };
+        let room = self.b.ins().iadd_imm_s(len, 1 - span);
+        let room = self.b.ins().smax(room, zero);
+        self.b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, start, room)
+    }
+
+    /// The host address of an access of `size` bytes at register `base_reg` + `offset`
+    /// (returned as a base and an immediate offset), bounds-checked unless its segment
+    /// checked it on entry.
     fn address(&mut self, pc: usize, base_reg: u8, offset: i32, size: i64) -> (Value, i32) {
         let base = self.read(base_reg, Repr::I64);
-        let len = self.b.use_var(self.mem_len.expect("a memory access"));
+        if !self.checked[pc] {
+            let outside = self.outside(base, i64::from(offset), i64::from(offset) + size);
+            self.trap_if(outside, TrapKind::OutOfBounds, pc);
+        }
         let mem = self.b.use_var(self.mem_base.expect("a memory access"));
-        let zero = self.b.ins().iconst(types::I64, 0);
-        let (start, extra) = if offset >= 0 {
-            (base, i64::from(offset))
-        } else {
-            (self.b.ins().iadd_imm_s(base, i64::from(offset)), 0)
-        };
-        let room = self.b.ins().iadd_imm_s(len, 1 - size - extra);
-        let room = self.b.ins().smax(room, zero);
-        let outside = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, start, room);
-        self.trap_if(outside, TrapKind::OutOfBounds, pc);
-        let host = self.b.ins().iadd(mem, start);
-        (host, if offset >= 0 { offset } else { 0 })
+        (self.b.ins().iadd(mem, base), offset)
+    }
+
+    /// One bounds check per base register for the accesses of the segment at `start`
+    /// whose base register is not written before them in the segment: the span of all
+    /// their bytes is checked on entry, and the accesses go unchecked. When the span is
+    /// not all in memory, some access of the segment traps (or memory grows first):
+    /// native code leaves for the interpreter at the segment's start, which runs it
+    /// and traps at the exact instruction.
+    fn guard_segment(&mut self, start: usize, end: usize) {
+        let mut spans: Vec<(u8, i64, i64)> = Vec::new();
+        let mut written = RegSet::default();
+        for pc in start..=end {
+            let instr = self.code[pc];
+            if let Some((base, offset, size)) = access(&instr)
+                && !written.contains(base)
+            {
+                let (lo, hi) = (offset, offset + size);
+                match spans.iter_mut().find(|(b, ..)| *b == base) {
+                    Some(span) => {
+                        span.1 = span.1.min(lo);
+                        span.2 = span.2.max(hi);
+                    }
+                    None => spans.push((base, lo, hi)),
+                }
+                self.checked[pc] = true;
+            }
+            for access in instr.registers().filter(|a| a.write) {
+                written.insert(access.reg);
+            }
+        }
+        for (base_reg, lo, hi) in spans {
+            let base = self.read(base_reg, Repr::I64);
+            let outside = self.outside(base, lo, hi);
+            let leave = self.guard_bail(start);
+            let next = self.b.create_block();
+            self.b.ins().brif(outside, leave, &[], next, &[]);
+            self.b.switch_to_block(next);
+        }
     }
 
     fn emit_load(&mut self, pc: usize, instr: &Instruction) {
@@ -1072,11 +1320,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         let value = instr.reg(2);
         match op {
             O::Fst64 => {
-                let v = self.read(value, Repr::F64);
+                let v = self.read_in(value, Repr::F64);
                 self.b.ins().store(heap(), v, host, offset);
             }
             O::Fst32 => {
-                let v = self.read(value, Repr::F32);
+                let v = self.read_in(value, Repr::F32);
                 self.b.ins().store(heap(), v, host, offset);
             }
             O::St64 => {
@@ -1120,8 +1368,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         // The host function reads its arguments from the frame.
         let first = instr.reg(2);
         let count = instr.word(3);
+        let frame = self.frame_ptr();
         for i in 0..count {
-            self.store_to_frame(first + i as u8);
+            self.store_now(first + i as u8, frame);
         }
         let import = self.b.ins().iconst(types::I64, i64::from(instr.word(1)));
         let args = self.b.ins().iadd_imm_s(self.fp, i64::from(first) * 8);
@@ -1138,8 +1387,9 @@ impl<'a, 'b> Translator<'a, 'b> {
             .filter(|a| !a.write)
             .map(|a| a.reg)
             .collect();
+        let frame = self.frame_ptr();
         for reg in reads {
-            self.store_to_frame(reg);
+            self.store_now(reg, frame);
         }
         let index = self
             .b
@@ -1154,7 +1404,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             .map(|a| a.reg)
             .collect();
         for reg in writes {
-            self.load_from_frame(reg);
+            self.load_from_frame(reg, frame);
         }
         self.reload_memory();
     }
@@ -1192,7 +1442,6 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(grow);
         let code = self.call_helper(self.view.helpers.grow_stack as usize, &[needed]);
         self.trap_on_code(code, pc);
-        self.reload_frame();
         self.b.ins().jump(grown, &[]);
         self.b.switch_to_block(grown);
 
@@ -1214,10 +1463,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.append_block_param(join, types::I64);
         self.b.append_block_param(join, types::I64);
         let mut native_args = vec![self.ctx, callee_fp, depth];
-        let zero = self.b.ins().iconst(types::I64, 0);
-        for i in 0..REGISTER_ARGS {
-            native_args.push(args.get(i).copied().unwrap_or(zero));
-        }
+        native_args.extend(args.iter().take(REGISTER_ARGS));
+        let native_sig = self.native_sig(native_args.len() - 3);
         if let (Some(own), true) = (self.self_ref, callee == self.func) {
             let call = self.b.ins().call(own, &native_args);
             let results = self.b.inst_results(call).to_vec();
@@ -1239,10 +1486,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.b.ins().brif(code, native, &[], interpreted, &[]);
 
             self.b.switch_to_block(native);
-            let call = self
-                .b
-                .ins()
-                .call_indirect(self.native_sig, code, &native_args);
+            let call = self.b.ins().call_indirect(native_sig, code, &native_args);
             let results = self.b.inst_results(call).to_vec();
             self.b.ins().jump(
                 join,
@@ -1294,11 +1538,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(pass);
         self.b.ins().return_(&[value, status]);
         self.b.switch_to_block(record);
-        self.reload_frame();
+        let frame = self.frame_ptr();
         let mut live = self.facts.live_at(pc + 1);
         live.remove(dst);
         for reg in live.iter() {
-            self.store_to_frame(reg);
+            self.store_now(reg, frame);
         }
         let helper = self.helper_address(self.view.helpers.push_frame as usize);
         let func = self.b.ins().iconst(types::I32, i64::from(self.func));
@@ -1313,7 +1557,6 @@ impl<'a, 'b> Translator<'a, 'b> {
 
         self.b.switch_to_block(returned);
         self.write(dst, value, Repr::I64);
-        self.reload_frame();
         self.reload_memory();
         self.reload_fuel();
     }
@@ -1324,4 +1567,26 @@ impl<'a, 'b> Translator<'a, 'b> {
 pub(crate) fn translatable(op: Opcode) -> bool {
     !matches!(op.family(), adead_isa::Family::Gpu | adead_isa::Family::Vk)
         && op.operands().iter().all(|k| *k != OperandKind::Shader)
+}
+
+/// The base register, offset and size of a load or store.
+fn access(instr: &Instruction) -> Option<(u8, i64, i64)> {
+    use Opcode as O;
+    let op = instr.opcode();
+    let size = match op {
+        O::Ld8u | O::Ld8s | O::St8 => 1,
+        O::Ld16u | O::Ld16s | O::St16 => 2,
+        O::Ld32u | O::Ld32s | O::Fld32 | O::St32 | O::Fst32 => 4,
+        O::Ld64 | O::Fld64 | O::St64 | O::Fst64 => 8,
+        _ => return None,
+    };
+    let (base, offset) = if matches!(
+        op,
+        O::St8 | O::St16 | O::St32 | O::St64 | O::Fst32 | O::Fst64
+    ) {
+        (instr.reg(0), instr.word(1))
+    } else {
+        (instr.reg(1), instr.word(2))
+    };
+    Some((base, i64::from(offset as i32), size))
 }

@@ -131,7 +131,8 @@ impl Machine<'_> {
         let Some(code) = tier.code_for(self.module, func, entry, at_instruction) else {
             return Native::Declined;
         };
-        let Some(trampoline) = tier.trampoline() else {
+        let params = self.module.functions[func as usize].params;
+        let Some(trampoline) = tier.trampoline(params, entry) else {
             return Native::Declined;
         };
         if stack_pointer() < self.shared.ctx.native_stack_limit.saturating_add(HEADROOM) {
@@ -140,8 +141,7 @@ impl Machine<'_> {
         let depth = (self.depth_base + self.frames.len() + 1) as u64;
         let mut args = [0u64; 4];
         if entry == Entry::Start {
-            let params = self.module.functions[func as usize].params as usize;
-            for (i, arg) in args.iter_mut().enumerate().take(params) {
+            for (i, arg) in args.iter_mut().enumerate().take(params as usize) {
                 *arg = self.stack[self.fp + i];
             }
         }

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use adead_isa::Module as IsaModule;
-use adead_jit::{Compiler, Entry, NativeFn, Options, Trampoline};
+use adead_jit::{Compiler, Entry, NativeFn, Options, REGISTER_ARGS, Trampoline, register_args};
 
 use crate::config::{Config, Tier};
 
@@ -57,7 +57,8 @@ pub(crate) struct NativeTier {
     /// Per function: its loop headers and the address of the version entered there.
     loop_entries: Box<[LoopEntries]>,
     compiler: Mutex<Option<Compiler>>,
-    trampoline: OnceLock<Trampoline>,
+    /// Per number of register arguments, once a compiler exists.
+    trampolines: OnceLock<[Trampoline; REGISTER_ARGS + 1]>,
     profile: Mutex<NativeProfile>,
 }
 
@@ -111,7 +112,7 @@ impl NativeTier {
                 })
                 .collect(),
             compiler: Mutex::new(None),
-            trampoline: OnceLock::new(),
+            trampolines: OnceLock::new(),
             profile: Mutex::new(NativeProfile::default()),
         };
         if config.tier == Tier::Opt {
@@ -127,9 +128,10 @@ impl NativeTier {
         self.code_table.as_ptr().cast()
     }
 
-    /// The trampoline, once a compiler exists.
-    pub(crate) fn trampoline(&self) -> Option<Trampoline> {
-        self.trampoline.get().copied()
+    /// The trampoline for a function of `params` parameters entered at `entry`, once a
+    /// compiler exists.
+    pub(crate) fn trampoline(&self, params: u32, entry: Entry) -> Option<Trampoline> {
+        Some(self.trampolines.get()?[register_args(params, entry)])
     }
 
     fn slot(&self, func: u32, entry: Entry) -> Option<&AtomicUsize> {
@@ -168,7 +170,7 @@ impl NativeTier {
         if compiler.is_none() {
             match Compiler::new(self.options) {
                 Ok(created) => {
-                    let _ = self.trampoline.set(created.trampoline());
+                    let _ = self.trampolines.set(created.trampolines());
                     *compiler = Some(created);
                 }
                 Err(error) => {
