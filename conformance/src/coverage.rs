@@ -1,7 +1,10 @@
-//! Which opcodes the corpus exercises.
+//! Which opcodes the corpus exercises, and which of them native code executed.
 //!
 //! Coverage is static: an opcode counts as covered when it appears in the assembled
-//! module of at least one case. The list of opcodes comes from the ISA table
+//! module of at least one case. Native coverage is dynamic: the native tiers count the
+//! instructions native code executes per opcode (`Config::count_native_opcodes`), and
+//! an opcode counts when native code executed it in at least one case; the suite is
+//! incomplete while an executable opcode never ran natively. The list of opcodes comes from the ISA table
 //! (`Opcode::ALL`), so a new opcode is uncovered until a case uses it. Every opcode the
 //! VM executes (control, memory, integer, float, conversions, moves and tensor) must be
 //! covered. The GPU and VK families cannot run yet (the VM rejects them at load); they
@@ -17,6 +20,10 @@ use adead_isa::{Family, Opcode};
 pub struct Coverage {
     /// Every opcode that appears in at least one case.
     pub covered: BTreeSet<Opcode>,
+    /// Every opcode native code executed in at least one case.
+    pub native: BTreeSet<Opcode>,
+    /// A native tier ran (otherwise native coverage is not reported).
+    pub native_tiers: bool,
 }
 
 /// True for the families whose run-time semantics arrive with later issues.
@@ -28,6 +35,23 @@ impl Coverage {
     /// Records the opcodes of one module.
     pub fn add(&mut self, opcodes: impl IntoIterator<Item = Opcode>) {
         self.covered.extend(opcodes);
+    }
+
+    /// Records the opcodes native code executed in one case.
+    pub fn add_native(&mut self, opcodes: impl IntoIterator<Item = Opcode>) {
+        self.native.extend(opcodes);
+    }
+
+    /// Executable opcodes native code never executed (empty when no native tier ran).
+    pub fn never_native(&self) -> Vec<Opcode> {
+        if !self.native_tiers {
+            return Vec::new();
+        }
+        Opcode::ALL
+            .iter()
+            .copied()
+            .filter(|&op| !awaits_semantics(op.family()) && !self.native.contains(&op))
+            .collect()
     }
 
     /// Executable opcodes no case uses: the suite is incomplete while this is not
@@ -78,6 +102,24 @@ impl fmt::Display for Coverage {
                 executable.len(),
                 mnemonics(&executable)
             )?;
+        }
+        if self.native_tiers {
+            let never = self.never_native();
+            write!(
+                f,
+                "coverage: {}/{total} executable opcodes executed natively",
+                total - never.len()
+            )?;
+            if never.is_empty() {
+                writeln!(f, ", 0 never executed natively")?;
+            } else {
+                writeln!(
+                    f,
+                    "; NEVER EXECUTED NATIVELY ({}): {}",
+                    never.len(),
+                    mnemonics(&never)
+                )?;
+            }
         }
         if !pending.is_empty() {
             writeln!(
@@ -144,6 +186,22 @@ mod tests {
         assert_eq!(coverage.uncovered_executable(), vec![Opcode::Matmul]);
         assert!(coverage.to_string().contains("UNCOVERED (1): matmul"));
         assert!(!awaits_semantics(Family::Tensor));
+    }
+
+    #[test]
+    fn native_coverage_is_reported_only_when_a_native_tier_ran() {
+        let mut coverage = Coverage::default();
+        coverage.add(Opcode::ALL.iter().copied());
+        assert!(coverage.never_native().is_empty());
+        assert!(!coverage.to_string().contains("natively"));
+        coverage.native_tiers = true;
+        coverage.add_native(Opcode::ALL.iter().copied().filter(|&op| op != Opcode::Rotl));
+        assert_eq!(coverage.never_native(), vec![Opcode::Rotl]);
+        assert!(
+            coverage
+                .to_string()
+                .contains("NEVER EXECUTED NATIVELY (1): rotl")
+        );
     }
 
     #[test]

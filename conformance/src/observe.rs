@@ -106,27 +106,41 @@ pub fn config(case: &Case, tier: Tier) -> Config {
     config
 }
 
+/// What one run of a case executed, for coverage.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Executed {
+    /// The opcodes of the assembled module (none when it did not load).
+    pub module: BTreeSet<Opcode>,
+    /// The opcodes native code executed (none on the interpreter).
+    pub native: BTreeSet<Opcode>,
+}
+
 /// Runs `case` on `tier`.
 pub fn run_case(case: &Case, tier: Tier) -> Observation {
     run(case, tier, None)
 }
 
-/// Runs `case` on `tier` and also returns the opcodes of its assembled module (none when
-/// it did not load), for coverage.
-pub fn run_case_with_opcodes(case: &Case, tier: Tier) -> (Observation, BTreeSet<Opcode>) {
-    let mut opcodes = BTreeSet::new();
-    let observation = run(case, tier, Some(&mut opcodes));
-    (observation, opcodes)
+/// Runs `case` on `tier` and also says what it executed: the opcodes of its module and,
+/// on a native tier (counting them, which is slower), those native code executed.
+pub fn run_case_with_opcodes(case: &Case, tier: Tier) -> (Observation, Executed) {
+    let mut executed = Executed::default();
+    let observation = run(case, tier, Some(&mut executed));
+    (observation, executed)
 }
 
-fn run(case: &Case, tier: Tier, opcodes: Option<&mut BTreeSet<Opcode>>) -> Observation {
-    let engine = Engine::new(config(case, tier));
+fn run(case: &Case, tier: Tier, executed: Option<&mut Executed>) -> Observation {
+    let mut config = config(case, tier);
+    config.count_native_opcodes = executed.is_some() && tier.engine.is_native();
+    let engine = Engine::new(config);
     let module = match Module::from_asm(&engine, &case.source, &case.file) {
         Ok(module) => module,
         Err(error) => return Observation::failed(format!("load: {error}")),
     };
-    if let Some(opcodes) = opcodes {
-        opcodes.extend(module.isa().code.iter().map(|i| i.opcode()));
+    let mut executed = executed;
+    if let Some(executed) = executed.as_deref_mut() {
+        executed
+            .module
+            .extend(module.isa().code.iter().map(|i| i.opcode()));
     }
     let (output, captured) = stdio::Output::capture();
     let mut instance = match Instance::new(&module, &stdio::imports(&output)) {
@@ -164,6 +178,9 @@ fn run(case: &Case, tier: Tier, opcodes: Option<&mut BTreeSet<Opcode>>) -> Obser
         Err(error) => Outcome::Failed(format!("flushing the captured output: {error}")),
         Ok(()) => outcome,
     };
+    if let (Some(executed), Some(counts)) = (executed, instance.profile().native_opcodes) {
+        executed.native.extend(counts.into_iter().map(|(op, _)| op));
+    }
     Observation {
         outcome,
         stdout: captured.bytes(),

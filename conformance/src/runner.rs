@@ -79,12 +79,14 @@ pub fn selected(case: &Case, filter: &str) -> bool {
     case.name.contains(filter) || case.file.contains(filter)
 }
 
-/// What the report needs of one case's runs: the opcodes of its module (for coverage)
-/// and everything that did not hold. The observations themselves, each with a whole
-/// linear memory, are dropped as soon as they are compared.
+/// What the report needs of one case's runs: the opcodes of its module and those native
+/// code executed (for coverage) and everything that did not hold. The observations
+/// themselves, each with a whole linear memory, are dropped as soon as they are
+/// compared.
 #[derive(Default)]
 struct CaseResult {
     opcodes: BTreeSet<Opcode>,
+    native: BTreeSet<Opcode>,
     mismatches: Vec<Mismatch>,
 }
 
@@ -92,13 +94,24 @@ fn run_on_tiers(case: &Case, tiers: &[Tier]) -> CaseResult {
     let Some((&reference_tier, others)) = tiers.split_first() else {
         return CaseResult::default();
     };
-    let (reference, opcodes) = run_case_with_opcodes(case, reference_tier);
+    let (reference, executed) = run_case_with_opcodes(case, reference_tier);
+    let mut native = executed.native;
     // Every tier must observe exactly what the reference (first) tier observed, so the
     // expectations are checked on the reference only: a wrong expectation is reported
     // once, not once per tier.
     let mut mismatches = check_expectations(case, reference_tier, &reference);
+    // One native tier per engine counts what native code executed (counting makes the
+    // code slower, not different): the first with its kernel path and thread count.
+    let mut counted = Vec::new();
     for &tier in others {
-        let observed = run_case(case, tier);
+        let observed = if tier.engine.is_native() && !counted.contains(&tier.engine) {
+            counted.push(tier.engine);
+            let (observed, executed) = run_case_with_opcodes(case, tier);
+            native.extend(executed.native);
+            observed
+        } else {
+            run_case(case, tier)
+        };
         mismatches.extend(compare_tiers(
             case,
             (reference_tier, &reference),
@@ -106,7 +119,8 @@ fn run_on_tiers(case: &Case, tiers: &[Tier]) -> CaseResult {
         ));
     }
     CaseResult {
-        opcodes,
+        opcodes: executed.module,
+        native,
         mismatches,
     }
 }
@@ -141,10 +155,12 @@ pub fn run_cases(cases: &[Case], tiers: &[Tier]) -> Report {
         tiers: tiers.to_vec(),
         ..Report::default()
     };
+    report.coverage.native_tiers = tiers.iter().any(|tier| tier.engine.is_native());
     for (index, result) in results {
         let case = &cases[index];
         report.assertions += case.assertions();
         report.coverage.add(result.opcodes);
+        report.coverage.add_native(result.native);
         if result.mismatches.is_empty() {
             report.passed += 1;
         } else {

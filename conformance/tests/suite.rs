@@ -38,6 +38,13 @@ fn corpus_passes_on_every_tier_and_covers_every_executable_opcode() {
         Coverage::executable_total(),
         uncovered.iter().map(|op| op.mnemonic()).collect::<Vec<_>>()
     );
+    let never = report.coverage.never_native();
+    assert!(
+        never.is_empty(),
+        "{} executable opcodes never ran in native code: {:?}",
+        never.len(),
+        never.iter().map(|op| op.mnemonic()).collect::<Vec<_>>()
+    );
 }
 
 #[test]

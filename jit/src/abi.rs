@@ -97,6 +97,9 @@ pub struct VmContext {
     pub ret: u64,
     /// Why native code stopped, when it did not return.
     pub exit: ExitRecord,
+    /// With [`crate::Options::count_opcodes`]: per opcode (its index in
+    /// `Opcode::ALL`), the instructions native code executed.
+    pub opcode_counts: *mut u64,
     /// The VM's own state, opaque to native code and passed to every helper through
     /// the context.
     pub vm: *mut c_void,
@@ -136,6 +139,8 @@ pub mod offsets {
     pub const EXIT_PAYLOAD: i32 = (EXIT + offset_of!(ExitRecord, payload)) as i32;
     /// `exit.fp`.
     pub const EXIT_FP: i32 = (EXIT + offset_of!(ExitRecord, fp)) as i32;
+    /// `opcode_counts`.
+    pub const OPCODE_COUNTS: i32 = offset_of!(VmContext, opcode_counts) as i32;
 }
 
 /// A compiled function, as the [`Trampoline`] calls it. Not callable from Rust directly:
@@ -225,5 +230,6 @@ mod tests {
         assert_eq!(offsets::RET, 56);
         assert_eq!(offsets::EXIT_TRAP_CODE, 64);
         assert_eq!(offsets::EXIT_FP, 88);
+        assert_eq!(offsets::OPCODE_COUNTS, 96);
     }
 }

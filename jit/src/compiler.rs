@@ -34,6 +34,10 @@ pub struct Options {
     pub verify_ir: bool,
     /// Keep the machine code's disassembly in [`Compiled::disassembly`].
     pub disassemble: bool,
+    /// Count every instruction native code executes, per opcode, in
+    /// `VmContext::opcode_counts` (for coverage tests; it costs a memory increment per
+    /// instruction).
+    pub count_opcodes: bool,
 }
 
 /// A function compiled to native code.
@@ -73,7 +77,7 @@ pub struct Compiled {
 ///     "answer.asm",
 /// ).unwrap();
 /// let options = Options { metered: false, max_call_depth: 1000, helpers,
-///     max_function_len: 10_000, verify_ir: true, disassemble: false };
+///     max_function_len: 10_000, verify_ir: true, disassemble: false, count_opcodes: false };
 /// let mut compiler = Compiler::new(options)?;
 /// let compiled = compiler.compile(&module, 0, Entry::Start)?;
 ///
@@ -84,7 +88,8 @@ pub struct Compiled {
 ///     memory_base: std::ptr::null_mut(), memory_len: 0,
 ///     stack_base: stack.as_mut_ptr(), stack_len: 16,
 ///     native_stack_limit: 0, code_table: table.as_ptr(),
-///     fuel: 0, ret: 0, exit: ExitRecord::default(), vm: std::ptr::null_mut(),
+///     fuel: 0, ret: 0, exit: ExitRecord::default(),
+///     opcode_counts: std::ptr::null_mut(), vm: std::ptr::null_mut(),
 /// };
 /// // SAFETY: the context, the frame and the code belong together.
 /// let status = unsafe { (compiler.trampoline(1, Entry::Start))(&mut ctx, 0, 1, compiled.code, 2, 0, 0, 0) };
@@ -275,6 +280,7 @@ impl Compiler {
                 helpers: &self.options.helpers,
                 metered: self.options.metered,
                 max_call_depth: self.options.max_call_depth,
+                count_opcodes: self.options.count_opcodes,
                 call_conv: self.call_conv,
                 frontend: jit.target_config(),
             };

@@ -43,6 +43,7 @@ pub(crate) struct ModuleView<'a> {
     /// Fuel is metered: every run is charged.
     pub metered: bool,
     pub max_call_depth: u32,
+    pub count_opcodes: bool,
     pub call_conv: CallConv,
     pub frontend: TargetFrontendConfig,
 }
@@ -500,6 +501,19 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().iconst(types::I64, status as i64)
     }
 
+    /// Adds one to the count of `op` (instrumentation for coverage tests).
+    fn count_opcode(&mut self, op: Opcode) {
+        let index = Opcode::ALL
+            .iter()
+            .position(|&o| o == op)
+            .expect("every opcode is in the table");
+        let counts = self.ctx_load(offsets::OPCODE_COUNTS);
+        let offset = (index * 8) as i32;
+        let count = self.b.ins().load(types::I64, trusted(), counts, offset);
+        let count = self.b.ins().iadd_imm_s(count, 1);
+        self.b.ins().store(trusted(), count, counts, offset);
+    }
+
     fn native_sig(&mut self, args: usize) -> SigRef {
         match self.native_sigs[args] {
             Some(sig) => sig,
@@ -763,6 +777,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         for pc in start..=end {
             let instr = self.code[pc];
             self.result_state = nan::result(&instr, &self.state);
+            if self.view.count_opcodes {
+                self.count_opcode(instr.opcode());
+            }
             if pc == end {
                 self.emit_last(pc);
             } else {

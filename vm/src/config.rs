@@ -84,6 +84,10 @@ pub struct Config {
     /// never overflows the host's stack). The calling thread needs this much free stack
     /// beyond the VM's own few kilobytes.
     pub native_stack: u64,
+    /// Count, per opcode, the instructions native code executes
+    /// ([`crate::Profile::native_opcodes`]); for coverage tests, since it costs a memory
+    /// increment per instruction.
+    pub count_native_opcodes: bool,
     /// Append each compiled function's address, size and name to `/tmp/perf-<pid>.map`,
     /// so that `perf report` names native code.
     pub perf_map: bool,
@@ -126,6 +130,7 @@ impl Default for Config {
             tier: Tier::Auto,
             jit_threshold: 1000,
             native_stack: 512 * 1024,
+            count_native_opcodes: false,
             perf_map: false,
             max_call_depth: 100_000,
             max_stack_registers: 1 << 24,

@@ -36,6 +36,9 @@ pub struct Instance {
     tensors: TensorTable,
     instructions: u64,
     native_instructions: u64,
+    /// Per opcode (index in `Opcode::ALL`), the instructions native code executed,
+    /// when `Config::count_native_opcodes` asks.
+    native_opcodes: Vec<u64>,
 }
 
 impl Instance {
@@ -91,6 +94,11 @@ impl Instance {
             tensors: TensorTable::new(config.max_tensor_bytes, config.max_tensors),
             instructions: 0,
             native_instructions: 0,
+            native_opcodes: if config.count_native_opcodes {
+                vec![0; adead_isa::Opcode::ALL.len()]
+            } else {
+                Vec::new()
+            },
         })
     }
 
@@ -131,8 +139,14 @@ impl Instance {
         let config = self.module.engine().config();
         let fuel = config.fuel.unwrap_or(u64::MAX);
         let native = self.module.native();
+        let opcode_counts = if self.native_opcodes.is_empty() {
+            std::ptr::null_mut()
+        } else {
+            self.native_opcodes.as_mut_ptr()
+        };
         let mut shared = Shared::new(
             native.map_or(std::ptr::null(), |tier| tier.code_table()),
+            opcode_counts,
             config.native_stack,
             config.metered(),
             config.max_call_depth,
@@ -263,6 +277,14 @@ impl Instance {
             functions,
             loops,
             native: self.module.native_profile(),
+            native_opcodes: (!self.native_opcodes.is_empty()).then(|| {
+                adead_isa::Opcode::ALL
+                    .iter()
+                    .zip(&self.native_opcodes)
+                    .filter(|&(_, &n)| n > 0)
+                    .map(|(&op, &n)| (op, n))
+                    .collect()
+            }),
         }
     }
 }

@@ -44,4 +44,7 @@ pub struct Profile {
     pub loops: Vec<LoopProfile>,
     /// What the native tier compiled, or refused to (`None` under `Tier::Interp`).
     pub native: Option<NativeProfile>,
+    /// With `Config::count_native_opcodes`: the opcodes native code executed and how
+    /// many times, in table order.
+    pub native_opcodes: Option<Vec<(adead_isa::Opcode, u64)>>,
 }

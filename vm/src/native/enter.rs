@@ -52,6 +52,7 @@ impl Shared {
     /// `native_stack` bytes of the machine stack below this point.
     pub(crate) fn new(
         code_table: *const usize,
+        opcode_counts: *mut u64,
         native_stack: u64,
         metered: bool,
         max_call_depth: u32,
@@ -70,6 +71,7 @@ impl Shared {
                 fuel,
                 ret: 0,
                 exit: ExitRecord::default(),
+                opcode_counts,
                 vm: std::ptr::null_mut(),
             },
             exit_frames: Vec::new(),
