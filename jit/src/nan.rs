@@ -138,6 +138,8 @@ pub(crate) fn step(instr: &Instruction, state: &mut [Nan], repr: &[Repr]) {
 pub(crate) struct NanPlan {
     /// Per reachable leader: the state of every register on entry.
     in_state: Vec<Option<Vec<Nan>>>,
+    /// Per register: `Either` somewhere, so native code carries its flag.
+    pub flagged: Vec<bool>,
 }
 
 impl NanPlan {
@@ -148,9 +150,24 @@ impl NanPlan {
         start: usize,
         entry: Vec<Nan>,
     ) -> NanPlan {
-        NanPlan {
-            in_state: flow(code, facts, start, entry),
+        let in_state = flow(code, facts, start, entry);
+        let mut flagged = vec![false; facts.repr.len()];
+        for (leader, states) in in_state.iter().enumerate() {
+            let Some(states) = states else {
+                continue;
+            };
+            let mut state = states.clone();
+            for instr in &code[leader..=segment_end(&facts.runs, leader)] {
+                for (reg, &s) in state.iter().enumerate() {
+                    flagged[reg] |= s == Nan::Either;
+                }
+                step(instr, &mut state, &facts.repr);
+            }
+            for (reg, &s) in state.iter().enumerate() {
+                flagged[reg] |= s == Nan::Either;
+            }
         }
+        NanPlan { in_state, flagged }
     }
 
     /// The states on entry to leader `pc`, if it is reachable from the plan's start.

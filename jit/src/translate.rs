@@ -170,7 +170,10 @@ impl<'a, 'b> Translator<'a, 'b> {
         let flags = facts
             .repr
             .iter()
-            .map(|&repr| (repr != Repr::I64).then(|| b.declare_var(types::I8)))
+            .zip(&nan.flagged)
+            .map(|(&repr, &flagged)| {
+                (repr != Repr::I64 && flagged).then(|| b.declare_var(types::I8))
+            })
             .collect();
         let helper_sig = |params: usize, returns: usize| {
             let mut sig = Signature::new(view.call_conv);
@@ -351,7 +354,12 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn observe_value(&mut self, v: Value, repr: Repr, state: Nan, flag: Option<Value>) -> Value {
         match (repr, state, flag) {
             (Repr::I64, ..) | (_, Nan::Settled | Nan::Kept, _) => v,
-            (_, Nan::Pending, _) | (_, Nan::Either, None) => self.canonical(v, repr),
+            (_, Nan::Pending, _) => self.canonical(v, repr),
+            (_, Nan::Either, None) => {
+                // Every register `Either` somewhere carries a flag (`NanPlan::flagged`),
+                // and copies pass theirs along.
+                unreachable!("an `Either` value observed without its flag")
+            }
             (_, Nan::Either, Some(flag)) => {
                 let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
                 let replace = self.b.ins().band(is_nan, flag);
