@@ -233,9 +233,20 @@ impl Compiler {
         if self.facts.len() < module.functions.len() {
             self.facts.resize_with(module.functions.len(), || None);
         }
-        if self.facts[func as usize].is_none() {
-            self.facts[func as usize] =
-                Some(FunctionFacts::of(code, function.regs, function.params));
+        // The facts of this function and of every callee, for inlining.
+        let callees = code
+            .iter()
+            .filter(|i| i.opcode() == adead_isa::Opcode::Call)
+            .map(|i| i.word(1));
+        for f in std::iter::once(func).chain(callees) {
+            if self.facts[f as usize].is_none() {
+                let callee = &module.functions[f as usize];
+                self.facts[f as usize] = Some(FunctionFacts::of(
+                    callee.code(module),
+                    callee.regs,
+                    callee.params,
+                ));
+            }
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| self.define(module, func, entry)));
         let (code, size, disassembly) = match outcome {
@@ -284,8 +295,7 @@ impl Compiler {
                 call_conv: self.call_conv,
                 frontend: jit.target_config(),
             };
-            let facts = self.facts[func as usize].as_ref().expect("analysed above");
-            Translator::new(func_builder, &view, facts, func, entry, self_ref).translate();
+            Translator::new(func_builder, &view, &self.facts, func, entry, self_ref).translate();
         }
         jit.define_function(id, &mut self.context)
             .map_err(|e| CompileError::Codegen(format!("{e:?}")))?;

@@ -101,9 +101,9 @@ struct HelperSigs {
     push_frame: SigRef,
 }
 
-pub(crate) struct Translator<'a, 'b> {
-    b: FunctionBuilder<'b>,
-    view: &'a ModuleView<'a>,
+/// One VM function being translated: the physical function, or a callee inlined into
+/// it. Everything that depends on which function's code is being emitted lives here.
+struct Frame<'a> {
     facts: &'a FunctionFacts,
     code: &'a [Instruction],
     func: u32,
@@ -112,16 +112,9 @@ pub(crate) struct Translator<'a, 'b> {
     regs: u32,
     params: u32,
     entry: Entry,
-    /// The function's own reference, for direct recursion (the start version only).
-    self_ref: Option<FuncRef>,
-    /// The native signature by number of register arguments, imported on first use.
-    native_sigs: [Option<SigRef>; REGISTER_ARGS + 1],
-    sigs: HelperSigs,
     vars: Vec<Variable>,
-    fuel: Option<Variable>,
-    mem_base: Option<Variable>,
-    mem_len: Option<Variable>,
-    ctx: Value,
+    /// The byte offset of this function's frame in the register stack, and its call
+    /// depth.
     fp: Value,
     depth: Value,
     body: Vec<Option<Block>>,
@@ -132,7 +125,6 @@ pub(crate) struct Translator<'a, 'b> {
     guard_bail: Vec<Option<Block>>,
     /// Per pc: a memory access whose bounds its segment checked on entry.
     checked: Vec<bool>,
-    trap_exit: Block,
     /// Where NaNs are canonicalised (see `nan.rs`): the plan, the registers' states
     /// before the instruction being translated, the state of the value it writes, and
     /// per float register the flag that says "pending" where the state is `Either`.
@@ -142,16 +134,14 @@ pub(crate) struct Translator<'a, 'b> {
     flags: Vec<Option<Variable>>,
 }
 
-impl<'a, 'b> Translator<'a, 'b> {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
-        mut b: FunctionBuilder<'b>,
-        view: &'a ModuleView<'a>,
+impl<'a> Frame<'a> {
+    fn new(
+        b: &mut FunctionBuilder<'_>,
+        view: &ModuleView<'a>,
         facts: &'a FunctionFacts,
         func: u32,
         entry: Entry,
-        self_ref: Option<FuncRef>,
-    ) -> Translator<'a, 'b> {
+    ) -> Frame<'a> {
         let function = &view.module.functions[func as usize];
         let code = function.code(view.module);
         let start_plan = NanPlan::new(
@@ -175,6 +165,112 @@ impl<'a, 'b> Translator<'a, 'b> {
                 (repr != Repr::I64 && flagged).then(|| b.declare_var(types::I8))
             })
             .collect();
+        let vars = facts
+            .repr
+            .iter()
+            .map(|&repr| b.declare_var(ty_of(repr)))
+            .collect();
+        let len = code.len();
+        Frame {
+            facts,
+            code,
+            func,
+            global_entry: function.entry,
+            regs: function.regs,
+            params: function.params,
+            entry,
+            vars,
+            fp: Value::from_u32(0),
+            depth: Value::from_u32(0),
+            body: vec![None; len],
+            charge: vec![None; len],
+            bail: vec![None; len],
+            guard_bail: vec![None; len],
+            checked: vec![false; len],
+            nan,
+            state: Vec::new(),
+            result_state: Nan::Kept,
+            flags,
+        }
+    }
+
+    /// Creates a block for every leader reachable from `start`; the leaders, in order.
+    fn reachable_blocks(&mut self, b: &mut FunctionBuilder<'_>, start: usize) -> Vec<usize> {
+        let reachable = self.facts.reachable_from(self.code, start);
+        let mut leaders = Vec::new();
+        for (pc, &reached) in reachable.iter().enumerate() {
+            if reached {
+                self.body[pc] = Some(b.create_block());
+                leaders.push(pc);
+            }
+        }
+        leaders
+    }
+}
+
+/// A call whose callee is being translated inline: where the caller continues.
+struct InlineSite {
+    /// The caller's `call` instruction, and the register its result goes to.
+    call_pc: usize,
+    dst: u8,
+    /// The caller's block after the call, taking the callee's result.
+    resume: Block,
+    /// The caller's NaN states at the call.
+    state: Vec<Nan>,
+}
+
+/// Callees at most this long are translated into their callers.
+pub(crate) const MAX_INLINE_LEN: u32 = 24;
+
+/// True if calls to `func` may be translated inline: short, and without loops (whose
+/// headers would have no entry of their own).
+pub(crate) fn inlinable(module: &adead_isa::Module, facts: &FunctionFacts, func: u32) -> bool {
+    let function = &module.functions[func as usize];
+    function.len <= MAX_INLINE_LEN
+        && facts.runs.loop_headers().next().is_none()
+        && function
+            .code(module)
+            .iter()
+            .all(|i| translatable(i.opcode()))
+}
+
+pub(crate) struct Translator<'a, 'b> {
+    b: FunctionBuilder<'b>,
+    view: &'a ModuleView<'a>,
+    /// Every function's facts, where computed (the physical function's and those of
+    /// the callees that may be inlined).
+    all_facts: &'a [Option<FunctionFacts>],
+    /// The function being emitted (the physical one, or an inlined callee), and the
+    /// callers it is inlined into, outermost first.
+    f: Frame<'a>,
+    callers: Vec<(Frame<'a>, InlineSite)>,
+    /// The physical function and its own reference, for direct recursion (the start
+    /// version only).
+    physical: u32,
+    self_ref: Option<FuncRef>,
+    /// The native signature by number of register arguments, imported on first use.
+    native_sigs: [Option<SigRef>; REGISTER_ARGS + 1],
+    sigs: HelperSigs,
+    fuel: Option<Variable>,
+    mem_base: Option<Variable>,
+    mem_len: Option<Variable>,
+    ctx: Value,
+    trap_exit: Block,
+}
+
+impl<'a, 'b> Translator<'a, 'b> {
+    pub(crate) fn new(
+        mut b: FunctionBuilder<'b>,
+        view: &'a ModuleView<'a>,
+        all_facts: &'a [Option<FunctionFacts>],
+        func: u32,
+        entry: Entry,
+        self_ref: Option<FuncRef>,
+    ) -> Translator<'a, 'b> {
+        let facts = all_facts[func as usize]
+            .as_ref()
+            .expect("the compiler analyses the function first");
+        let f = Frame::new(&mut b, view, facts, func, entry);
         let helper_sig = |params: usize, returns: usize| {
             let mut sig = Signature::new(view.call_conv);
             sig.params.push(AbiParam::new(types::I64));
@@ -211,13 +307,20 @@ impl<'a, 'b> Translator<'a, 'b> {
             three: b.import_signature(helper_sig(3, 1)),
             push_frame: b.import_signature(push_frame),
         };
-        let vars = facts
-            .repr
-            .iter()
-            .map(|&repr| b.declare_var(ty_of(repr)))
-            .collect();
         let fuel = view.metered.then(|| b.declare_var(types::I64));
-        let (mem_base, mem_len) = if facts.uses_memory {
+        // Memory's base and length, if this function or a callee inlined into it
+        // touches memory.
+        let touches = |facts: &FunctionFacts| facts.uses_memory;
+        let uses_memory = touches(facts)
+            || f.code.iter().any(|instr| {
+                instr.opcode() == Opcode::Call
+                    && all_facts[instr.word(1) as usize]
+                        .as_ref()
+                        .is_some_and(|callee| {
+                            inlinable(view.module, callee, instr.word(1)) && touches(callee)
+                        })
+            });
+        let (mem_base, mem_len) = if uses_memory {
             (
                 Some(b.declare_var(types::I64)),
                 Some(b.declare_var(types::I64)),
@@ -227,57 +330,34 @@ impl<'a, 'b> Translator<'a, 'b> {
         };
         let trap_exit = b.create_block();
         b.set_cold_block(trap_exit);
-        let len = code.len();
         Translator {
             b,
             view,
-            facts,
-            code,
-            func,
-            global_entry: function.entry,
-            regs: function.regs,
-            params: function.params,
-            entry,
+            all_facts,
+            f,
+            callers: Vec::new(),
+            physical: func,
             self_ref,
             native_sigs: [None; REGISTER_ARGS + 1],
             sigs,
-            vars,
             fuel,
             mem_base,
             mem_len,
             ctx: Value::from_u32(0),
-            fp: Value::from_u32(0),
-            depth: Value::from_u32(0),
-            body: vec![None; len],
-            charge: vec![None; len],
-            bail: vec![None; len],
-            guard_bail: vec![None; len],
-            checked: vec![false; len],
             trap_exit,
-            nan,
-            state: Vec::new(),
-            result_state: Nan::Kept,
-            flags,
         }
     }
 
     /// Emits the whole function.
     pub(crate) fn translate(mut self) {
-        let start = match self.entry {
+        let start = match self.f.entry {
             Entry::Start => 0,
             Entry::LoopHeader(pc) => pc as usize,
         };
-        let reachable = self.facts.reachable_from(self.code, start);
-        for (pc, &reached) in reachable.iter().enumerate() {
-            if reached {
-                self.body[pc] = Some(self.b.create_block());
-            }
-        }
+        let leaders = self.f.reachable_blocks(&mut self.b, start);
         self.emit_entry(start);
-        for (pc, &reached) in reachable.iter().enumerate() {
-            if reached {
-                self.emit_segment(pc);
-            }
+        for pc in leaders {
+            self.emit_segment(pc);
         }
         self.emit_charges();
         self.emit_bails();
@@ -314,7 +394,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     }
 
     fn repr(&self, reg: u8) -> Repr {
-        self.facts.repr[usize::from(reg)]
+        self.f.facts.repr[usize::from(reg)]
     }
 
     /// Register `reg` as `want`. Reading a float's bits (as an integer, or as the other
@@ -322,10 +402,10 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn read(&mut self, reg: u8, want: Repr) -> Value {
         let own = self.repr(reg);
         let v = if own != want && own != Repr::I64 {
-            let state = self.state[usize::from(reg)];
+            let state = self.f.state[usize::from(reg)];
             self.observe(reg, state)
         } else {
-            self.b.use_var(self.vars[usize::from(reg)])
+            self.b.use_var(self.f.vars[usize::from(reg)])
         };
         self.convert(v, own, want)
     }
@@ -333,7 +413,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// Register `reg` as `want` where the instruction observes the value's bits in place
     /// (a float store, a sign operation).
     fn read_in(&mut self, reg: u8, want: Repr) -> Value {
-        let state = self.state[usize::from(reg)];
+        let state = self.f.state[usize::from(reg)];
         let v = self.observe(reg, state);
         self.convert(v, self.repr(reg), want)
     }
@@ -341,8 +421,8 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// Register `reg` in its own representation with its bits made final, given its
     /// NaN `state`.
     fn observe(&mut self, reg: u8, state: Nan) -> Value {
-        let v = self.b.use_var(self.vars[usize::from(reg)]);
-        let flag = match (state, self.flags[usize::from(reg)]) {
+        let v = self.b.use_var(self.f.vars[usize::from(reg)]);
+        let flag = match (state, self.f.flags[usize::from(reg)]) {
             (Nan::Either, Some(flag)) => Some(self.b.use_var(flag)),
             _ => None,
         };
@@ -372,7 +452,10 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// The flag of register `reg` in its current state: 1 if its value may be a pending
     /// NaN.
     fn flag_of(&mut self, reg: u8) -> Value {
-        match (self.state[usize::from(reg)], self.flags[usize::from(reg)]) {
+        match (
+            self.f.state[usize::from(reg)],
+            self.f.flags[usize::from(reg)],
+        ) {
             (Nan::Either, Some(flag)) => self.b.use_var(flag),
             (Nan::Pending, _) => self.b.ins().iconst(types::I8, 1),
             _ => self.b.ins().iconst(types::I8, 0),
@@ -382,7 +465,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// Register `reg` in its own representation.
     fn read_own(&mut self, reg: u8) -> (Value, Repr) {
         let own = self.repr(reg);
-        (self.b.use_var(self.vars[usize::from(reg)]), own)
+        (self.b.use_var(self.f.vars[usize::from(reg)]), own)
     }
 
     /// Writes the instruction's result `v`, of representation `from`, to `reg`.
@@ -394,7 +477,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// `Either` (a copy of a register). A float going into another representation is
     /// observed on the way.
     fn write_flagged(&mut self, reg: u8, v: Value, from: Repr, flag: Option<Value>) {
-        let state = self.result_state;
+        let state = self.f.result_state;
         let own = self.repr(reg);
         let v = if from != own && from != Repr::I64 {
             self.observe_value(v, from, state, flag)
@@ -402,8 +485,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             v
         };
         let v = self.convert(v, from, own);
-        self.b.def_var(self.vars[usize::from(reg)], v);
-        if let Some(flag_var) = self.flags[usize::from(reg)] {
+        self.b.def_var(self.f.vars[usize::from(reg)], v);
+        if let Some(flag_var) = self.f.flags[usize::from(reg)] {
             let flag = match (flag, state) {
                 (Some(flag), _) => flag,
                 (None, Nan::Pending) => self.b.ins().iconst(types::I8, 1),
@@ -426,7 +509,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// is needed (the stack moves when it grows, and the hot paths never need it).
     fn frame_ptr(&mut self) -> Value {
         let base = self.ctx_load(offsets::STACK_BASE);
-        self.b.ins().iadd(base, self.fp)
+        self.b.ins().iadd(base, self.f.fp)
     }
 
     /// Loads register `reg` from the frame at `frame` in memory.
@@ -439,8 +522,8 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.convert(bits, Repr::I64, repr)
             }
         };
-        self.b.def_var(self.vars[usize::from(reg)], v);
-        if let Some(flag) = self.flags[usize::from(reg)] {
+        self.b.def_var(self.f.vars[usize::from(reg)], v);
+        if let Some(flag) = self.f.flags[usize::from(reg)] {
             let clear = self.b.ins().iconst(types::I8, 0);
             self.b.def_var(flag, clear);
         }
@@ -462,7 +545,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// Stores register `reg` to the frame in the state of the instruction being
     /// translated.
     fn store_now(&mut self, reg: u8, frame: Value) {
-        let state = self.state[usize::from(reg)];
+        let state = self.f.state[usize::from(reg)];
         self.store_to_frame(reg, state, frame);
     }
 
@@ -542,7 +625,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     // ---------------------------------------------------------------- blocks
 
     fn body(&self, pc: usize) -> Block {
-        self.body[pc].expect("a reachable leader has a block")
+        self.f.body[pc].expect("a reachable leader has a block")
     }
 
     /// The block a transfer into leader `pc` jumps to: its charge block when metered.
@@ -550,11 +633,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         if !self.view.metered {
             return self.body(pc);
         }
-        match self.charge[pc] {
+        match self.f.charge[pc] {
             Some(block) => block,
             None => {
                 let block = self.b.create_block();
-                self.charge[pc] = Some(block);
+                self.f.charge[pc] = Some(block);
                 block
             }
         }
@@ -562,12 +645,12 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     /// The cold block that leaves for the interpreter at leader `pc`, uncharged.
     fn bail(&mut self, pc: usize) -> Block {
-        match self.bail[pc] {
+        match self.f.bail[pc] {
             Some(block) => block,
             None => {
                 let block = self.b.create_block();
                 self.b.set_cold_block(block);
-                self.bail[pc] = Some(block);
+                self.f.bail[pc] = Some(block);
                 block
             }
         }
@@ -578,12 +661,12 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// that fell into it, which charged exactly `charge(pc)` for what follows), so the
     /// exit gives that back.
     fn guard_bail(&mut self, pc: usize) -> Block {
-        match self.guard_bail[pc] {
+        match self.f.guard_bail[pc] {
             Some(block) => block,
             None => {
                 let block = self.b.create_block();
                 self.b.set_cold_block(block);
-                self.guard_bail[pc] = Some(block);
+                self.f.guard_bail[pc] = Some(block);
                 block
             }
         }
@@ -625,11 +708,11 @@ impl<'a, 'b> Translator<'a, 'b> {
             let settled = self
                 .b
                 .ins()
-                .iadd_imm_s(left, i64::from(self.facts.runs.refund(pc)));
+                .iadd_imm_s(left, i64::from(self.f.facts.runs.refund(pc)));
             self.ctx_store(settled, offsets::FUEL);
         }
         self.ctx_store(code, offsets::EXIT_TRAP_CODE);
-        self.ctx_store_u32(self.func, offsets::EXIT_FUNC);
+        self.ctx_store_u32(self.f.func, offsets::EXIT_FUNC);
         self.ctx_store_u32(pc as u32, offsets::EXIT_PC);
         let payload = self.b.ins().iconst(types::I64, payload);
         self.ctx_store(payload, offsets::EXIT_PAYLOAD);
@@ -644,11 +727,11 @@ impl<'a, 'b> Translator<'a, 'b> {
     }
 
     fn emit_charges(&mut self) {
-        for pc in 0..self.code.len() {
-            let (Some(block), Some(fuel)) = (self.charge[pc], self.fuel) else {
+        for pc in 0..self.f.code.len() {
+            let (Some(block), Some(fuel)) = (self.f.charge[pc], self.fuel) else {
                 continue;
             };
-            let cost = i64::from(self.facts.runs.charge(pc));
+            let cost = i64::from(self.f.facts.runs.charge(pc));
             self.b.switch_to_block(block);
             let left = self.b.use_var(fuel);
             let short = self.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, left, cost);
@@ -664,17 +747,17 @@ impl<'a, 'b> Translator<'a, 'b> {
     }
 
     fn emit_bails(&mut self) {
-        for pc in 0..self.code.len() {
-            let Some(block) = self.bail[pc] else {
+        for pc in 0..self.f.code.len() {
+            let Some(block) = self.f.bail[pc] else {
                 continue;
             };
             self.b.switch_to_block(block);
-            let live = self.facts.live_at(pc);
-            let states = self.nan.at(pc).to_vec();
+            let live = self.f.facts.live_at(pc);
+            let states = self.f.nan.at(pc).to_vec();
             self.leave_exited(pc, &live, &states);
         }
-        for pc in 0..self.code.len() {
-            let Some(block) = self.guard_bail[pc] else {
+        for pc in 0..self.f.code.len() {
+            let Some(block) = self.f.guard_bail[pc] else {
                 continue;
             };
             self.b.switch_to_block(block);
@@ -683,11 +766,11 @@ impl<'a, 'b> Translator<'a, 'b> {
                 let uncharged = self
                     .b
                     .ins()
-                    .iadd_imm_s(charged, i64::from(self.facts.runs.charge(pc)));
+                    .iadd_imm_s(charged, i64::from(self.f.facts.runs.charge(pc)));
                 self.b.def_var(fuel, uncharged);
             }
-            let live = self.facts.live_at(pc);
-            let states = self.nan.at(pc).to_vec();
+            let live = self.f.facts.live_at(pc);
+            let states = self.f.nan.at(pc).to_vec();
             self.leave_exited(pc, &live, &states);
         }
     }
@@ -701,11 +784,12 @@ impl<'a, 'b> Translator<'a, 'b> {
         }
         self.store_fuel();
         self.ctx_store_u32(0, offsets::EXIT_TRAP_CODE);
-        self.ctx_store_u32(self.func, offsets::EXIT_FUNC);
+        self.ctx_store_u32(self.f.func, offsets::EXIT_FUNC);
         self.ctx_store_u32(pc as u32, offsets::EXIT_PC);
-        let depth = self.b.ins().ireduce(types::I32, self.depth);
+        let depth = self.b.ins().ireduce(types::I32, self.f.depth);
         self.ctx_store(depth, offsets::EXIT_DEPTH);
-        self.ctx_store(self.fp, offsets::EXIT_FP);
+        self.ctx_store(self.f.fp, offsets::EXIT_FP);
+        self.record_callers();
         let zero = self.b.ins().iconst(types::I64, 0);
         let status = self.status(Status::Exited);
         self.b.ins().return_(&[zero, status]);
@@ -719,27 +803,27 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(entry);
         let params = self.b.block_params(entry).to_vec();
         self.ctx = params[0];
-        self.fp = params[1];
-        self.depth = params[2];
+        self.f.fp = params[1];
+        self.f.depth = params[2];
         self.reload_memory();
         self.reload_fuel();
-        let live = self.facts.live_at(start);
-        let loads_from_frame = match self.entry {
-            Entry::Start => self.params as usize > REGISTER_ARGS,
+        let live = self.f.facts.live_at(start);
+        let loads_from_frame = match self.f.entry {
+            Entry::Start => self.f.params as usize > REGISTER_ARGS,
             Entry::LoopHeader(_) => true,
         };
         let frame = if loads_from_frame {
             self.frame_ptr()
         } else {
-            self.fp
+            self.f.fp
         };
-        match self.entry {
+        match self.f.entry {
             Entry::Start => {
                 for reg in live.iter() {
                     let index = u32::from(reg);
-                    if index >= self.params {
+                    if index >= self.f.params {
                         let zero = self.constant(reg, 0);
-                        self.b.def_var(self.vars[usize::from(reg)], zero);
+                        self.b.def_var(self.f.vars[usize::from(reg)], zero);
                     } else if (index as usize) < REGISTER_ARGS {
                         let arg = params[3 + index as usize];
                         self.write(reg, arg, Repr::I64);
@@ -758,10 +842,10 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
             Entry::LoopHeader(_) => {
                 for reg in live.iter() {
-                    match self.facts.constant[usize::from(reg)] {
+                    match self.f.facts.constant[usize::from(reg)] {
                         Some(bits) if start != 0 => {
                             let v = self.constant(reg, bits);
-                            self.b.def_var(self.vars[usize::from(reg)], v);
+                            self.b.def_var(self.f.vars[usize::from(reg)], v);
                         }
                         _ => self.load_from_frame(reg, frame),
                     }
@@ -777,14 +861,14 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn emit_segment(&mut self, start: usize) {
         let block = self.body(start);
         self.b.switch_to_block(block);
-        self.state = self.nan.at(start).to_vec();
-        let end = segment_end(&self.facts.runs, start);
-        if self.facts.uses_memory {
+        self.f.state = self.f.nan.at(start).to_vec();
+        let end = segment_end(&self.f.facts.runs, start);
+        if self.f.facts.uses_memory {
             self.guard_segment(start, end);
         }
         for pc in start..=end {
-            let instr = self.code[pc];
-            self.result_state = nan::result(&instr, &self.state);
+            let instr = self.f.code[pc];
+            self.f.result_state = nan::result(&instr, &self.f.state);
             if self.view.count_opcodes {
                 self.count_opcode(instr.opcode());
             }
@@ -793,14 +877,14 @@ impl<'a, 'b> Translator<'a, 'b> {
             } else {
                 self.emit_instruction(pc);
             }
-            nan::step(&instr, &mut self.state, &self.facts.repr);
+            nan::step(&instr, &mut self.f.state, &self.f.facts.repr);
         }
     }
 
     /// The last instruction of a segment: control flow, or a plain instruction that
     /// falls through into the next leader (which it does not charge).
     fn emit_last(&mut self, pc: usize) {
-        let instr = self.code[pc];
+        let instr = self.f.code[pc];
         let op = instr.opcode();
         let reg = |i: usize| instr.reg(i);
         let w = |i: usize| instr.word(i) as usize;
@@ -834,15 +918,24 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.b.ins().brif(taken_now, taken, &[], fall, &[]);
             }
             Opcode::Call => {
-                self.emit_call(pc);
+                if self.inlines(pc) {
+                    self.emit_inline_call(pc);
+                } else {
+                    self.emit_call(pc);
+                }
                 let next = self.edge(pc + 1);
                 self.b.ins().jump(next, &[]);
             }
             Opcode::Ret => {
                 let v = self.read(reg(0), Repr::I64);
-                self.store_fuel();
-                let status = self.status(Status::Returned);
-                self.b.ins().return_(&[v, status]);
+                if let Some((_, site)) = self.callers.last() {
+                    let resume = site.resume;
+                    self.b.ins().jump(resume, &[BlockArg::Value(v)]);
+                } else {
+                    self.store_fuel();
+                    let status = self.status(Status::Returned);
+                    self.b.ins().return_(&[v, status]);
+                }
             }
             Opcode::HaltReg | Opcode::Halt => {
                 let v = if op == Opcode::HaltReg {
@@ -863,7 +956,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
             _ => {
                 self.emit_instruction(pc);
-                if pc + 1 < self.code.len() {
+                if pc + 1 < self.f.code.len() {
                     let next = self.body(pc + 1);
                     self.b.ins().jump(next, &[]);
                 }
@@ -872,7 +965,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     }
 
     fn emit_instruction(&mut self, pc: usize) {
-        let instr = self.code[pc];
+        let instr = self.f.code[pc];
         let op = instr.opcode();
         let reg = |i: usize| instr.reg(i);
         use Opcode as O;
@@ -963,16 +1056,16 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
             O::Movi | O::Fmovi => {
                 let v = self.constant(reg(0), instr.wide(1));
-                self.b.def_var(self.vars[usize::from(reg(0))], v);
+                self.b.def_var(self.f.vars[usize::from(reg(0))], v);
             }
             O::FmoviF32 => {
                 let v = self.constant(reg(0), u64::from(instr.word(1)));
-                self.b.def_var(self.vars[usize::from(reg(0))], v);
+                self.b.def_var(self.f.vars[usize::from(reg(0))], v);
             }
             O::MoviData => {
                 let address = self.view.module.data[instr.word(1) as usize].offset;
                 let v = self.constant(reg(0), u64::from(address));
-                self.b.def_var(self.vars[usize::from(reg(0))], v);
+                self.b.def_var(self.f.vars[usize::from(reg(0))], v);
             }
             O::Select => {
                 let want = self.repr(reg(0));
@@ -1261,7 +1354,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// checked it on entry.
     fn address(&mut self, pc: usize, base_reg: u8, offset: i32, size: i64) -> (Value, i32) {
         let base = self.read(base_reg, Repr::I64);
-        if !self.checked[pc] {
+        if !self.f.checked[pc] {
             let outside = self.outside(base, i64::from(offset), i64::from(offset) + size);
             self.trap_if(outside, TrapKind::OutOfBounds, pc);
         }
@@ -1279,7 +1372,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let mut spans: Vec<(u8, i64, i64)> = Vec::new();
         let mut written = RegSet::default();
         for pc in start..=end {
-            let instr = self.code[pc];
+            let instr = self.f.code[pc];
             if let Some((base, offset, size)) = access(&instr)
                 && !written.contains(base)
             {
@@ -1291,7 +1384,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                     }
                     None => spans.push((base, lo, hi)),
                 }
-                self.checked[pc] = true;
+                self.f.checked[pc] = true;
             }
             for access in instr.registers().filter(|a| a.write) {
                 written.insert(access.reg);
@@ -1398,7 +1491,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.store_now(first + i as u8, frame);
         }
         let import = self.b.ins().iconst(types::I64, i64::from(instr.word(1)));
-        let args = self.b.ins().iadd_imm_s(self.fp, i64::from(first) * 8);
+        let args = self.b.ins().iadd_imm_s(self.f.fp, i64::from(first) * 8);
         let code = self.call_helper(self.view.helpers.hcall as usize, &[import, args]);
         self.trap_on_code(code, pc);
         let result = self.ctx_load(offsets::RET);
@@ -1419,9 +1512,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         let index = self
             .b
             .ins()
-            .iconst(types::I64, i64::from(self.global_entry) + pc as i64);
-        let regs = self.b.ins().iconst(types::I64, i64::from(self.regs));
-        let code = self.call_helper(self.view.helpers.tensor as usize, &[index, self.fp, regs]);
+            .iconst(types::I64, i64::from(self.f.global_entry) + pc as i64);
+        let regs = self.b.ins().iconst(types::I64, i64::from(self.f.regs));
+        let code = self.call_helper(self.view.helpers.tensor as usize, &[index, self.f.fp, regs]);
         self.trap_on_code(code, pc);
         let writes: Vec<u8> = instr
             .registers()
@@ -1434,26 +1527,22 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.reload_memory();
     }
 
-    /// `call rD, func, rFirst, n`: the depth and register-stack limits as the
-    /// interpreter checks them, then the callee's native code (or the VM's `call`
-    /// helper), then the status: a trap or halt goes up as it is; an exit to the
-    /// interpreter stores this frame and records it for the interpreter first.
-    fn emit_call(&mut self, pc: usize) {
-        let instr = self.code[pc];
-        let dst = instr.reg(0);
-        let callee = instr.word(1);
-        let first = instr.reg(2);
-        let count = instr.word(3) as usize;
+    /// The checks of a call from the current function at `pc` to `callee`, as the
+    /// interpreter makes them (the call-depth limit, then the register-stack limit,
+    /// growing the stack when it has room to), and the callee's frame offset.
+    fn enter_callee(&mut self, pc: usize, callee: u32) -> Value {
         let callee_regs = u64::from(self.view.module.functions[callee as usize].regs);
-
         let too_deep = self.b.ins().icmp_imm_u(
             IntCC::UnsignedGreaterThanOrEqual,
-            self.depth,
+            self.f.depth,
             i64::from(self.view.max_call_depth),
         );
         self.trap_if(too_deep, TrapKind::CallDepth, pc);
 
-        let callee_fp = self.b.ins().iadd_imm_s(self.fp, i64::from(self.regs) * 8);
+        let callee_fp = self
+            .b
+            .ins()
+            .iadd_imm_s(self.f.fp, i64::from(self.f.regs) * 8);
         let needed = self.b.ins().iadd_imm_s(callee_fp, (callee_regs * 8) as i64);
         let stack_len = self.ctx_load(offsets::STACK_LEN);
         let short = self
@@ -1469,6 +1558,129 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.trap_on_code(code, pc);
         self.b.ins().jump(grown, &[]);
         self.b.switch_to_block(grown);
+        callee_fp
+    }
+
+    /// True if the call at `pc` of the current function is translated inline: a call
+    /// of the physical function (not of an inlined callee) to a short callee.
+    fn inlines(&self, pc: usize) -> bool {
+        let callee = self.f.code[pc].word(1);
+        self.callers.is_empty()
+            && self.all_facts[callee as usize]
+                .as_ref()
+                .is_some_and(|facts| inlinable(self.view.module, facts, callee))
+    }
+
+    /// `call rD, func, rFirst, n` with the callee's code translated here: the same
+    /// checks and fuel charges, the callee's registers in variables of their own, its
+    /// traps reported in its own name, and its exits to the interpreter recording this
+    /// caller's frame (see [`Translator::record_callers`]). The callee's `ret`
+    /// continues here with its value in rD.
+    fn emit_inline_call(&mut self, pc: usize) {
+        let instr = self.f.code[pc];
+        let dst = instr.reg(0);
+        let callee = instr.word(1);
+        let first = instr.reg(2);
+        let count = instr.word(3) as usize;
+        let callee_fp = self.enter_callee(pc, callee);
+        let args: Vec<Value> = (0..count)
+            .map(|i| self.read(first + i as u8, Repr::I64))
+            .collect();
+        let depth = self.b.ins().iadd_imm_s(self.f.depth, 1);
+        let resume = self.b.create_block();
+        self.b.append_block_param(resume, types::I64);
+
+        let facts = self.all_facts[callee as usize]
+            .as_ref()
+            .expect("an inlinable callee has facts");
+        let mut frame = Frame::new(&mut self.b, self.view, facts, callee, Entry::Start);
+        frame.fp = callee_fp;
+        frame.depth = depth;
+        let leaders = frame.reachable_blocks(&mut self.b, 0);
+        let site = InlineSite {
+            call_pc: pc,
+            dst,
+            resume,
+            state: self.f.state.clone(),
+        };
+        let caller = std::mem::replace(&mut self.f, frame);
+        self.callers.push((caller, site));
+
+        // The callee's parameters are the arguments; its other registers start at 0.
+        self.f.result_state = Nan::Kept;
+        for reg in self.f.facts.live_at(0).iter() {
+            if u32::from(reg) < self.f.params {
+                self.write(reg, args[usize::from(reg)], Repr::I64);
+            } else {
+                let zero = self.constant(reg, 0);
+                self.b.def_var(self.f.vars[usize::from(reg)], zero);
+            }
+        }
+        let go = self.edge(0);
+        self.b.ins().jump(go, &[]);
+        for leader in leaders {
+            self.emit_segment(leader);
+        }
+        self.emit_charges();
+        self.emit_bails();
+
+        let (caller, _) = self.callers.pop().expect("pushed above");
+        self.f = caller;
+        self.b.switch_to_block(resume);
+        let value = self.b.block_params(resume)[0];
+        self.f.result_state = Nan::Kept;
+        self.write(dst, value, Repr::I64);
+    }
+
+    /// When native code leaves for the interpreter from a callee translated inline,
+    /// records each caller it is inlined into, innermost first, as a native caller
+    /// does after its callee exits: the caller's registers live after the call are
+    /// stored to its frame, and its frame goes to `Helpers::push_frame`.
+    fn record_callers(&mut self) {
+        for index in (0..self.callers.len()).rev() {
+            std::mem::swap(&mut self.f, &mut self.callers[index].0);
+            let (call_pc, dst) = {
+                let site = &self.callers[index].1;
+                (site.call_pc, site.dst)
+            };
+            let saved = std::mem::replace(&mut self.f.state, self.callers[index].1.state.clone());
+            self.record_frame(call_pc, dst);
+            self.f.state = saved;
+            std::mem::swap(&mut self.f, &mut self.callers[index].0);
+        }
+    }
+
+    /// Stores the current function's registers live after its call at `call_pc` (but
+    /// `dst`, which the call's return writes) and records its frame for the interpreter.
+    fn record_frame(&mut self, call_pc: usize, dst: u8) {
+        let frame = self.frame_ptr();
+        let mut live = self.f.facts.live_at(call_pc + 1);
+        live.remove(dst);
+        for reg in live.iter() {
+            self.store_now(reg, frame);
+        }
+        let helper = self.helper_address(self.view.helpers.push_frame as usize);
+        let func = self.b.ins().iconst(types::I32, i64::from(self.f.func));
+        let resume = self.b.ins().iconst(types::I32, call_pc as i64 + 1);
+        let dst_value = self.b.ins().iconst(types::I32, i64::from(dst));
+        self.b.ins().call_indirect(
+            self.sigs.push_frame,
+            helper,
+            &[self.ctx, func, resume, dst_value, self.f.fp],
+        );
+    }
+
+    /// `call rD, func, rFirst, n`: the depth and register-stack limits as the
+    /// interpreter checks them, then the callee's native code (or the VM's `call`
+    /// helper), then the status: a trap or halt goes up as it is; an exit to the
+    /// interpreter stores this frame and records it for the interpreter first.
+    fn emit_call(&mut self, pc: usize) {
+        let instr = self.f.code[pc];
+        let dst = instr.reg(0);
+        let callee = instr.word(1);
+        let first = instr.reg(2);
+        let count = instr.word(3) as usize;
+        let callee_fp = self.enter_callee(pc, callee);
 
         let args: Vec<Value> = (0..count)
             .map(|i| self.read(first + i as u8, Repr::I64))
@@ -1477,11 +1689,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         if count > REGISTER_ARGS {
             let frame = self.frame_ptr();
             for (i, &arg) in args.iter().enumerate().skip(REGISTER_ARGS) {
-                let offset = (i64::from(self.regs) + i as i64) * 8;
+                let offset = (i64::from(self.f.regs) + i as i64) * 8;
                 self.b.ins().store(trusted(), arg, frame, offset as i32);
             }
         }
-        let depth = self.b.ins().iadd_imm_s(self.depth, 1);
+        let depth = self.b.ins().iadd_imm_s(self.f.depth, 1);
         self.store_fuel();
 
         let join = self.b.create_block();
@@ -1490,7 +1702,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let mut native_args = vec![self.ctx, callee_fp, depth];
         native_args.extend(args.iter().take(REGISTER_ARGS));
         let native_sig = self.native_sig(native_args.len() - 3);
-        if let (Some(own), true) = (self.self_ref, callee == self.func) {
+        if let (Some(own), true) = (self.self_ref, callee == self.physical) {
             let call = self.b.ins().call(own, &native_args);
             let results = self.b.inst_results(call).to_vec();
             self.b.ins().jump(
@@ -1522,7 +1734,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.b.switch_to_block(interpreted);
             let frame = self.frame_ptr();
             for (i, &arg) in args.iter().enumerate().take(REGISTER_ARGS) {
-                let offset = (i64::from(self.regs) + i as i64) * 8;
+                let offset = (i64::from(self.f.regs) + i as i64) * 8;
                 self.b.ins().store(trusted(), arg, frame, offset as i32);
             }
             let helper = self.helper_address(self.view.helpers.call as usize);
@@ -1563,21 +1775,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(pass);
         self.b.ins().return_(&[value, status]);
         self.b.switch_to_block(record);
-        let frame = self.frame_ptr();
-        let mut live = self.facts.live_at(pc + 1);
-        live.remove(dst);
-        for reg in live.iter() {
-            self.store_now(reg, frame);
-        }
-        let helper = self.helper_address(self.view.helpers.push_frame as usize);
-        let func = self.b.ins().iconst(types::I32, i64::from(self.func));
-        let resume = self.b.ins().iconst(types::I32, pc as i64 + 1);
-        let dst_value = self.b.ins().iconst(types::I32, i64::from(dst));
-        self.b.ins().call_indirect(
-            self.sigs.push_frame,
-            helper,
-            &[self.ctx, func, resume, dst_value, self.fp],
-        );
+        self.record_frame(pc, dst);
+        self.record_callers();
         self.b.ins().return_(&[value, status]);
 
         self.b.switch_to_block(returned);
