@@ -11,18 +11,33 @@
 # wat2wasm, then times every program in adead-vm (adead-bench: in-process, only the entry
 # call) and in every peer found on the machine: C -O2, Lua 5.4, LuaJIT with the
 # JIT and with -joff, wasmtime and wasm3 (Python packages in a venv). A missing peer is
-# skipped with a line saying so. Every program's checksum is compared with the
-# definition's (from `adead-bench --list`: benches/src/lib.rs, PROGRAMS, is the one place
-# they are written); the run fails at the end if any differs. Prints a table of medians (ms)
-# and a table of ratios adead/peer with the geometric mean over the programs.
+# skipped with a line saying so. adead-vm is four peers, each its own adead-bench run:
+#   adead         the default configuration (tier auto: the interpreter moves hot code to
+#                 native code; fuel off), the hand-written program (benches/programs/)
+#   adead-interp  --tier interp: the interpreter alone (its regression check: against lua5.4)
+#   adead-fuel    tier auto with a fuel budget the run never reaches (ADEAD_FUEL): the
+#                 cost of exact fuel accounting in native code
+#   adead-naive   tier auto on the naive form (benches/programs/naive/): what the native
+#                 tier makes of code shaped like a naive front end's output
+# Every program's checksum is compared with the definition's (from `adead-bench --list`:
+# benches/src/lib.rs, PROGRAMS, is the one place they are written); the run fails at the
+# end if any differs. Prints (benches/compare_table.py) a table of medians (ms), the ratios
+# adead/peer with the geometric mean over the programs, adead-interp / lua5.4,
+# adead-fuel / adead, adead-naive / adead, the native tier's compile and tier-up times and
+# adead-vm's instruction counts.
 #
 # Environment:
-#   RUNS=5          timed runs per measurement for the interpreters (adead, lua5.4,
+#   RUNS=5          timed runs per measurement for the interpreters (adead-interp, lua5.4,
 #                   luajit-joff, wasm3); QUICK=1 makes it 1
-#   RUNS_FAST=11    timed runs for the fast peers (c-O2, luajit, wasmtime); QUICK=1: 3
+#   RUNS_FAST=11    timed runs for the fast peers (adead, adead-fuel, adead-naive, c-O2,
+#                   luajit, wasmtime); QUICK=1: 3. adead's first run includes compiling
+#                   (first_ms); the later runs of the same module start in native code
 #   JOFF_LOOP_RUNS=1  runs of luajit -joff `loop` (~16 s each: boxed int64 cdata)
+#   ADEAD_FUEL=1000000000000  adead-fuel's budget, never reached (the programs execute at most
+#                   5 x 10^8 instructions): fuel is charged, never runs out
 #   PASSES=1        run the whole suite N times; each cell keeps its best median
-#   BENCHES="fib loop sieve mandel nbody"   PEERS="adead c-O2 lua5.4 luajit luajit-joff wasmtime wasm3"
+#   BENCHES="fib loop sieve mandel nbody"
+#   PEERS="adead adead-interp adead-fuel adead-naive c-O2 lua5.4 luajit luajit-joff wasmtime wasm3"
 #   PEERS_VENV=/tmp/peers-venv   the venv with `wasmtime` and `pywasm3`
 #   COMPARE_OUT=target/compare   where raw.txt (every RESULT line), versions.txt and
 #                                table.md go, and the peers' builds (build/)
@@ -45,9 +60,12 @@ else
   RUNS=${RUNS:-5}; RUNS_FAST=${RUNS_FAST:-11}
 fi
 JOFF_LOOP_RUNS=${JOFF_LOOP_RUNS:-1}
+ADEAD_FUEL=${ADEAD_FUEL:-1000000000000}
 PASSES=${PASSES:-1}
 BENCHES=${BENCHES:-fib loop sieve mandel nbody}
-PEERS=${PEERS:-adead c-O2 lua5.4 luajit luajit-joff wasmtime wasm3}
+ADEAD_PEERS="adead adead-interp adead-fuel adead-naive"
+ALL_PEERS="$ADEAD_PEERS c-O2 lua5.4 luajit luajit-joff wasmtime wasm3"
+PEERS=${PEERS:-$ALL_PEERS}
 mkdir -p "$OUT" "$BUILD"
 RAW=$OUT/raw.txt
 : > "$RAW"
@@ -57,10 +75,7 @@ note() { echo "compare: $*" >&2; }
 declare -A HAVE
 wanted() { [[ " $PEERS " == *" $1 "* ]]; }
 for p in $PEERS; do
-  case $p in
-    adead | c-O2 | lua5.4 | luajit | luajit-joff | wasmtime | wasm3) ;;
-    *) note "unknown peer $p (adead c-O2 lua5.4 luajit luajit-joff wasmtime wasm3)"; exit 2 ;;
-  esac
+  [[ " $ALL_PEERS " == *" $p "* ]] || { note "unknown peer $p ($ALL_PEERS)"; exit 2; }
 done
 
 note "building adead-bench (release)"
@@ -68,7 +83,7 @@ note "building adead-bench (release)"
 # a private copy: a rebuild of the workspace during the run cannot swap the binary under it
 cp "$ROOT/target/release/adead-bench" "$BUILD/adead-bench"
 ADEAD_BENCH=$BUILD/adead-bench
-HAVE[adead]=1
+for p in $ADEAD_PEERS; do HAVE[$p]=1; done
 
 # ---------------------------------------------------------------- the definitions
 # The checksums are written once, in adead_benches::PROGRAMS; `adead-bench --list` prints
@@ -130,13 +145,19 @@ fi
   rev=${ADEAD_VERSION:-}
   if [ -z "$rev" ]; then
     rev=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')
-    if [ -n "$(cd "$ROOT" && git status --porcelain -- vm isa-spec assembler benches 2>/dev/null)" ]; then
+    if [ -n "$(cd "$ROOT" && git status --porcelain -- vm jit isa-spec assembler benches 2>/dev/null)" ]; then
       rev="$rev + uncommitted changes"
     fi
   fi
   echo "adead-vm: $rev, $(cd "$ROOT" && rustc --version)"
+  echo "adead-fuel budget: $ADEAD_FUEL"
   [ -n "${HAVE[c-O2]:-}" ] && echo "gcc: $("${CC:-gcc}" --version | head -1)"
-  deb() { command -v dpkg-query >/dev/null && dpkg-query -W -f=' (deb ${Version})' "$1" 2>/dev/null || true; }
+  # the Debian package's version, where there is one
+  deb() {
+    if command -v dpkg-query >/dev/null; then
+      dpkg-query -W -f=' (deb ${Version})' "$1" 2>/dev/null || true
+    fi
+  }
   [ -n "${HAVE[lua5.4]:-}" ] && echo "lua5.4: $(lua5.4 -v 2>&1 | head -1 | cut -d' ' -f1-2)$(deb lua5.4)"
   [ -n "${HAVE[luajit]:-}${HAVE[luajit-joff]:-}" ] && echo "luajit: $(luajit -v 2>&1 | head -1 | cut -d' ' -f1-2)$(deb luajit); JIT flags: $(luajit -e 'print(table.concat({select(2, jit.status())}, " "))')"
   [ -n "${HAVE[wasmtime]:-}${HAVE[wasm3]:-}" ] && {
@@ -172,8 +193,16 @@ measure_bench() {
 
 run_peer() {
   local peer=$1 b=$2
+  # adead-bench runs a program named like a definition at the definition's size and
+  # checks the definition's checksum itself; measure_bench checks it again
   case $peer in
-    adead) measure_bench "$b" "$ADEAD_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS" --label adead ;;
+    adead) measure_bench "$b" "$ADEAD_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS_FAST" --label adead ;;
+    adead-interp)
+      measure_bench "$b" "$ADEAD_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS" --label adead-interp --tier interp ;;
+    adead-fuel)
+      measure_bench "$b" "$ADEAD_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS_FAST" --label adead-fuel --fuel "$ADEAD_FUEL" ;;
+    adead-naive)
+      measure_bench "$b" "$ADEAD_BENCH" "$HERE/programs/naive/$b.asm" --runs "$RUNS_FAST" --label adead-naive ;;
     c-O2) measure_bench "$b" "$BUILD/bench_c_O2" "$b" "$RUNS_FAST" c-O2 ;;
     lua5.4) measure_bench "$b" lua5.4 "$HERE/peers/lua/bench.lua" "$b" "$RUNS" lua5.4 ;;
     luajit) measure_bench "$b" luajit "$HERE/peers/lua/bench.lua" "$b" "$RUNS_FAST" luajit ;;

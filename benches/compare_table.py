@@ -5,15 +5,28 @@
 RAW holds `EXPECTED bench=NAME checksum=SUM` lines (the definitions, in table order,
 from `adead-bench --list`), `RESULT k=v ...` lines (several passes allowed: each cell
 keeps its best median), `NOISE ...` lines for measurements other processes disturbed,
-and `FAILED` / `MISMATCH` lines. Prints the medians per program and peer, the ratios adead/peer with
-their geometric mean over the programs, and adead-vm's instruction counts. Standard
-library only.
+and `FAILED` / `MISMATCH` lines. Prints the medians per program and peer; the ratios
+adead/peer for the other runtimes with their geometric mean over the programs; adead-vm's
+own ratios: adead-interp / lua5.4 (the interpreter's regression check), adead-fuel / adead
+(the cost of fuel accounting) and adead-naive / adead (the naive forms' cost); the native
+tier's compile and tier-up times in the first run; and adead-vm's instruction counts.
+Standard library only.
 """
 import collections
 import math
 import sys
 
-PEER_ORDER = ["adead", "c-O2", "luajit", "luajit-joff", "lua5.4", "wasmtime", "wasm3"]
+PEER_ORDER = ["adead", "adead-fuel", "adead-naive", "adead-interp",
+              "c-O2", "luajit", "luajit-joff", "lua5.4", "wasmtime", "wasm3"]
+# adead-vm's own configurations (benches/compare.sh): compared with each other and with
+# lua5.4 in their own table, not with the other runtimes
+ADEAD = ("adead", "adead-fuel", "adead-naive", "adead-interp")
+# adead-vm's ratios: (numerator, denominator, what the ratio says)
+OWN_RATIOS = [
+    ("adead-interp", "lua5.4", "the interpreter alone against Lua 5.4's"),
+    ("adead-fuel", "adead", "the cost of fuel accounting (a budget never reached)"),
+    ("adead-naive", "adead", "the naive forms against the hand-written programs"),
+]
 
 
 def parse(path):
@@ -48,6 +61,28 @@ def parse(path):
 def fmt(v):
     """A time in ms or a ratio, with about three significant digits."""
     return "%.0f" % v if v >= 100 else "%.1f" % v if v >= 10 else "%.2f" % v
+
+
+def ratio(best, num, den, bench):
+    """num's median over den's for one program, or None when either is missing."""
+    a, d = best.get((num, bench)), best.get((den, bench))
+    if a is None or d is None or float(d["median_ms"]) <= 0:
+        return None
+    return float(a["median_ms"]) / float(d["median_ms"])
+
+
+def geomean(values, total):
+    """The geometric mean of the ratios, bold, with `(n of total)` when some are missing."""
+    if not values:
+        return "—"
+    g = fmt(math.exp(sum(math.log(v) for v in values) / len(values)))
+    return "**%s**" % g + ("" if len(values) == total else " (%d of %d)" % (len(values), total))
+
+
+def field(best, peer, bench, key):
+    """A field of a cell's RESULT line, as written, or — ."""
+    d = best.get((peer, bench))
+    return d[key] if d is not None and key in d else "—"
 
 
 def main():
@@ -94,47 +129,78 @@ def main():
         for pe in peers) + "." + (
         " Passes: %d; each cell is the best of its per-pass medians." % passes if passes > 1 else ""))
 
-    others = [pe for pe in peers if pe != "adead"]
+    total = len(expected) or len(benches)
+    others = [pe for pe in peers if pe not in ADEAD]
     if "adead" in peers and others:
         p("\n### adead / peer: time ratio (below 1: adead-vm is faster)\n")
+        p("adead is adead-vm's default configuration (tier auto, fuel off).\n")
         p("| program | " + " | ".join(others) + " |")
         p("|---" * (len(others) + 1) + "|")
         logs = collections.defaultdict(list)
         for b in benches:
-            a = best.get(("adead", b))
             cells = []
             for pe in others:
-                d = best.get((pe, b))
-                if a is None or d is None or float(d["median_ms"]) <= 0:
-                    cells.append("—")
-                    continue
-                r = float(a["median_ms"]) / float(d["median_ms"])
-                logs[pe].append(math.log(r))
-                cells.append(fmt(r))
+                r = ratio(best, "adead", pe, b)
+                if r is not None:
+                    logs[pe].append(r)
+                cells.append("—" if r is None else fmt(r))
             p("| %s | %s |" % (b, " | ".join(cells)))
-        geo = []
-        for pe in others:
-            if not logs[pe]:
-                geo.append("—")
-                continue
-            g = fmt(math.exp(sum(logs[pe]) / len(logs[pe])))
-            n = len(logs[pe])
-            total = len(expected) or len(benches)
-            geo.append("**%s**" % g + ("" if n == total else " (%d of %d)" % (n, total)))
-        p("| **geomean** | %s |" % " | ".join(geo))
+        p("| **geomean** | %s |" % " | ".join(geomean(logs[pe], total) for pe in others))
 
-    if any(("adead", b) in best for b in benches):
-        p("\n### adead-vm: instructions executed\n")
-        p("| program | instructions | median ms | M instructions/s | ns/instruction | load ms (assemble+verify+predecode) |")
-        p("|---|---|---|---|---|---|")
+    own = [(n, d, what) for n, d, what in OWN_RATIOS if n in peers and d in peers]
+    if own:
+        p("\n### adead-vm's configurations: time ratios\n")
+        p("| ratio | " + " | ".join(benches) + " | geomean | what it measures |")
+        p("|---" * (len(benches) + 3) + "|")
+        for num, den, what in own:
+            values = [ratio(best, num, den, b) for b in benches]
+            p("| %s / %s | %s | %s | %s |" % (
+                num, den, " | ".join("—" if r is None else fmt(r) for r in values),
+                geomean([r for r in values if r is not None], total), what))
+
+    native = [pe for pe in ("adead", "adead-fuel", "adead-naive")
+              if any((pe, b) in best and "compile_ms" in best[(pe, b)] for b in benches)]
+    if native:
+        p("\n### adead-vm's native tier in the first run, ms\n")
+        p("compile: the time spent compiling every function and loop the first run compiled; "
+          "tier-up: from the start of the call until its last compilation was done; "
+          "first run: its whole time (the later runs of the module start in native code).\n")
+        head, rule = "| program |", "|---|"
+        for pe in native:
+            head += " %s compile | %s tier-up | %s first run |" % (pe, pe, pe)
+            rule += "---|---|---|"
+        p(head)
+        p(rule)
         for b in benches:
-            d = best.get(("adead", b))
-            if d is None or "instructions" not in d:
-                continue
-            n, ms = int(d["instructions"]), float(d["median_ms"])
-            p("| %s | %s | %s | %.0f | %.2f | %s |" % (
-                b, format(n, ","), fmt(ms), n / ms / 1e3 if ms > 0 else 0,
-                ms * 1e6 / n if n else 0, d.get("load_ms", "?")))
+            p("| %s |%s" % (b, "".join(" %s | %s | %s |" % (
+                field(best, pe, b, "compile_ms"), field(best, pe, b, "tierup_ms"),
+                field(best, pe, b, "first_ms")) for pe in native)))
+
+    counted = [pe for pe in ("adead", "adead-interp", "adead-naive")
+               if any((pe, b) in best and "instructions" in best[(pe, b)] for b in benches)]
+    if counted:
+        p("\n### adead-vm: instructions executed\n")
+        p("M instructions/s: the instructions the program executes (counted in one more, "
+          "untimed run) over the median time. adead and adead-interp run the same program; "
+          "adead-naive runs the naive form.\n")
+        head, rule = "| program |", "|---|"
+        for pe in counted:
+            head += " %s instructions | %s M instructions/s | %s ns/instruction |" % (pe, pe, pe)
+            rule += "---|---|---|"
+        p(head + " load ms (assemble+verify+predecode) |")
+        p(rule + "---|")
+        for b in benches:
+            cells = []
+            for pe in counted:
+                d = best.get((pe, b))
+                if d is None or "instructions" not in d:
+                    cells.append(" — | — | — |")
+                    continue
+                n, ms = int(d["instructions"]), float(d["median_ms"])
+                cells.append(" %s | %.0f | %.3f |" % (
+                    format(n, ","), n / ms / 1e3 if ms > 0 else 0, ms * 1e6 / n if n else 0))
+            load = next((best[(pe, b)].get("load_ms") for pe in counted if (pe, b) in best), "—")
+            p("| %s |%s %s |" % (b, "".join(cells), load))
 
     marked = sorted({k for (k, _) in noisy if k in best and (k, best[k]["median_ms"]) in noisy})
     if marked:

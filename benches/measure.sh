@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # benches/measure.sh: how benches/compare.sh and benches/peers/tensor/run.sh measure;
 # sourced by both (bash, works under `set -euo pipefail`).
 #
@@ -74,6 +75,7 @@ measure() {
     if [ "$rc" != 0 ] || ! grep -q '^RESULT ' <<<"$out"; then
       [ -z "$out" ] || printf '%s\n' "$out" >&2
       echo "FAILED rc=$rc: $*" | tee -a "$MEASURE_RAW" >&2
+      # shellcheck disable=SC2034 # read by the scripts that source this file
       MEASURE_FAILED=1
       return 0
     fi

@@ -1,16 +1,27 @@
-//! Every benchmark program at small sizes, through the embedding API and on every tier
-//! policy, against an independent computation of its checksum
+//! Every benchmark program, hand-written and naive form (`benches/programs/naive/`), at
+//! small sizes, through the embedding API and on every tier policy, against an
+//! independent computation of its checksum
 //! ([`adead_benches::reference`]: plain Rust, nbody a direct port of the C peer), plus
 //! the values the definitions give (`benches/RESULTS.md`). No timing here: benchmarks
 //! are not tests.
 
-use adead_benches::{PROGRAMS, Program, reference, run_once};
+use adead_benches::{NAIVE_PROGRAMS, PROGRAMS, Program, reference, run_once};
 use adead_vm::{Config, Engine, Module, Tier};
+
+/// Both forms of program `name`, the hand-written and the naive one, each with its file
+/// name (for messages) and under every tier policy ([`modules`]).
+fn forms(name: &str) -> [(String, Vec<Module>); 2] {
+    [
+        Program::named(name).expect("a benchmark program"),
+        Program::naive(name).expect("a naive form"),
+    ]
+    .map(|program| (program.file_name(), modules(program)))
+}
 
 /// The program under each tier policy (auto with a threshold of 1, so that its loops
 /// move to native code in their second iteration), counting instructions.
-fn modules(name: &str) -> Vec<Module> {
-    let program = Program::named(name).expect("a benchmark program");
+fn modules(program: &Program) -> Vec<Module> {
+    let name = program.file_name();
     [Tier::Interp, Tier::Opt, Tier::Auto]
         .into_iter()
         .map(|tier| {
@@ -74,86 +85,105 @@ fn the_references_agree_with_known_values() {
 
 #[test]
 fn fib() {
-    let m = modules("fib");
-    for n in [0, 1, 2, 3, 10, 20] {
-        assert_eq!(run(&m, &[n]), reference::fib(n).to_string(), "fib({n})");
+    for (form, m) in forms("fib") {
+        for n in [0, 1, 2, 3, 10, 20] {
+            assert_eq!(
+                run(&m, &[n]),
+                reference::fib(n).to_string(),
+                "{form}: fib({n})"
+            );
+        }
     }
     assert_eq!(reference::fib(20), 6765);
 }
 
 #[test]
 fn loop_sum() {
-    let m = modules("loop");
-    for n in [0, 1, 7, 8, 1000, 1_000_000] {
-        assert_eq!(
-            run(&m, &[n]),
-            reference::loop_sum(n).to_string(),
-            "loop({n})"
-        );
+    for (form, m) in forms("loop") {
+        for n in [0, 1, 7, 8, 1000, 1_000_000] {
+            assert_eq!(
+                run(&m, &[n]),
+                reference::loop_sum(n).to_string(),
+                "{form}: loop({n})"
+            );
+        }
     }
 }
 
 #[test]
 fn sieve() {
-    let m = modules("sieve");
-    for n in [0, 1, 2, 3, 4, 5, 24, 25, 26, 100] {
+    for (form, m) in forms("sieve") {
+        for n in [0, 1, 2, 3, 4, 5, 24, 25, 26, 100] {
+            assert_eq!(
+                run(&m, &[n, 1]),
+                reference::sieve(n, 1).to_string(),
+                "{form}: sieve({n}, 1)"
+            );
+        }
         assert_eq!(
-            run(&m, &[n, 1]),
-            reference::sieve(n, 1).to_string(),
-            "sieve({n}, 1)"
+            run(&m, &[100_000, 1]),
+            reference::sieve(100_000, 1).to_string(),
+            "{form}"
         );
+        // passes accumulate; 0 passes prints 0
+        assert_eq!(run(&m, &[100_000, 3]), "28776", "{form}"); // = C peer `bench sieve 1 c 100000`
+        assert_eq!(run(&m, &[1000, 0]), "0", "{form}");
     }
-    assert_eq!(
-        run(&m, &[100_000, 1]),
-        reference::sieve(100_000, 1).to_string()
-    );
     assert_eq!(reference::sieve(100_000, 1), 9592);
-    // passes accumulate; 0 passes prints 0
-    assert_eq!(run(&m, &[100_000, 3]), "28776"); // = C peer `bench sieve 1 c 100000`
-    assert_eq!(run(&m, &[1000, 0]), "0");
 }
 
 #[test]
 fn mandel() {
-    let m = modules("mandel");
-    for n in [0, 1, 2, 7, 60] {
-        assert_eq!(
-            run(&m, &[n]),
-            reference::mandel(n).to_string(),
-            "mandel({n})"
-        );
+    for (form, m) in forms("mandel") {
+        for n in [0, 1, 2, 7, 60] {
+            assert_eq!(
+                run(&m, &[n]),
+                reference::mandel(n).to_string(),
+                "{form}: mandel({n})"
+            );
+        }
     }
     assert_eq!(reference::mandel(60), 1376); // = C peer `bench mandel 1 c 60`
 }
 
 #[test]
 fn nbody() {
-    let m = modules("nbody");
-    for steps in [0, 1, 10, 1000] {
-        assert_eq!(run(&m, &[steps]), reference::nbody(steps), "nbody({steps})");
+    for (form, m) in forms("nbody") {
+        for steps in [0, 1, 10, 1000] {
+            assert_eq!(
+                run(&m, &[steps]),
+                reference::nbody(steps),
+                "{form}: nbody({steps})"
+            );
+        }
+        // benches/RESULTS.md: 1000 steps -> -0.169087605
+        assert_eq!(run(&m, &[1000]), "-0.169087605", "{form}");
     }
-    // benches/RESULTS.md: 1000 steps -> -0.169087605
-    assert_eq!(run(&m, &[1000]), "-0.169087605");
 }
 
 #[test]
 fn every_program_runs_at_its_small_size() {
-    for program in &PROGRAMS {
-        let m = modules(program.name);
+    for program in PROGRAMS.iter().chain(&NAIVE_PROGRAMS) {
+        let m = modules(program);
         let first = run_once(&m[0], program.small_args).expect("run");
-        assert!(first.instructions > Some(0), "{}", program.name);
+        assert!(first.instructions > Some(0), "{}", program.file_name());
         assert_eq!(
             Some(&first.checksum),
             reference::checksum(program.name, program.small_args).as_ref(),
             "{}",
-            program.name
+            program.file_name()
         );
         // a second run on a fresh instance prints the same and executes as much
         // and so does every other tier
         for module in &m {
             let second = run_once(module, program.small_args).expect("run");
-            assert_eq!(first.checksum, second.checksum, "{}", program.name);
-            assert_eq!(first.instructions, second.instructions, "{}", program.name);
+            assert_eq!(first.checksum, second.checksum, "{}", program.file_name());
+            assert_eq!(
+                first.instructions,
+                second.instructions,
+                "{}",
+                program.file_name()
+            );
         }
     }
 }
