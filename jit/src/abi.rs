@@ -71,6 +71,10 @@ pub struct ExitRecord {
     pub payload: u64,
     /// The byte offset of that function's frame in the register stack.
     pub fp: u64,
+    /// For [`Status::Exited`]: 1 when the exit enters a loop header that encloses the
+    /// one the code was entered at, so the VM should go on natively at once in the
+    /// version entered there; 0 when the interpreter should go on.
+    pub reenter: u32,
 }
 
 /// The state native code shares with the VM. One per running call from the host; the
@@ -139,6 +143,8 @@ pub mod offsets {
     pub const EXIT_PAYLOAD: i32 = (EXIT + offset_of!(ExitRecord, payload)) as i32;
     /// `exit.fp`.
     pub const EXIT_FP: i32 = (EXIT + offset_of!(ExitRecord, fp)) as i32;
+    /// `exit.reenter`.
+    pub const EXIT_REENTER: i32 = (EXIT + offset_of!(ExitRecord, reenter)) as i32;
     /// `opcode_counts`.
     pub const OPCODE_COUNTS: i32 = offset_of!(VmContext, opcode_counts) as i32;
 }
@@ -230,6 +236,7 @@ mod tests {
         assert_eq!(offsets::RET, 56);
         assert_eq!(offsets::EXIT_TRAP_CODE, 64);
         assert_eq!(offsets::EXIT_FP, 88);
-        assert_eq!(offsets::OPCODE_COUNTS, 96);
+        assert_eq!(offsets::EXIT_REENTER, 96);
+        assert_eq!(offsets::OPCODE_COUNTS, 104);
     }
 }

@@ -89,7 +89,14 @@ impl FunctionFacts {
     }
 
     /// The leaders reachable from `entry`, as a flag per pc.
-    pub(crate) fn reachable_from(&self, code: &[Instruction], entry: usize) -> Vec<bool> {
+    /// The leaders reachable from `entry` without passing through a leader `stop`
+    /// says to stop at (such leaders are not included).
+    pub(crate) fn reachable_within(
+        &self,
+        code: &[Instruction],
+        entry: usize,
+        stop: impl Fn(usize) -> bool,
+    ) -> Vec<bool> {
         let mut reached = vec![false; code.len()];
         let mut work = vec![entry];
         while let Some(start) = work.pop() {
@@ -98,7 +105,7 @@ impl FunctionFacts {
             }
             reached[start] = true;
             for next in block_successors(code, &self.runs, start) {
-                if !reached[next] {
+                if !reached[next] && !stop(next) {
                     work.push(next);
                 }
             }
@@ -324,7 +331,9 @@ mod tests {
     fn reachability_follows_branches() {
         let code = counting_loop();
         let facts = FunctionFacts::of(&code, 5, 1);
-        let from_header = facts.reachable_from(&code, 2);
+        let from_header = facts.reachable_within(&code, 2, |_| false);
         assert!(!from_header[0] && from_header[2] && from_header[5]);
+        let stopping = facts.reachable_within(&code, 2, |pc| pc == 5);
+        assert!(stopping[2] && !stopping[5]);
     }
 }

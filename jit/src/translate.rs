@@ -125,6 +125,9 @@ struct Frame<'a> {
     guard_bail: Vec<Option<Block>>,
     /// Per pc: a memory access whose bounds its segment checked on entry.
     checked: Vec<bool>,
+    /// Per loop header that encloses the one a loop entry starts at: the exit that
+    /// continues natively in the version entered there (see `Translator::exits_to`).
+    loop_exit: Vec<Option<Block>>,
     /// Where NaNs are canonicalised (see `nan.rs`): the plan, the registers' states
     /// before the instruction being translated, the state of the value it writes, and
     /// per float register the flag that says "pending" where the state is `Either`.
@@ -187,6 +190,7 @@ impl<'a> Frame<'a> {
             bail: vec![None; len],
             guard_bail: vec![None; len],
             checked: vec![false; len],
+            loop_exit: vec![None; len],
             nan,
             state: Vec::new(),
             result_state: Nan::Kept,
@@ -194,9 +198,24 @@ impl<'a> Frame<'a> {
         }
     }
 
-    /// Creates a block for every leader reachable from `start`; the leaders, in order.
+    /// True if a transfer into `pc` leaves this version of the function: it is a loop
+    /// entry's version, and `pc` is a loop header before the one it starts at (one of
+    /// the loops around it, in structured code). Going on there in this version would
+    /// make every loop around the entry one irreducible tangle that Cranelift optimises
+    /// badly; the version entered at `pc` has them properly nested.
+    fn exits_to(&self, pc: usize) -> bool {
+        match self.entry {
+            Entry::LoopHeader(header) => pc < header as usize && self.facts.runs.is_loop_header(pc),
+            Entry::Start => false,
+        }
+    }
+
+    /// Creates a block for every leader reachable from `start` (within this version);
+    /// the leaders, in order.
     fn reachable_blocks(&mut self, b: &mut FunctionBuilder<'_>, start: usize) -> Vec<usize> {
-        let reachable = self.facts.reachable_from(self.code, start);
+        let reachable = self
+            .facts
+            .reachable_within(self.code, start, |pc| self.exits_to(pc));
         let mut leaders = Vec::new();
         for (pc, &reached) in reachable.iter().enumerate() {
             if reached {
@@ -630,6 +649,17 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     /// The block a transfer into leader `pc` jumps to: its charge block when metered.
     fn edge(&mut self, pc: usize) -> Block {
+        if self.callers.is_empty() && self.f.exits_to(pc) {
+            return match self.f.loop_exit[pc] {
+                Some(block) => block,
+                None => {
+                    let block = self.b.create_block();
+                    self.b.set_cold_block(block);
+                    self.f.loop_exit[pc] = Some(block);
+                    block
+                }
+            };
+        }
         if !self.view.metered {
             return self.body(pc);
         }
@@ -754,7 +784,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.b.switch_to_block(block);
             let live = self.f.facts.live_at(pc);
             let states = self.f.nan.at(pc).to_vec();
-            self.leave_exited(pc, &live, &states);
+            self.leave_exited(pc, &live, &states, false);
         }
         for pc in 0..self.f.code.len() {
             let Some(block) = self.f.guard_bail[pc] else {
@@ -771,13 +801,22 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
             let live = self.f.facts.live_at(pc);
             let states = self.f.nan.at(pc).to_vec();
-            self.leave_exited(pc, &live, &states);
+            self.leave_exited(pc, &live, &states, false);
+        }
+        for pc in 0..self.f.code.len() {
+            let Some(block) = self.f.loop_exit[pc] else {
+                continue;
+            };
+            self.b.switch_to_block(block);
+            let live = self.f.facts.live_at(pc);
+            let states = self.f.nan.at(pc).to_vec();
+            self.leave_exited(pc, &live, &states, true);
         }
     }
 
     /// Stores `live` (in NaN `states`) to the frame and leaves for the interpreter at
     /// leader `pc`.
-    fn leave_exited(&mut self, pc: usize, live: &RegSet, states: &[Nan]) {
+    fn leave_exited(&mut self, pc: usize, live: &RegSet, states: &[Nan], reenter: bool) {
         let frame = self.frame_ptr();
         for reg in live.iter() {
             self.store_to_frame(reg, states[usize::from(reg)], frame);
@@ -789,6 +828,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let depth = self.b.ins().ireduce(types::I32, self.f.depth);
         self.ctx_store(depth, offsets::EXIT_DEPTH);
         self.ctx_store(self.f.fp, offsets::EXIT_FP);
+        self.ctx_store_u32(u32::from(reenter), offsets::EXIT_REENTER);
         self.record_callers();
         let zero = self.b.ins().iconst(types::I64, 0);
         let status = self.status(Status::Exited);

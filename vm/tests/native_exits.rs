@@ -164,3 +164,60 @@ loop:
 ";
     every_budget("floats and memory", source, &[]);
 }
+
+#[test]
+fn a_loop_entry_reaching_an_enclosing_loop_continues_in_that_loop_s_entry() {
+    // Three nested loops: on auto with threshold 1 the innermost moves to native code
+    // first; its version leaves at the middle loop's header, whose version leaves at
+    // the outer one's. The sums go to memory at every level.
+    let source = "
+.func main params=0 regs=12
+    movi r1, 0
+    movi r9, 64
+    movi r10, 3
+outer:
+    movi r2, 0
+middle:
+    movi r3, 0
+inner:
+    add r4, r1, r2
+    add r4, r4, r3
+    ld64 r5, r9, 0
+    add r5, r5, r4
+    st64 r9, 0, r5
+    addi r3, r3, 1
+    blt r3, r10, inner
+    st64 r9, 8, r3
+    addi r2, r2, 1
+    blt r2, r10, middle
+    addi r1, r1, 1
+    blt r1, r10, outer
+    ld64 r0, r9, 0
+    ret r0
+.end
+";
+    every_budget("nested loops", source, &[]);
+    // Without a budget, on auto with threshold 1, everything after the first few
+    // iterations runs natively: the versions entered at the inner, middle and outer
+    // headers were all compiled.
+    let engine = Engine::new(Config {
+        tier: Tier::Auto,
+        jit_threshold: 1,
+        ..Config::default()
+    });
+    let module = Module::from_asm(&engine, source, "nested.asm").unwrap();
+    let mut instance = Instance::new(&module, &adead_vm::Imports::new()).unwrap();
+    instance.call_entry(&[]).unwrap();
+    let entries: Vec<adead_vm::Entry> = module
+        .native_profile()
+        .unwrap()
+        .compiled
+        .iter()
+        .map(|c| c.entry)
+        .collect();
+    assert_eq!(
+        entries,
+        [5, 4, 3].map(adead_vm::Entry::LoopHeader),
+        "inner, then middle, then outer"
+    );
+}

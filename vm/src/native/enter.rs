@@ -190,7 +190,15 @@ impl Machine<'_> {
             }
             Some(Status::Exited) => {
                 self.resume_after_exit(&exit);
-                Native::Resume
+                if exit.reenter == 0 {
+                    return Native::Resume;
+                }
+                // A loop entry's version reached a loop around it: go on natively in
+                // the version entered there (nested loops each take one such step).
+                match self.run_native(exit.func, Entry::LoopHeader(exit.pc)) {
+                    Native::Declined => Native::Resume,
+                    outcome => outcome,
+                }
             }
             None => unreachable!("native code returned status {status}"),
         }
