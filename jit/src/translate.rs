@@ -1402,41 +1402,63 @@ impl<'a, 'b> Translator<'a, 'b> {
         (self.b.ins().iadd(mem, base), offset)
     }
 
-    /// One bounds check per base register for the accesses of the segment at `start`
-    /// whose base register is not written before them in the segment: the span of all
-    /// their bytes is checked on entry, and the accesses go unchecked. When the span is
-    /// not all in memory, some access of the segment traps (or memory grows first):
-    /// native code leaves for the interpreter at the segment's start, which runs it
-    /// and traps at the exact instruction.
+    /// One bounds check per base address for the accesses of the segment at `start`:
+    /// the span of all the bytes they touch at that address is checked on entry, and
+    /// the accesses go unchecked. A base address is an integer expression of the
+    /// registers' values on entry (`add`, `addi`, `sub`, `mul`, `muli`, `shli`, `mov`,
+    /// immediates), so an address recomputed before every access (`muli r6, r2, 56;
+    /// add r6, r0, r6`) is checked once. When a span is not all in memory, some access
+    /// of the segment traps (or memory grows first): native code leaves for the
+    /// interpreter at the segment's start, which runs it and traps at the exact
+    /// instruction.
     fn guard_segment(&mut self, start: usize, end: usize) {
-        let mut spans: Vec<(u8, i64, i64)> = Vec::new();
-        let mut written = RegSet::default();
+        let mut spans: Vec<(Addr, i64, i64)> = Vec::new();
+        let mut known: Vec<Option<Addr>> = (0..self.f.regs)
+            .map(|r| Some(Addr::Entry(r as u8)))
+            .collect();
         for pc in start..=end {
             let instr = self.f.code[pc];
             if let Some((base, offset, size)) = access(&instr)
-                && !written.contains(base)
+                && let Some(addr) = &known[usize::from(base)]
             {
                 let (lo, hi) = (offset, offset + size);
-                match spans.iter_mut().find(|(b, ..)| *b == base) {
+                match spans.iter_mut().find(|(a, ..)| a == addr) {
                     Some(span) => {
                         span.1 = span.1.min(lo);
                         span.2 = span.2.max(hi);
                     }
-                    None => spans.push((base, lo, hi)),
+                    None => spans.push((addr.clone(), lo, hi)),
                 }
                 self.f.checked[pc] = true;
             }
+            let value = Addr::of(&instr, &known, self.view.module);
             for access in instr.registers().filter(|a| a.write) {
-                written.insert(access.reg);
+                known[usize::from(access.reg)] = value.clone();
             }
         }
-        for (base_reg, lo, hi) in spans {
-            let base = self.read(base_reg, Repr::I64);
+        for (addr, lo, hi) in spans {
+            let base = self.emit_addr(&addr);
             let outside = self.outside(base, lo, hi);
             let leave = self.guard_bail(start);
             let next = self.b.create_block();
             self.b.ins().brif(outside, leave, &[], next, &[]);
             self.b.switch_to_block(next);
+        }
+    }
+
+    /// The value of `addr` at the top of the segment.
+    fn emit_addr(&mut self, addr: &Addr) -> Value {
+        match addr {
+            Addr::Entry(reg) => self.read(*reg, Repr::I64),
+            Addr::Const(bits) => self.b.ins().iconst(types::I64, *bits as i64),
+            Addr::Add(x, y) | Addr::Sub(x, y) | Addr::Mul(x, y) => {
+                let (x, y) = (self.emit_addr(x), self.emit_addr(y));
+                match addr {
+                    Addr::Add(..) => self.b.ins().iadd(x, y),
+                    Addr::Sub(..) => self.b.ins().isub(x, y),
+                    _ => self.b.ins().imul(x, y),
+                }
+            }
         }
     }
 
@@ -1853,4 +1875,60 @@ fn access(instr: &Instruction) -> Option<(u8, i64, i64)> {
         (instr.reg(1), instr.word(2))
     };
     Some((base, i64::from(offset as i32), size))
+}
+
+/// An integer value as an expression of the registers at the top of a segment: how
+/// bounds checks find the accesses that share a base address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Addr {
+    Entry(u8),
+    Const(u64),
+    Add(Box<Addr>, Box<Addr>),
+    Sub(Box<Addr>, Box<Addr>),
+    Mul(Box<Addr>, Box<Addr>),
+}
+
+impl Addr {
+    /// Expressions deeper than this are not followed (they are rare in addressing, and
+    /// a check per access is the right answer for them).
+    const MAX_DEPTH: usize = 6;
+
+    fn depth(&self) -> usize {
+        match self {
+            Addr::Entry(_) | Addr::Const(_) => 1,
+            Addr::Add(x, y) | Addr::Sub(x, y) | Addr::Mul(x, y) => 1 + x.depth().max(y.depth()),
+        }
+    }
+
+    /// The value `instr` writes, as an expression of `known` values, if it is one of
+    /// the wrapping integer operations followed (`semantics::add`, `sub`, `mul`, their
+    /// immediate forms, `shli` as a multiplication by a power of two, moves and
+    /// immediates).
+    fn of(instr: &Instruction, known: &[Option<Addr>], module: &adead_isa::Module) -> Option<Addr> {
+        use Opcode as O;
+        let reg = |i: usize| known[usize::from(instr.reg(i))].clone();
+        let imm = || Addr::Const(i64::from(instr.word(2) as i32) as u64);
+        let both = |make: fn(Box<Addr>, Box<Addr>) -> Addr, x: Option<Addr>, y: Option<Addr>| {
+            Some(make(Box::new(x?), Box::new(y?)))
+        };
+        let value = match instr.opcode() {
+            O::Mov => reg(1),
+            O::Movi => Some(Addr::Const(instr.wide(1))),
+            O::MoviData => Some(Addr::Const(u64::from(
+                module.data[instr.word(1) as usize].offset,
+            ))),
+            O::Add => both(Addr::Add, reg(1), reg(2)),
+            O::Sub => both(Addr::Sub, reg(1), reg(2)),
+            O::Mul => both(Addr::Mul, reg(1), reg(2)),
+            O::Addi => both(Addr::Add, reg(1), Some(imm())),
+            O::Muli => both(Addr::Mul, reg(1), Some(imm())),
+            O::Shli => both(
+                Addr::Mul,
+                reg(1),
+                Some(Addr::Const(1u64 << (instr.word(2) & 63))),
+            ),
+            _ => None,
+        }?;
+        (value.depth() <= Addr::MAX_DEPTH).then_some(value)
+    }
 }
