@@ -120,6 +120,17 @@ pub fn run_case(case: &Case, tier: Tier) -> Observation {
     run(case, tier, None)
 }
 
+/// Runs `case` on `tier` without a fuel budget and without counting instructions, so
+/// that native code carries no fuel code at all (and shapes its branches accordingly).
+/// The observation's fuel is `None`. Only for a case known to end by itself (its
+/// reference run did not run out of fuel).
+pub fn run_case_unmetered(case: &Case, tier: Tier) -> Observation {
+    let mut config = config(case, tier);
+    config.fuel = None;
+    config.count_instructions = false;
+    run_with(case, config, None)
+}
+
 /// Runs `case` on `tier` and also says what it executed: the opcodes of its module and,
 /// on a native tier (counting them, which is slower), those native code executed.
 pub fn run_case_with_opcodes(case: &Case, tier: Tier) -> (Observation, Executed) {
@@ -131,6 +142,10 @@ pub fn run_case_with_opcodes(case: &Case, tier: Tier) -> (Observation, Executed)
 fn run(case: &Case, tier: Tier, executed: Option<&mut Executed>) -> Observation {
     let mut config = config(case, tier);
     config.count_native_opcodes = executed.is_some() && tier.engine.is_native();
+    run_with(case, config, executed)
+}
+
+fn run_with(case: &Case, config: Config, executed: Option<&mut Executed>) -> Observation {
     let engine = Engine::new(config);
     let module = match Module::from_asm(&engine, &case.source, &case.file) {
         Ok(module) => module,

@@ -11,7 +11,7 @@ use adead_isa::Opcode;
 
 use crate::case::Case;
 use crate::compare::{Mismatch, check_expectations, compare_tiers};
-use crate::observe::{run_case, run_case_with_opcodes};
+use crate::observe::{Outcome, run_case, run_case_unmetered, run_case_with_opcodes};
 use crate::parse::{ParseError, parse_file};
 use crate::report::{Failure, Report};
 use crate::tier::Tier;
@@ -102,9 +102,12 @@ fn run_on_tiers(case: &Case, tiers: &[Tier]) -> CaseResult {
     let mut mismatches = check_expectations(case, reference_tier, &reference);
     // One native tier per engine counts what native code executed (counting makes the
     // code slower, not different): the first with its kernel path and thread count.
+    // The same tier also runs without fuel (below): the kernel path does not change
+    // what native code does without fuel.
     let mut counted = Vec::new();
     for &tier in others {
-        let observed = if tier.engine.is_native() && !counted.contains(&tier.engine) {
+        let first_of_engine = tier.engine.is_native() && !counted.contains(&tier.engine);
+        let observed = if first_of_engine {
             counted.push(tier.engine);
             let (observed, executed) = run_case_with_opcodes(case, tier);
             native.extend(executed.native);
@@ -117,12 +120,34 @@ fn run_on_tiers(case: &Case, tiers: &[Tier]) -> CaseResult {
             (reference_tier, &reference),
             (tier, &observed),
         ));
+        // Native code without fuel has no fuel code at all (and converts branches it
+        // would keep under a budget): run it that way too when the case ends by itself,
+        // comparing everything but the fuel it does not count.
+        if first_of_engine && ends_by_itself(case, &reference) {
+            let mut unmetered = run_case_unmetered(case, tier);
+            unmetered.fuel = reference.fuel;
+            mismatches.extend(
+                compare_tiers(case, (reference_tier, &reference), (tier, &unmetered))
+                    .into_iter()
+                    .map(|mut mismatch| {
+                        mismatch.what = format!("without fuel: {}", mismatch.what);
+                        mismatch
+                    }),
+            );
+        }
     }
     CaseResult {
         opcodes: executed.module,
         native,
         mismatches,
     }
+}
+
+/// True if `case`, observed as `reference`, ends without its fuel budget: it sets none
+/// and did not run out of the default one.
+fn ends_by_itself(case: &Case, reference: &crate::Observation) -> bool {
+    case.limits.fuel.is_none()
+        && !matches!(&reference.outcome, Outcome::Trapped(trap) if trap.kind == "out_of_fuel")
 }
 
 /// Runs every case on every tier in `tiers` and reports.

@@ -39,6 +39,11 @@ pub(crate) enum Nan {
     Either,
 }
 
+/// The state of a value that is one of two (a merge of paths, a select).
+pub(crate) fn join(a: Nan, b: Nan) -> Nan {
+    a.join(b)
+}
+
 impl Nan {
     fn join(self, other: Nan) -> Nan {
         use Nan::*;

@@ -933,29 +933,46 @@ impl<'a, 'b> Translator<'a, 'b> {
                 let target = self.edge(w(0));
                 self.b.ins().jump(target, &[]);
             }
-            Opcode::Jz | Opcode::Jnz => {
-                let a = self.read(reg(0), Repr::I64);
-                let (taken, fall) = (self.edge(w(1)), self.edge(pc + 1));
-                if op == Opcode::Jnz {
-                    self.b.ins().brif(a, taken, &[], fall, &[]);
-                } else {
-                    self.b.ins().brif(a, fall, &[], taken, &[]);
-                }
-            }
-            Opcode::Beq | Opcode::Bne | Opcode::Blt | Opcode::Bge | Opcode::Bltu | Opcode::Bgeu => {
-                let cc = match op {
-                    Opcode::Beq => IntCC::Equal,
-                    Opcode::Bne => IntCC::NotEqual,
-                    Opcode::Blt => IntCC::SignedLessThan,
-                    Opcode::Bge => IntCC::SignedGreaterThanOrEqual,
-                    Opcode::Bltu => IntCC::UnsignedLessThan,
-                    _ => IntCC::UnsignedGreaterThanOrEqual,
+            Opcode::Jz
+            | Opcode::Jnz
+            | Opcode::Beq
+            | Opcode::Bne
+            | Opcode::Blt
+            | Opcode::Bge
+            | Opcode::Bltu
+            | Opcode::Bgeu => {
+                let (a, b, cc, target) = match op {
+                    Opcode::Jz | Opcode::Jnz => {
+                        let a = self.read(reg(0), Repr::I64);
+                        let zero = self.b.ins().iconst(types::I64, 0);
+                        let cc = if op == Opcode::Jz {
+                            IntCC::Equal
+                        } else {
+                            IntCC::NotEqual
+                        };
+                        (a, zero, cc, w(1))
+                    }
+                    _ => {
+                        let cc = match op {
+                            Opcode::Beq => IntCC::Equal,
+                            Opcode::Bne => IntCC::NotEqual,
+                            Opcode::Blt => IntCC::SignedLessThan,
+                            Opcode::Bge => IntCC::SignedGreaterThanOrEqual,
+                            Opcode::Bltu => IntCC::UnsignedLessThan,
+                            _ => IntCC::UnsignedGreaterThanOrEqual,
+                        };
+                        let a = self.read(reg(0), Repr::I64);
+                        let b = self.read(reg(1), Repr::I64);
+                        (a, b, cc, w(2))
+                    }
                 };
-                let a = self.read(reg(0), Repr::I64);
-                let b = self.read(reg(1), Repr::I64);
                 let taken_now = self.b.ins().icmp(cc, a, b);
-                let (taken, fall) = (self.edge(w(2)), self.edge(pc + 1));
-                self.b.ins().brif(taken_now, taken, &[], fall, &[]);
+                if self.if_convertible(pc, target) {
+                    self.emit_if_converted(pc, taken_now, target);
+                } else {
+                    let (taken, fall) = (self.edge(target), self.edge(pc + 1));
+                    self.b.ins().brif(taken_now, taken, &[], fall, &[]);
+                }
             }
             Opcode::Call => {
                 if self.inlines(pc) {
@@ -1002,6 +1019,64 @@ impl<'a, 'b> Translator<'a, 'b> {
                 }
             }
         }
+    }
+
+    /// True if the conditional branch at `pc` only skips, when taken, a few pure
+    /// instructions up to `target` that nothing else jumps into: then both ways are
+    /// computed and selected (`emit_if_converted`) instead of branching, which a branch
+    /// on data (`if (flag) count++`) cannot mispredict. Not with fuel metered: the two
+    /// ways charge different runs.
+    fn if_convertible(&self, pc: usize, target: usize) -> bool {
+        const MAX_SKIPPED: usize = 4;
+        if self.view.metered || self.view.count_opcodes || target <= pc + 1 {
+            return false;
+        }
+        if target - (pc + 1) > MAX_SKIPPED {
+            return false;
+        }
+        ((pc + 1)..target).all(|q| {
+            (q == pc + 1 || !self.f.facts.runs.is_leader(q)) && pure(self.f.code[q].opcode())
+        })
+    }
+
+    /// The branch at `pc` skipping the pure instructions up to `target` when
+    /// `taken`: they are computed anyway, and each register they write takes its old
+    /// value when the branch is taken, its new one otherwise (NaN flags likewise).
+    fn emit_if_converted(&mut self, pc: usize, taken: Value, target: usize) {
+        let mut written = RegSet::default();
+        for q in (pc + 1)..target {
+            for access in self.f.code[q].registers().filter(|a| a.write) {
+                written.insert(access.reg);
+            }
+        }
+        let before: Vec<(u8, Value, Value, Nan)> = written
+            .iter()
+            .map(|reg| {
+                let value = self.b.use_var(self.f.vars[usize::from(reg)]);
+                let flag = self.flag_of(reg);
+                (reg, value, flag, self.f.state[usize::from(reg)])
+            })
+            .collect();
+        for q in (pc + 1)..target {
+            let instr = self.f.code[q];
+            self.f.result_state = nan::result(&instr, &self.f.state);
+            self.emit_instruction(q);
+            nan::step(&instr, &mut self.f.state, &self.f.facts.repr);
+        }
+        for (reg, old, old_flag, old_state) in before {
+            let new = self.b.use_var(self.f.vars[usize::from(reg)]);
+            let new_flag = self.flag_of(reg);
+            let chosen = self.b.ins().select(taken, old, new);
+            self.b.def_var(self.f.vars[usize::from(reg)], chosen);
+            if let Some(flag) = self.f.flags[usize::from(reg)] {
+                let chosen = self.b.ins().select(taken, old_flag, new_flag);
+                self.b.def_var(flag, chosen);
+            }
+            let new_state = self.f.state[usize::from(reg)];
+            self.f.state[usize::from(reg)] = nan::join(old_state, new_state);
+        }
+        let next = self.edge(target);
+        self.b.ins().jump(next, &[]);
     }
 
     fn emit_instruction(&mut self, pc: usize) {
@@ -1931,4 +2006,19 @@ impl Addr {
         }?;
         (value.depth() <= Addr::MAX_DEPTH).then_some(value)
     }
+}
+
+/// True for the instructions without side effects or traps, safe to compute on a path
+/// that does not take them.
+fn pure(op: Opcode) -> bool {
+    use Opcode as O;
+    !op.flags().can_trap
+        && !op.flags().ends_block
+        && !op.is_branch()
+        && !matches!(
+            op.family(),
+            adead_isa::Family::Memory | adead_isa::Family::Tensor
+        )
+        && !matches!(op, O::Call | O::Hcall | O::Nop)
+        && !matches!(op.family(), adead_isa::Family::Gpu | adead_isa::Family::Vk)
 }
