@@ -8,7 +8,8 @@
 //! every expectation (return value, halt code, trap kind and location, stdout, exact
 //! fuel, memory bytes and hashes), demands that all tiers observed the same thing, and
 //! leaves a [`Report`]: the summary line, each failure with its `file:line`, and the
-//! opcodes no case exercises.
+//! opcodes no case exercises. The [`fuzz`] module generates random programs and demands
+//! that the native tiers observe exactly what the interpreter does.
 //!
 //! ```no_run
 //! use adead_conformance::{Tier, runner};
@@ -22,6 +23,7 @@ pub mod case;
 pub mod compare;
 pub mod coverage;
 mod fnv;
+pub mod fuzz;
 pub mod observe;
 pub mod oracle;
 pub mod parse;

@@ -110,10 +110,10 @@ pub(crate) fn result(instr: &Instruction, state: &[Nan]) -> Nan {
     match op {
         _ if arithmetic(op) => Nan::Pending,
         O::Fpromote | O::Fdemote | O::I2f | O::U2f | O::I2fF32 | O::U2fF32 => Nan::Settled,
-        // Bit operations observe their source: the result is what the source became.
-        O::Fneg | O::Fabs | O::FnegF32 | O::FabsF32 | O::Fcopysign | O::FcopysignF32 => {
-            of(1).observed()
-        }
+        // Bit operations observe their source (canonicalised if pending), but their
+        // result is not canonical even then: the canonical NaN negated is another NaN,
+        // whose bits are now the program's.
+        O::Fneg | O::Fabs | O::FnegF32 | O::FabsF32 | O::Fcopysign | O::FcopysignF32 => Nan::Kept,
         O::Movi | O::Fmovi if nan_pattern(instr.wide(1)) => Nan::Kept,
         O::FmoviF32 if nan_pattern(u64::from(instr.word(1))) => Nan::Kept,
         O::Movi | O::Fmovi | O::FmoviF32 => Nan::Settled,
@@ -300,7 +300,7 @@ mod tests {
         let repr = [Repr::F64, Repr::F64, Repr::I64];
         let fneg = instr(Opcode::Fneg, &[V::Reg(0), V::Reg(1)]);
         step(&fneg, &mut state, &repr);
-        assert_eq!(state[0], Nan::Settled);
+        assert_eq!(state[0], Nan::Kept, "-NaN is not the canonical NaN");
         let fadd = instr(Opcode::Fadd, &[V::Reg(2), V::Reg(1), V::Reg(1)]);
         step(&fadd, &mut state, &repr);
         assert_eq!(state[2], Nan::Settled, "written into an integer register");

@@ -515,6 +515,16 @@ impl<'a, 'b> Translator<'a, 'b> {
         }
     }
 
+    /// Defines register `reg` as `v`, a value of its own representation whose bits are
+    /// final (a constant, a value loaded from the frame): its NaN flag is cleared.
+    fn define_bits(&mut self, reg: u8, v: Value) {
+        self.b.def_var(self.f.vars[usize::from(reg)], v);
+        if let Some(flag) = self.f.flags[usize::from(reg)] {
+            let clear = self.b.ins().iconst(types::I8, 0);
+            self.b.def_var(flag, clear);
+        }
+    }
+
     /// A constant of `bits` in register `reg`'s representation.
     fn constant(&mut self, reg: u8, bits: u64) -> Value {
         match self.repr(reg) {
@@ -541,11 +551,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.convert(bits, Repr::I64, repr)
             }
         };
-        self.b.def_var(self.f.vars[usize::from(reg)], v);
-        if let Some(flag) = self.f.flags[usize::from(reg)] {
-            let clear = self.b.ins().iconst(types::I8, 0);
-            self.b.def_var(flag, clear);
-        }
+        self.define_bits(reg, v);
     }
 
     /// Stores register `reg`, whose NaN state is `state`, to the frame in memory (an f32
@@ -863,7 +869,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                     let index = u32::from(reg);
                     if index >= self.f.params {
                         let zero = self.constant(reg, 0);
-                        self.b.def_var(self.f.vars[usize::from(reg)], zero);
+                        self.define_bits(reg, zero);
                     } else if (index as usize) < REGISTER_ARGS {
                         let arg = params[3 + index as usize];
                         self.write(reg, arg, Repr::I64);
@@ -885,7 +891,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                     match self.f.facts.constant[usize::from(reg)] {
                         Some(bits) if start != 0 => {
                             let v = self.constant(reg, bits);
-                            self.b.def_var(self.f.vars[usize::from(reg)], v);
+                            self.define_bits(reg, v);
                         }
                         _ => self.load_from_frame(reg, frame),
                     }
@@ -1171,16 +1177,16 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
             O::Movi | O::Fmovi => {
                 let v = self.constant(reg(0), instr.wide(1));
-                self.b.def_var(self.f.vars[usize::from(reg(0))], v);
+                self.define_bits(reg(0), v);
             }
             O::FmoviF32 => {
                 let v = self.constant(reg(0), u64::from(instr.word(1)));
-                self.b.def_var(self.f.vars[usize::from(reg(0))], v);
+                self.define_bits(reg(0), v);
             }
             O::MoviData => {
                 let address = self.view.module.data[instr.word(1) as usize].offset;
                 let v = self.constant(reg(0), u64::from(address));
-                self.b.def_var(self.f.vars[usize::from(reg(0))], v);
+                self.define_bits(reg(0), v);
             }
             O::Select => {
                 let want = self.repr(reg(0));
@@ -1750,7 +1756,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.write(reg, args[usize::from(reg)], Repr::I64);
             } else {
                 let zero = self.constant(reg, 0);
-                self.b.def_var(self.f.vars[usize::from(reg)], zero);
+                self.define_bits(reg, zero);
             }
         }
         let go = self.edge(0);
