@@ -452,6 +452,78 @@ mod cli {
     }
 
     #[test]
+    fn stats_show_what_was_compiled_and_where_instructions_ran() {
+        let fib = example("fib.asm");
+        let out = run(&[
+            "run",
+            fib.to_str().unwrap(),
+            "20",
+            "--stats",
+            "--tier",
+            "opt",
+        ]);
+        assert_eq!(text(&out.stdout), "6765\n");
+        let stderr = text(&out.stderr);
+        // fib(20) on opt: everything native (21891 calls of fib, 8 or 3 instructions
+        // each, and main's 3: 120401 instructions, as the interpreter counts them).
+        assert!(stderr.contains("instructions executed: 120401"), "{stderr}");
+        assert!(stderr.contains("natively:            120401"), "{stderr}");
+        assert!(stderr.contains("interpreted:         0"), "{stderr}");
+        assert!(
+            stderr.contains("fib                      start"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("at load"), "{stderr}");
+        let out = run(&[
+            "run",
+            fib.to_str().unwrap(),
+            "20",
+            "--stats",
+            "--tier",
+            "interp",
+        ]);
+        assert!(text(&out.stderr).contains("native code: none (--tier interp)"));
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn perfmap_names_compiled_functions() {
+        let fib = example("fib.asm");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_adead-vm"))
+            .args([
+                "run",
+                fib.to_str().unwrap(),
+                "20",
+                "--tier",
+                "opt",
+                "--perfmap",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("adead-vm starts");
+        let pid = child.id();
+        let out = child.wait_with_output().expect("adead-vm ends");
+        assert_eq!(text(&out.stdout), "6765\n");
+        let path = format!("/tmp/perf-{pid}.map");
+        let map = std::fs::read_to_string(&path).expect("the perf map was written");
+        let _ = std::fs::remove_file(&path);
+        // `perf report` reads "START SIZE NAME" lines, addresses and sizes in hex.
+        let names: Vec<&str> = map
+            .lines()
+            .map(|line| {
+                let fields: Vec<&str> = line.splitn(3, ' ').collect();
+                assert!(u64::from_str_radix(fields[0], 16).is_ok(), "{line}");
+                assert!(
+                    u64::from_str_radix(fields[1], 16).is_ok_and(|size| size > 0),
+                    "{line}"
+                );
+                fields[2]
+            })
+            .collect();
+        assert_eq!(names, ["adead::main", "adead::fib"]);
+    }
+
+    #[test]
     fn bad_input_gets_distinct_exit_codes_and_one_line() {
         let dir = std::env::temp_dir().join(format!("adead-vm-cli-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -610,4 +682,28 @@ top:
         };
         assert_eq!(u64::from(trap.pc), expected_pc, "fuel {fuel}");
     }
+}
+
+#[test]
+fn a_function_too_large_to_compile_stays_interpreted_with_the_reason() {
+    // 50,001 instructions: past the native tier's limit (50,000), so `opt` leaves it
+    // to the interpreter, says why, and the result is the interpreter's.
+    let mut source = String::from(".func main params=0 regs=2\n    movi r0, 0\n");
+    for _ in 0..49_999 {
+        source.push_str("    addi r0, r0, 1\n");
+    }
+    source.push_str("    ret r0\n.end\n");
+    let engine = Engine::new(Config {
+        tier: Tier::Opt,
+        ..Config::default()
+    });
+    let module = Module::from_asm(&engine, &source, "large.asm").unwrap();
+    let mut instance = Instance::new(&module, &Imports::new()).unwrap();
+    let done = instance.call_entry(&[]).unwrap();
+    assert_eq!(done.finish, Finish::Returned(49_999));
+    let native = module.native_profile().expect("the opt tier");
+    assert!(native.compiled.is_empty());
+    let (func, _, reason) = &native.refused[0];
+    assert_eq!(*func, 0);
+    assert!(reason.contains("50001 instructions"), "{reason}");
 }
