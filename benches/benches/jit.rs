@@ -68,6 +68,7 @@ fn options() -> Options {
         verify_ir: false,
         disassemble: false,
         count_opcodes: false,
+        interruptible: Config::default().interruptible,
     }
 }
 

@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use adead_isa::{Opcode, TrapKind};
-use adead_vm::{CallError, Config, Engine, Finish, Instance, Module, Value, stdio};
+use adead_vm::{
+    CallError, Config, Engine, Finish, HostFunc, Instance, Module, Signature, Value, stdio,
+};
 
 use crate::case::Case;
 use crate::fnv::fnv1a64;
@@ -100,6 +102,8 @@ pub fn config(case: &Case, tier: Tier) -> Config {
             .max_tensor_bytes
             .unwrap_or(defaults.max_tensor_bytes),
         max_tensors: case.limits.max_tensors.unwrap_or(defaults.max_tensors),
+        // `adead-vm run`'s setting, and what the runner's `interrupt` function needs.
+        interruptible: true,
         ..defaults
     };
     tier.configure(&mut config);
@@ -158,7 +162,17 @@ fn run_with(case: &Case, config: Config, executed: Option<&mut Executed>) -> Obs
             .extend(module.isa().code.iter().map(|i| i.opcode()));
     }
     let (output, captured) = stdio::Output::capture();
-    let mut instance = match Instance::new(&module, &stdio::imports(&output)) {
+    let mut imports = stdio::imports(&output);
+    if let Some(handle) = engine.interrupt_handle() {
+        imports.define(
+            "interrupt",
+            HostFunc::new(Signature::new(&[], None), move |_, _| {
+                handle.interrupt();
+                Ok(None)
+            }),
+        );
+    }
+    let mut instance = match Instance::new(&module, &imports) {
         Ok(instance) => instance,
         Err(error) => return Observation::failed(format!("instantiate: {error}")),
     };

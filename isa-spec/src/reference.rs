@@ -251,8 +251,15 @@ fn determinism(doc: &mut String) {
          output is the fused multiply-add chain over `k` in increasing order from +0.0; row \
          reductions use 16 interleaved partial accumulators combined in a fixed tree. Fast \
          CPU and GPU kernels reproduce the reference bit for bit.\n\
-         - **Host functions** are the only source of non-determinism, and the embedder \
-         chooses them.\n\n",
+         - **Interruption**: the host may ask a run to stop (an interrupt handle, a \
+         timeout, a signal). The run checks for the request at *check points* only: on \
+         entering a function (the host's call and every `call`, after the call's own \
+         checks) and on taking a backward branch (`target <= pc`), before the instruction \
+         there runs; it then traps with `interrupted` there, charged only for what ran \
+         before. When the request arrives is up to the host; where a run can stop is \
+         fixed by the code, the same on every tier.\n\
+         - **Host functions** are the only other source of non-determinism, and the \
+         embedder chooses them.\n\n",
         CANONICAL_NAN_F64, CANONICAL_NAN_F32
     );
 }
@@ -278,6 +285,9 @@ fn trap_meaning(kind: TrapKind) -> &'static str {
         }
         TrapKind::TensorLimit => {
             "a tensor, or an op's result with the temporaries it needs while it runs, would take the live tensors past the embedder's tensor-bytes limit (checked before anything is allocated), or a new tensor past its limit on live tensors"
+        }
+        TrapKind::Interrupted => {
+            "the host asked the run to stop: reported at the next check point (a function's entry or a taken backward branch), naming the instruction that did not run"
         }
     }
 }

@@ -33,6 +33,10 @@ pub enum TrapKind {
     /// A tensor would take the live tensors past the tensor-bytes limit, or a new tensor
     /// would take them past the limit on the number of live tensors.
     TensorLimit,
+    /// The host asked the run to stop (an interrupt handle, a timeout, a signal): taken
+    /// at the next function entry or taken backward branch, before the instruction
+    /// there runs.
+    Interrupted,
 }
 
 impl TrapKind {
@@ -50,9 +54,10 @@ impl TrapKind {
         TrapKind::TensorShape,
         TrapKind::BadTensor,
         TrapKind::TensorLimit,
+        TrapKind::Interrupted,
     ];
 
-    /// The stable numeric code of the kind (1 to 12; 0 means no trap), as native code
+    /// The stable numeric code of the kind (1 to 13; 0 means no trap), as native code
     /// and the C ABI report it. Codes never change meaning.
     pub const fn code(self) -> u32 {
         match self {
@@ -68,6 +73,7 @@ impl TrapKind {
             TrapKind::TensorShape => 10,
             TrapKind::BadTensor => 11,
             TrapKind::TensorLimit => 12,
+            TrapKind::Interrupted => 13,
         }
     }
 
@@ -87,6 +93,7 @@ impl TrapKind {
             10 => TrapKind::TensorShape,
             11 => TrapKind::BadTensor,
             12 => TrapKind::TensorLimit,
+            13 => TrapKind::Interrupted,
             _ => return None,
         })
     }
@@ -106,6 +113,7 @@ impl TrapKind {
             TrapKind::TensorShape => "tensor_shape",
             TrapKind::BadTensor => "bad_tensor",
             TrapKind::TensorLimit => "tensor_limit",
+            TrapKind::Interrupted => "interrupted",
         }
     }
 }
@@ -125,6 +133,7 @@ impl fmt::Display for TrapKind {
             TrapKind::TensorShape => f.write_str("tensor shape mismatch"),
             TrapKind::BadTensor => f.write_str("not a live tensor handle"),
             TrapKind::TensorLimit => f.write_str("tensor limit exceeded"),
+            TrapKind::Interrupted => f.write_str("interrupted"),
         }
     }
 }
@@ -149,6 +158,7 @@ mod tests {
             TrapKind::TensorShape => 9,
             TrapKind::BadTensor => 10,
             TrapKind::TensorLimit => 11,
+            TrapKind::Interrupted => 12,
         }
     }
 
@@ -156,7 +166,7 @@ mod tests {
     fn all_names_every_variant_once_with_a_unique_id() {
         let mut seen: Vec<usize> = TrapKind::ALL.iter().map(|&k| variant(k)).collect();
         seen.sort_unstable();
-        assert_eq!(seen, (0..12).collect::<Vec<_>>());
+        assert_eq!(seen, (0..13).collect::<Vec<_>>());
         let mut ids: Vec<&str> = TrapKind::ALL.iter().map(|k| k.id()).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -171,6 +181,6 @@ mod tests {
         }
         assert_eq!(TrapKind::from_code(8, -7), Some(TrapKind::User(-7)));
         assert_eq!(TrapKind::from_code(0, 0), None);
-        assert_eq!(TrapKind::from_code(13, 0), None);
+        assert_eq!(TrapKind::from_code(14, 0), None);
     }
 }

@@ -24,6 +24,7 @@
 //!   exit that fills [`ExitRecord`] and returns [`Status::Trapped`].
 
 use std::ffi::c_void;
+use std::sync::atomic::AtomicU32;
 
 /// How a native call ended. Returned beside the value; codes are stable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +108,10 @@ pub struct VmContext {
     /// The VM's own state, opaque to native code and passed to every helper through
     /// the context.
     pub vm: *mut c_void,
+    /// The host's stop request, nonzero when set: native code polls it on entering a
+    /// function and on taking a backward branch, and traps `interrupted` there. Another
+    /// thread may set it at any time, so native code reads it with an atomic load.
+    pub interrupt: *const AtomicU32,
 }
 
 /// Byte offsets of the [`VmContext`] fields native code reads and writes.
@@ -147,6 +152,8 @@ pub mod offsets {
     pub const EXIT_REENTER: i32 = (EXIT + offset_of!(ExitRecord, reenter)) as i32;
     /// `opcode_counts`.
     pub const OPCODE_COUNTS: i32 = offset_of!(VmContext, opcode_counts) as i32;
+    /// `interrupt`.
+    pub const INTERRUPT: i32 = offset_of!(VmContext, interrupt) as i32;
 }
 
 /// A compiled function, as the [`Trampoline`] calls it. Not callable from Rust directly:
@@ -238,5 +245,6 @@ mod tests {
         assert_eq!(offsets::EXIT_FP, 88);
         assert_eq!(offsets::EXIT_REENTER, 96);
         assert_eq!(offsets::OPCODE_COUNTS, 104);
+        assert_eq!(offsets::INTERRUPT, 120);
     }
 }

@@ -38,6 +38,9 @@ pub struct Options {
     /// `VmContext::opcode_counts` (for coverage tests; it costs a memory increment per
     /// instruction).
     pub count_opcodes: bool,
+    /// Poll `VmContext::interrupt` at every check point (function entries, taken
+    /// backward branches) and trap `interrupted` there when it is set.
+    pub interruptible: bool,
 }
 
 /// A function compiled to native code.
@@ -77,19 +80,21 @@ pub struct Compiled {
 ///     "answer.asm",
 /// ).unwrap();
 /// let options = Options { metered: false, max_call_depth: 1000, helpers,
-///     max_function_len: 10_000, verify_ir: true, disassemble: false, count_opcodes: false };
+///     max_function_len: 10_000, verify_ir: true, disassemble: false, count_opcodes: false,
+///     interruptible: false };
 /// let mut compiler = Compiler::new(options)?;
 /// let compiled = compiler.compile(&module, 0, Entry::Start)?;
 ///
 /// // The frame of `answer` (2 registers) at the bottom of a register stack.
 /// let mut stack = [0u64; 2];
 /// let table = [compiled.code as usize];
+/// let no_stop = std::sync::atomic::AtomicU32::new(0);
 /// let mut ctx = VmContext {
 ///     memory_base: std::ptr::null_mut(), memory_len: 0,
 ///     stack_base: stack.as_mut_ptr(), stack_len: 16,
 ///     native_stack_limit: 0, code_table: table.as_ptr(),
 ///     fuel: 0, ret: 0, exit: ExitRecord::default(),
-///     opcode_counts: std::ptr::null_mut(), vm: std::ptr::null_mut(),
+///     opcode_counts: std::ptr::null_mut(), vm: std::ptr::null_mut(), interrupt: &no_stop,
 /// };
 /// // SAFETY: the context, the frame and the code belong together.
 /// let status = unsafe { (compiler.trampoline(1, Entry::Start))(&mut ctx, 0, 1, compiled.code, 2, 0, 0, 0) };
@@ -292,6 +297,7 @@ impl Compiler {
                 metered: self.options.metered,
                 max_call_depth: self.options.max_call_depth,
                 count_opcodes: self.options.count_opcodes,
+                interruptible: self.options.interruptible,
                 call_conv: self.call_conv,
                 frontend: jit.target_config(),
             };

@@ -44,6 +44,8 @@ pub(crate) struct ModuleView<'a> {
     pub metered: bool,
     pub max_call_depth: u32,
     pub count_opcodes: bool,
+    /// Check points poll the host's stop request.
+    pub interruptible: bool,
     pub call_conv: CallConv,
     pub frontend: TargetFrontendConfig,
 }
@@ -128,6 +130,9 @@ struct Frame<'a> {
     /// Per loop header that encloses the one a loop entry starts at: the exit that
     /// continues natively in the version entered there (see `Translator::exits_to`).
     loop_exit: Vec<Option<Block>>,
+    /// Per check point (the entry, loop headers): the cold exit that traps
+    /// `interrupted` there (see `Translator::interrupted`).
+    interrupted: Vec<Option<Block>>,
     /// Where NaNs are canonicalised (see `nan.rs`): the plan, the registers' states
     /// before the instruction being translated, the state of the value it writes, and
     /// per float register the flag that says "pending" where the state is `Either`.
@@ -191,6 +196,7 @@ impl<'a> Frame<'a> {
             guard_bail: vec![None; len],
             checked: vec![false; len],
             loop_exit: vec![None; len],
+            interrupted: vec![None; len],
             nan,
             state: Vec::new(),
             result_state: Nan::Kept,
@@ -378,6 +384,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         for pc in leaders {
             self.emit_segment(pc);
         }
+        self.emit_interrupted();
         self.emit_charges();
         self.emit_bails();
         self.emit_trap_exit();
@@ -679,6 +686,60 @@ impl<'a, 'b> Translator<'a, 'b> {
         }
     }
 
+    /// True (an `i32`, nonzero) when the host asks the run to stop. The request word
+    /// may change under native code at any time: atomic loads, which Cranelift neither
+    /// hoists out of a loop nor merges with an earlier one. The word's address is
+    /// loaded at each poll as well: a copy kept from the function's entry would live
+    /// across every loop in a spilled register (a stack load and store per iteration).
+    fn interrupt_requested(&mut self) -> Value {
+        let address = self
+            .b
+            .ins()
+            .iadd_imm_s(self.ctx, i64::from(offsets::INTERRUPT));
+        let word = self.b.ins().atomic_load(types::I64, trusted(), address);
+        self.b.ins().atomic_load(types::I32, trusted(), word)
+    }
+
+    /// The cold exit that traps `interrupted` at check point `pc` (its run not
+    /// charged).
+    fn interrupted(&mut self, pc: usize) -> Block {
+        match self.f.interrupted[pc] {
+            Some(block) => block,
+            None => {
+                let block = self.b.create_block();
+                self.b.set_cold_block(block);
+                self.f.interrupted[pc] = Some(block);
+                block
+            }
+        }
+    }
+
+    /// At check point `pc` (a function's entry): traps `interrupted` there when the
+    /// host asked the run to stop, else continues in `go`.
+    fn poll_interrupt(&mut self, pc: usize, go: Block) {
+        if !self.view.interruptible {
+            self.b.ins().jump(go, &[]);
+            return;
+        }
+        let requested = self.interrupt_requested();
+        let stop = self.interrupted(pc);
+        self.b.ins().brif(requested, stop, &[], go, &[]);
+    }
+
+    fn emit_interrupted(&mut self) {
+        for pc in 0..self.f.code.len() {
+            let Some(block) = self.f.interrupted[pc] else {
+                continue;
+            };
+            self.b.switch_to_block(block);
+            let code = self
+                .b
+                .ins()
+                .iconst(types::I32, i64::from(TrapKind::Interrupted.code()));
+            self.leave_trapped_settled(code, 0, pc, 0);
+        }
+    }
+
     /// The cold block that leaves for the interpreter at leader `pc`, uncharged.
     fn bail(&mut self, pc: usize) -> Block {
         match self.f.bail[pc] {
@@ -739,12 +800,15 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// Fills the exit record for a trap, settles the fuel (gives back what the run was
     /// charged and will not execute: `refund(pc)`), and jumps to the shared trap exit.
     fn leave_trapped(&mut self, code: Value, payload: i64, pc: usize) {
+        let refund = self.f.facts.runs.refund(pc);
+        self.leave_trapped_settled(code, payload, pc, refund);
+    }
+
+    /// [`Translator::leave_trapped`], giving back `refund` units of fuel.
+    fn leave_trapped_settled(&mut self, code: Value, payload: i64, pc: usize, refund: u32) {
         if let Some(fuel) = self.fuel {
             let left = self.b.use_var(fuel);
-            let settled = self
-                .b
-                .ins()
-                .iadd_imm_s(left, i64::from(self.f.facts.runs.refund(pc)));
+            let settled = self.b.ins().iadd_imm_s(left, i64::from(refund));
             self.ctx_store(settled, offsets::FUEL);
         }
         self.ctx_store(code, offsets::EXIT_TRAP_CODE);
@@ -877,6 +941,11 @@ impl<'a, 'b> Translator<'a, 'b> {
                         self.load_from_frame(reg, frame);
                     }
                 }
+                // The function's entry is a check point (before the stack check: the
+                // interpreter that a low stack leaves for does not poll again).
+                let checked = self.b.create_block();
+                self.poll_interrupt(0, checked);
+                self.b.switch_to_block(checked);
                 // Deep native recursion would overflow the machine stack: leave for the
                 // interpreter, whose frames live on the heap, before that happens.
                 let sp = self.b.ins().get_stack_pointer(types::I64);
@@ -937,7 +1006,12 @@ impl<'a, 'b> Translator<'a, 'b> {
         match op {
             Opcode::Jmp => {
                 let target = self.edge(w(0));
-                self.b.ins().jump(target, &[]);
+                if w(0) <= pc {
+                    // A back-edge: a check point.
+                    self.poll_interrupt(w(0), target);
+                } else {
+                    self.b.ins().jump(target, &[]);
+                }
             }
             Opcode::Jz
             | Opcode::Jnz
@@ -977,6 +1051,19 @@ impl<'a, 'b> Translator<'a, 'b> {
                     self.emit_if_converted(pc, taken_now, target);
                 } else {
                     let (taken, fall) = (self.edge(target), self.edge(pc + 1));
+                    if target <= pc && self.view.interruptible {
+                        // Taking a back-edge is a check point. The request is tested
+                        // first, so that the loop's own path keeps one taken branch.
+                        let requested = self.interrupt_requested();
+                        let usual = self.b.create_block();
+                        let asked = self.b.create_block();
+                        self.b.set_cold_block(asked);
+                        self.b.ins().brif(requested, asked, &[], usual, &[]);
+                        self.b.switch_to_block(asked);
+                        let stop = self.interrupted(target);
+                        self.b.ins().brif(taken_now, stop, &[], fall, &[]);
+                        self.b.switch_to_block(usual);
+                    }
                     self.b.ins().brif(taken_now, taken, &[], fall, &[]);
                 }
             }
@@ -1759,11 +1846,13 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.define_bits(reg, zero);
             }
         }
+        // The callee's entry is a check point.
         let go = self.edge(0);
-        self.b.ins().jump(go, &[]);
+        self.poll_interrupt(0, go);
         for leader in leaders {
             self.emit_segment(leader);
         }
+        self.emit_interrupted();
         self.emit_charges();
         self.emit_bails();
 

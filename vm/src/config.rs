@@ -73,6 +73,12 @@ pub struct Config {
     /// subtraction per straight-line run; without it and without fuel, native code
     /// carries no fuel code at all and counts are `None`.
     pub count_instructions: bool,
+    /// Let the host stop runs through [`crate::Engine::interrupt_handle`]: every tier
+    /// then polls the request at each check point (function entries and taken backward
+    /// branches). Off by default, as in wasmtime: native code pays a load and a branch
+    /// per loop iteration and per call for it (up to a third of the time of a loop of a
+    /// few instructions, 0-15% on `benches/`). `adead-vm run` turns it on.
+    pub interruptible: bool,
     /// Which tiers run the code.
     pub tier: Tier,
     /// Function entries or loop back-edges after which [`Tier::Auto`] compiles a
@@ -127,6 +133,7 @@ impl Default for Config {
         Config {
             fuel: None,
             count_instructions: false,
+            interruptible: false,
             tier: Tier::Auto,
             jit_threshold: 1000,
             native_stack: 512 * 1024,

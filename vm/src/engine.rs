@@ -1,13 +1,16 @@
 //! The engine: the configuration and the tensor kernels shared by the modules and
 //! instances made with it.
 
+use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};
 
 use adead_kernels::{KernelError, Kernels};
 
 use crate::config::Config;
+use crate::interrupt::InterruptHandle;
 
-/// Holds the configuration (limits, tier policy) and the tensor kernels. Cheap to clone; modules and instances
+/// Holds the configuration (limits, tier policy), the tensor kernels and the request
+/// to stop runs. Cheap to clone; modules and instances
 /// keep a handle to the engine they were made with.
 ///
 /// ```
@@ -15,11 +18,18 @@ use crate::config::Config;
 /// let engine = Engine::new(Config { fuel: Some(10_000), ..Config::default() });
 /// assert_eq!(engine.config().fuel, Some(10_000));
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Engine {
     config: Arc<Config>,
     /// Built on first use by a module with tensor instructions (it may start threads).
     kernels: Arc<OnceLock<Result<Kernels, KernelError>>>,
+    interrupt: InterruptHandle,
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new(Config::default())
+    }
 }
 
 impl Engine {
@@ -28,6 +38,7 @@ impl Engine {
         Engine {
             config: Arc::new(config),
             kernels: Arc::default(),
+            interrupt: InterruptHandle::new(),
         }
     }
 
@@ -47,6 +58,24 @@ impl Engine {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The handle that stops this engine's runs (see [`InterruptHandle`]), if the
+    /// engine was configured [`Config::interruptible`]; `None` otherwise, since its
+    /// code does not poll for requests.
+    pub fn interrupt_handle(&self) -> Option<InterruptHandle> {
+        self.config.interruptible.then(|| self.interrupt.clone())
+    }
+
+    /// The word running code polls: the handle's, or one no handle reaches when the
+    /// engine is not interruptible.
+    pub(crate) fn interrupt_word(&self) -> &AtomicU32 {
+        static NEVER: AtomicU32 = AtomicU32::new(0);
+        if self.config.interruptible {
+            self.interrupt.word()
+        } else {
+            &NEVER
+        }
     }
 
     /// The configuration.

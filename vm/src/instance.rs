@@ -139,17 +139,17 @@ impl Instance {
         let config = self.module.engine().config();
         let fuel = config.fuel.unwrap_or(u64::MAX);
         let native = self.module.native();
+        let interrupt = self.module.engine().interrupt_word();
         let opcode_counts = if self.native_opcodes.is_empty() {
             std::ptr::null_mut()
         } else {
             self.native_opcodes.as_mut_ptr()
         };
         let mut shared = Shared::new(
+            config,
             native.map_or(std::ptr::null(), |tier| tier.code_table()),
             opcode_counts,
-            config.native_stack,
-            config.metered(),
-            config.max_call_depth,
+            interrupt,
             self.instructions,
             fuel,
         );
@@ -175,6 +175,7 @@ impl Instance {
                 (Some(_), Tier::Opt) => 0,
                 (Some(_), Tier::Auto) => config.jit_threshold,
             },
+            interrupt,
             shared: &mut shared,
             pc: 0,
             fp: 0,

@@ -3,29 +3,36 @@
 //! Exit codes: the program's own (the `halt` value or `main`'s return value, masked to
 //! 0..=255) when it ends normally; 64 for a usage error (bad flags or arguments), 65
 //! when the module does not load (malformed `.bib`, assembly errors, failed
-//! verification, missing imports), 66 when the file cannot be read, 70 for a trap.
-//! Every error is one line on stderr (assembly diagnostics add their source excerpts).
+//! verification, missing imports), 66 when the file cannot be read, 70 for a trap,
+//! 71 when signal handlers cannot be installed. A run stopped by `--timeout` exits
+//! with 124 (as `timeout(1)`), one stopped by SIGINT or SIGTERM with 130 or 143 (as
+//! shells report those signals); its output is flushed first. Every error is one line on stderr (assembly diagnostics add their source excerpts).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use adead_vm::{
-    CallError, Config, Engine, Entry, Finish, Instance, Module, Profile, Tier, Value, stdio,
+    CallError, Config, Engine, Entry, Finish, Instance, Module, Profile, Tier, TrapKind, Value,
+    stdio,
 };
 use clap::{Parser, Subcommand};
+
+mod stop_requests;
+use stop_requests::StopRequests;
 
 const EXIT_USAGE: u8 = 64;
 const EXIT_LOAD: u8 = 65;
 const EXIT_NO_INPUT: u8 = 66;
 const EXIT_TRAP: u8 = 70;
+const EXIT_OS: u8 = 71;
 
 #[derive(Parser)]
 #[command(
     name = "adead-vm",
     version,
     about = "Run ADead-BIB modules",
-    after_help = "Exit codes: the program's own (0-255); 64 usage error; 65 load, assembly or verify error; 66 unreadable input; 70 trap."
+    after_help = "Exit codes: the program's own (0-255); 64 usage error; 65 load, assembly or verify error; 66 unreadable input; 70 trap; 71 signal handlers not installed; 124 stopped by --timeout; 130 and 143 stopped by SIGINT and SIGTERM (output flushed; a second signal ends the process at once)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -67,6 +74,10 @@ struct RunArgs {
     /// Function entries or loop back-edges after which `--tier auto` compiles a function.
     #[arg(long, value_name = "N", default_value_t = Config::default().jit_threshold)]
     jit_threshold: u64,
+    /// Stop the run after this long (`1s`, `500ms`, `2m`, `1h 30m`): it traps
+    /// `interrupted` at its next function entry or loop back-edge, and exits with 124.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    timeout: Option<Duration>,
     /// Write /tmp/perf-<pid>.map so that `perf report` names compiled functions.
     #[arg(long)]
     perfmap: bool,
@@ -95,6 +106,7 @@ fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 }
 
 fn run(args: &RunArgs) -> ExitCode {
+    let stops = StopRequests::default();
     let mut config = Config {
         fuel: args.fuel,
         // The statistics report instructions; counting is what makes them exact.
@@ -102,6 +114,8 @@ fn run(args: &RunArgs) -> ExitCode {
         tier: args.tier.parse::<Tier>().unwrap_or_default(),
         jit_threshold: args.jit_threshold,
         perf_map: args.perfmap,
+        // Ctrl-C and --timeout stop the program through the engine's interrupt request.
+        interruptible: true,
         ..Config::default()
     };
     if let Some(max_memory) = args.max_memory {
@@ -117,6 +131,14 @@ fn run(args: &RunArgs) -> ExitCode {
         config.max_tensors = count;
     }
     let engine = Engine::new(config);
+    // Before anything slow, so that a Ctrl-C during loading already stops the run (at
+    // its first instruction).
+    let Some(interrupt) = engine.interrupt_handle() else {
+        return fail(EXIT_OS, "the engine is not interruptible");
+    };
+    if let Err(error) = stops.on_signals(interrupt.clone()) {
+        return fail(EXIT_OS, format!("cannot install signal handlers: {error}"));
+    }
     let module = match load(&engine, &args.program) {
         Ok(module) => module,
         Err(exit) => return exit,
@@ -138,6 +160,9 @@ fn run(args: &RunArgs) -> ExitCode {
         Ok(instance) => instance,
         Err(error) => return fail(EXIT_LOAD, error),
     };
+    if let Some(limit) = args.timeout {
+        stops.after(limit, interrupt);
+    }
     let started = Instant::now();
     let result = instance.call_entry(&values);
     let elapsed = started.elapsed();
@@ -152,7 +177,12 @@ fn run(args: &RunArgs) -> ExitCode {
             let (Finish::Returned(code) | Finish::Halted(code)) = completion.finish;
             ExitCode::from(code as u8)
         }
-        Err(CallError::Trap(trap)) => fail(EXIT_TRAP, trap),
+        Err(CallError::Trap(trap)) => match stops.reason(args.timeout) {
+            Some(reason) if trap.kind == TrapKind::Interrupted => {
+                fail(reason.exit_code(), format!("{trap} ({reason})"))
+            }
+            _ => fail(EXIT_TRAP, trap),
+        },
         Err(error @ (CallError::ArgumentCount { .. } | CallError::NoEntry)) => {
             fail(EXIT_USAGE, error)
         }

@@ -20,7 +20,9 @@
 //! ```
 //!
 //! `--tier interp|opt|auto` (default auto) and `--jit-threshold N` choose the tiers as
-//! `adead-vm run` does; `--fuel N` runs with a fuel budget (to measure its cost).
+//! `adead-vm run` does; `--fuel N` runs with a fuel budget and `--interruptible` polls
+//! the engine's interrupt request at every check point, as `adead-vm run` does (to
+//! measure what each costs).
 //!
 //! Without `ARGS`, a program named like one of the five benchmarks (`fib.asm`, ...)
 //! runs at the definition's size and must print the definition's checksum
@@ -72,6 +74,10 @@ struct Cli {
     /// Run with this fuel budget (fuel is otherwise off).
     #[arg(long)]
     fuel: Option<u64>,
+    /// Poll the engine's interrupt request at function entries and loop back-edges
+    /// (`Config::interruptible`, on in `adead-vm run`, off by default).
+    #[arg(long)]
+    interruptible: bool,
     /// Integer arguments of the entry function (default: the definition's size for the
     /// five benchmark programs, whose checksum is then checked).
     #[arg(allow_negative_numbers = true)]
@@ -125,6 +131,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         tier: cli.tier.parse::<Tier>()?,
         jit_threshold: cli.jit_threshold,
         fuel: cli.fuel,
+        interruptible: cli.interruptible,
         ..Config::default()
     };
     let load = |config: Config| {

@@ -6,7 +6,9 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use adead_isa::{Opcode, TrapKind};
-use adead_vm::{CallError, Config, Engine, Entry, Finish, Instance, Module, stdio};
+use adead_vm::{
+    CallError, Config, Engine, Entry, Finish, HostFunc, Instance, Module, Signature, ValType, stdio,
+};
 
 use super::mix;
 use super::program::{Hazard, Intent, Program};
@@ -130,6 +132,8 @@ pub fn config(program: &Program, policy: Policy, meter: Meter) -> Config {
         max_stack_registers: program.limits.max_stack_registers,
         max_memory: program.limits.max_memory,
         native_stack: program.limits.native_stack,
+        // Wild programs may call `interrupt`; calm ones run as embedders do by default.
+        interruptible: program.wild,
         // Programs have no tensor instructions; one thread keeps runs independent.
         kernel_threads: 1,
         ..Config::default()
@@ -170,7 +174,18 @@ fn run(program: &Program, policy: Policy, meter: Meter) -> Run {
         Err(error) => return no_run(format!("load: {error}")),
     };
     let (output, captured) = stdio::Output::capture();
-    let mut instance = match Instance::new(&module, &stdio::imports(&output)) {
+    let mut imports = stdio::imports(&output);
+    let handle = engine.interrupt_handle();
+    imports.define(
+        "interrupt",
+        HostFunc::new(Signature::new(&[ValType::I64], None), move |_, _| {
+            if let Some(handle) = &handle {
+                handle.interrupt();
+            }
+            Ok(None)
+        }),
+    );
+    let mut instance = match Instance::new(&module, &imports) {
         Ok(instance) => instance,
         Err(error) => return no_run(format!("instantiate: {error}")),
     };

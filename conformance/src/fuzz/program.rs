@@ -52,9 +52,20 @@ use adead_isa::{DataSegment, Function, Import, Module, Opcode, OperandValue};
 use super::build::{Arg, Builder, imm, imm64, label, r};
 use crate::rng::Rng;
 
-/// The host functions every program imports, in import-index order (all from
-/// `adead_vm::stdio`, each with one parameter).
-pub const IMPORTS: [&str; 4] = ["print_i64", "print_u64", "print_f64", "print_f32"];
+/// The host functions every program imports, in import-index order, each with one
+/// parameter: the print functions of `adead_vm::stdio`, and `interrupt`, which asks
+/// the engine to stop the run (its argument is ignored; only wild programs call it, and
+/// they run on an interruptible engine).
+pub const IMPORTS: [&str; 5] = [
+    "print_i64",
+    "print_u64",
+    "print_f64",
+    "print_f32",
+    "interrupt",
+];
+
+/// The import index of `interrupt` in [`IMPORTS`].
+pub const INTERRUPT_IMPORT: u32 = 4;
 
 /// The most instructions a calm program may execute by the generator's own upper-bound
 /// estimate; the runner's bound ([`super::FUEL_BOUND`]) is well above it, so a calm
@@ -174,7 +185,8 @@ pub struct Program {
     pub module: Module,
     /// The limits to run it under.
     pub limits: Limits,
-    /// True for a wild program (random hazards anywhere).
+    /// True for a wild program (random hazards anywhere, `interrupt` calls among
+    /// them); it runs on an interruptible engine.
     pub wild: bool,
     /// The hazard planted in a calm program, if any.
     pub hazard: Option<Hazard>,
@@ -1433,13 +1445,19 @@ impl<'a> FnGen<'a> {
     }
 
     fn print(&mut self) -> u64 {
-        let (import, ty) = self.rng.pick(&[
-            (0u32, Ty::Int),
-            (0, Ty::Int),
-            (1, Ty::Int),
-            (2, Ty::F64),
-            (3, Ty::F32),
-        ]);
+        // Now and then a wild program asks to be stopped: it traps `interrupted` at its
+        // next check point, which every tier must find at the same instruction.
+        let (import, ty) = if self.wild() && self.chance(8) {
+            (INTERRUPT_IMPORT, Ty::Int)
+        } else {
+            self.rng.pick(&[
+                (0u32, Ty::Int),
+                (0, Ty::Int),
+                (1, Ty::Int),
+                (2, Ty::F64),
+                (3, Ty::F32),
+            ])
+        };
         let a = self.src(ty);
         let d = self.dst(Ty::Int);
         self.b.emit(

@@ -4,6 +4,8 @@ mod code;
 mod predecode;
 mod run;
 
+use std::sync::atomic::Ordering;
+
 use adead_isa::TrapKind;
 use adead_jit::Entry;
 
@@ -47,8 +49,12 @@ impl Machine<'_> {
     /// code when it is hot and compiled, else in the fast loop, switching to the metered
     /// loop when fuel runs short. Counts the entry.
     pub(crate) fn run_function(&mut self, func: u32, fp: usize) -> Result<Finish, Trapped> {
+        let entry = self.code.funcs[func as usize].entry as usize;
+        if self.interrupt.load(Ordering::Relaxed) != 0 {
+            return Err((TrapKind::Interrupted, entry, None));
+        }
         self.calls[func as usize] += 1;
-        self.pc = self.code.funcs[func as usize].entry as usize;
+        self.pc = entry;
         self.fp = fp;
         self.func = func;
         if self.calls[func as usize] > self.jit_threshold {

@@ -7,6 +7,8 @@
 //! form charges one unit per instruction and runs only once the fuel left is less than
 //! the next run's charge, so the out-of-fuel trap lands on the exact instruction.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use adead_isa::TrapKind;
 use adead_isa::semantics as sem;
 use adead_jit::Entry;
@@ -80,6 +82,9 @@ pub(crate) struct Machine<'a> {
     pub native: Option<&'a NativeTier>,
     /// Entries and back-edges past which code moves to native code (`u64::MAX`: never).
     pub jit_threshold: u64,
+    /// Nonzero when the host asks the run to stop (see `InterruptHandle`): polled on
+    /// entering a function and on taking a backward branch.
+    pub interrupt: &'a AtomicU32,
     /// The state of the host's call that native code and nested runs share.
     pub shared: &'a mut Shared,
     pub pc: usize,
@@ -127,6 +132,9 @@ impl Machine<'_> {
         let mut frame = unsafe { base.add(fp) };
         let mut mem = self.memory.bytes_mut().as_mut_ptr();
         let mut mem_len = self.memory.len();
+        // A copy LLVM can keep in a register: `self` is reloaded after every store
+        // through the frame pointer.
+        let interrupt: &AtomicU32 = self.interrupt;
 
         macro_rules! save {
             () => {
@@ -170,6 +178,20 @@ impl Machine<'_> {
         macro_rules! trap_at {
             ($pc:expr, $kind:expr) => {
                 stop_trap!($pc, $kind, None)
+            };
+        }
+        // At a check point (ip at a function's entry or a loop header, its run not yet
+        // charged): stops with `interrupted` there when the host asked for it.
+        macro_rules! poll_interrupt {
+            () => {
+                if interrupt.load(Ordering::Relaxed) != 0 {
+                    save!();
+                    return Err(Stop::Trap {
+                        kind: TrapKind::Interrupted,
+                        pc: self.pc,
+                        detail: None,
+                    });
+                }
             };
         }
         macro_rules! reload_memory {
@@ -299,12 +321,13 @@ impl Machine<'_> {
                     let br: &Inst = $br;
                     if $cond {
                         if $backward {
+                            // SAFETY: branch targets are verified instruction indices.
+                            ip = unsafe { insts.add(br.k as usize) };
+                            poll_interrupt!();
                             // SAFETY: loops has one counter per instruction.
                             let count = unsafe { self.loops.get_unchecked_mut(br.k as usize) };
                             *count += 1;
                             if !METERED && *count > self.jit_threshold {
-                                // SAFETY: branch targets are verified instruction indices.
-                                ip = unsafe { insts.add(br.k as usize) };
                                 let header = br.k - funcs[func as usize].entry;
                                 native!(Entry::LoopHeader(header), br.lo())
                             }
@@ -467,12 +490,13 @@ impl Machine<'_> {
                     fp = callee_fp;
                     func = inst.k;
                     frame_regs = callee_regs;
+                    // SAFETY: the callee's entry is a verified instruction index.
+                    ip = unsafe { insts.add(callee.entry as usize) };
+                    poll_interrupt!();
                     if !METERED && *entries > self.jit_threshold {
-                        // SAFETY: the callee's entry is a verified instruction index.
-                        ip = unsafe { insts.add(callee.entry as usize) };
                         native!(Entry::Start, callee.entry_cost)
                     }
-                    enter!(callee.entry, callee.entry_cost)
+                    fall_through!(callee.entry_cost)
                 }
                 Op::Ret => return_value!(reg!(inst.a)),
                 Op::Hcall => {

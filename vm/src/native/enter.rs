@@ -2,10 +2,12 @@
 
 use std::any::Any;
 use std::ffi::c_void;
+use std::sync::atomic::AtomicU32;
 
 use adead_isa::TrapKind;
 use adead_jit::{Entry, ExitRecord, Status, VmContext};
 
+use crate::config::Config;
 use crate::interp::{Finish, Frame, Machine, Trapped};
 
 /// Machine stack native code must have left when it starts (its frame, the
@@ -48,18 +50,19 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The state of a new call with `fuel` to spend, native code allowed to use
-    /// `native_stack` bytes of the machine stack below this point.
+    /// The state of a new call under `config` with `fuel` to spend, native code
+    /// allowed to use `config.native_stack` bytes of the machine stack below this
+    /// point and polling `interrupt`.
     pub(crate) fn new(
+        config: &Config,
         code_table: *const usize,
         opcode_counts: *mut u64,
-        native_stack: u64,
-        metered: bool,
-        max_call_depth: u32,
+        interrupt: &AtomicU32,
         instructions_before: u64,
         fuel: u64,
     ) -> Shared {
-        let budget = usize::try_from(native_stack).unwrap_or(usize::MAX);
+        let (metered, max_call_depth) = (config.metered(), config.max_call_depth);
+        let budget = usize::try_from(config.native_stack).unwrap_or(usize::MAX);
         Shared {
             ctx: VmContext {
                 memory_base: std::ptr::null_mut(),
@@ -73,6 +76,7 @@ impl Shared {
                 exit: ExitRecord::default(),
                 opcode_counts,
                 vm: std::ptr::null_mut(),
+                interrupt,
             },
             exit_frames: Vec::new(),
             detail: None,

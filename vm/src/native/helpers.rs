@@ -208,6 +208,7 @@ unsafe extern "C" fn call(ctx: *mut VmContext, func: u32, fp: u64, depth: u64) -
                 kernels: m.kernels,
                 native: m.native,
                 jit_threshold: m.jit_threshold,
+                interrupt: m.interrupt,
                 shared: &mut *m.shared,
                 pc: 0,
                 fp: start,

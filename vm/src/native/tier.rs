@@ -92,6 +92,7 @@ impl NativeTier {
                 verify_ir: cfg!(debug_assertions),
                 disassemble: std::env::var_os("ADEAD_JIT_DISASM").is_some(),
                 count_opcodes: config.count_native_opcodes,
+                interruptible: config.interruptible,
             },
             perf_map: config.perf_map,
             code_table: module
