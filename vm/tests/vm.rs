@@ -707,3 +707,53 @@ fn a_function_too_large_to_compile_stays_interpreted_with_the_reason() {
     assert_eq!(*func, 0);
     assert!(reason.contains("50001 instructions"), "{reason}");
 }
+
+#[test]
+fn alloc_stays_fast_among_a_hundred_thousand_holes() {
+    // 100,000 16-byte holes between live blocks, then 32-byte allocations that none of
+    // them fits: each is placed above the heap's top. First fit used to pass every hole
+    // (a minute for this run); it now walks one path of a tree. 4 + 4n + 3 + 4n + 1
+    // instructions build the holes, 2 per allocation after them.
+    let source = "
+.memory 65536
+.func main params=1 regs=8
+    movi r2, 16
+    movi r1, 0
+    alloc r5, r2
+    free r5
+build:
+    alloc r3, r2
+    alloc r4, r2
+    addi r1, r1, 1
+    blt r1, r0, build
+    movi r1, 0
+    mov r6, r5
+holes:
+    free r6
+    addi r6, r6, 32
+    addi r1, r1, 1
+    blt r1, r0, holes
+    movi r2, 32
+again:
+    alloc r3, r2
+    jmp again
+.end
+";
+    let n = 100_000u64;
+    let fuel = 4 + 4 * n + 3 + 4 * n + 1 + 2 * 20_000;
+    let engine = Engine::new(Config {
+        fuel: Some(fuel),
+        max_memory: 1 << 27,
+        ..Config::default()
+    });
+    let module = Module::from_asm(&engine, source, "holes.asm").unwrap();
+    let mut inst = Instance::new(&module, &Imports::new()).unwrap();
+    let CallError::Trap(trap) = inst.call_entry(&[Value::I64(n as i64)]).unwrap_err() else {
+        panic!("the last loop runs until the fuel is spent")
+    };
+    assert_eq!((trap.kind, trap.pc), (TrapKind::OutOfFuel, 16));
+    // The heap starts at 16; 20,000 allocations of 32 bytes above the 2n blocks of 16
+    // bytes built first: memory grew to hold them.
+    let top = 16 + 32 * n + 32 * 20_000;
+    assert!(inst.memory().len() as u64 >= top);
+}
