@@ -271,7 +271,7 @@ fn trap_meaning(kind: TrapKind) -> &'static str {
         TrapKind::OutOfBounds => "a memory access outside linear memory",
         TrapKind::OutOfFuel => "the instruction budget ran out (any instruction)",
         TrapKind::CallDepth => {
-            "a `call` would pass the call depth limit, or the registers of all live frames would pass the register-stack limit"
+            "a `call` would pass the call depth limit, or the registers of all live frames would pass the register-stack limit (or more than the host can provide)"
         }
         TrapKind::OutOfMemory => "`alloc` found no free block",
         TrapKind::BadFree => "`free` of an address that is not a live block",

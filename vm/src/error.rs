@@ -64,6 +64,13 @@ pub enum InstantiateError {
         /// The engine's `max_memory`.
         limit: u64,
     },
+    /// The host could not allocate the module's initial memory (within the engine's
+    /// limit, but more than the process may have).
+    #[error("the host cannot provide the module's {bytes} bytes of linear memory")]
+    HostMemory {
+        /// Bytes the module asks for.
+        bytes: u64,
+    },
 }
 
 /// A call from the host failed.

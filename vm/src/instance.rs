@@ -77,7 +77,8 @@ impl Instance {
             .map(|segment| u64::from(segment.offset) + segment.bytes.len() as u64)
             .max()
             .unwrap_or(0);
-        let mut memory = Memory::new(memory_size, data_end, config.max_memory);
+        let mut memory = Memory::new(memory_size, data_end, config.max_memory)
+            .ok_or(InstantiateError::HostMemory { bytes: memory_size })?;
         for segment in &isa.data {
             let start = segment.offset as usize;
             memory.bytes_mut()[start..start + segment.bytes.len()].copy_from_slice(&segment.bytes);

@@ -58,9 +58,13 @@ struct RunArgs {
     /// Most bytes linear memory may grow to.
     #[arg(long, value_name = "BYTES")]
     max_memory: Option<u64>,
-    /// Most nested calls.
-    #[arg(long)]
+    /// Most nested calls [default: 100000].
+    #[arg(long, value_name = "N")]
     max_call_depth: Option<u32>,
+    /// Most registers all live frames may hold together (8 bytes each) [default:
+    /// 16777216].
+    #[arg(long, value_name = "N")]
+    max_stack_registers: Option<u64>,
     /// Most bytes all live tensors may hold together.
     #[arg(long, value_name = "BYTES")]
     max_tensor_bytes: Option<u64>,
@@ -123,6 +127,9 @@ fn run(args: &RunArgs) -> ExitCode {
     }
     if let Some(depth) = args.max_call_depth {
         config.max_call_depth = depth;
+    }
+    if let Some(registers) = args.max_stack_registers {
+        config.max_stack_registers = registers;
     }
     if let Some(bytes) = args.max_tensor_bytes {
         config.max_tensor_bytes = bytes;

@@ -547,6 +547,71 @@ mod cli {
         assert_eq!(out.status.code(), Some(64));
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    fn listing(name: &str, text: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("adead-vm-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).expect("a temporary file");
+        path
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn memory_the_host_cannot_provide_is_a_load_error_not_an_abort() {
+        // 1 GiB of initial memory is within the engine's default limit but not within
+        // a 1 GiB address space (the process needs some for itself).
+        let path = listing(
+            "big.asm",
+            ".memory 1073741824\n.func main params=0 regs=1\n    ret r0\n.end\n",
+        );
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 1048576; exec {} run {}",
+                env!("CARGO_BIN_EXE_adead-vm"),
+                path.display()
+            ))
+            .output()
+            .expect("sh runs");
+        let _ = std::fs::remove_file(&path);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(65), "{stderr}");
+        assert_one_clean_line(&stderr);
+        assert!(
+            stderr.contains("cannot provide the module's 1073741824 bytes"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn max_stack_registers_bounds_a_recursion() {
+        // Each frame of `main` holds 2 registers: the host's call and 499 nested ones
+        // fill 1000; the call that would pass it traps.
+        let path = listing(
+            "deep.asm",
+            ".func main params=0 regs=2\n    call r0, main, r0, 0\n    ret r0\n.end\n",
+        );
+        for tier in ["interp", "opt"] {
+            let out = run(&[
+                "run",
+                path.to_str().unwrap(),
+                "--tier",
+                tier,
+                "--max-call-depth",
+                "4294967295",
+                "--max-stack-registers",
+                "1000",
+            ]);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(70), "{stderr}");
+            assert!(
+                stderr.starts_with(
+                    "adead-vm: trap: call depth limit exceeded in function `main` at instruction 0"
+                ),
+                "{stderr}"
+            );
+        }
+        let _ = std::fs::remove_file(&path);
+    }
 }
 
 #[test]

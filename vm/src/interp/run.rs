@@ -95,7 +95,8 @@ pub(crate) struct Machine<'a> {
 
 /// Makes the register stack hold at least `needed` registers (doubling, so that a deep
 /// recursion grows it a logarithmic number of times), or fails when that passes
-/// `max_stack`: the register-stack limit, which traps with `call_depth`.
+/// `max_stack` (the register-stack limit) or the host has no memory for it: both trap
+/// with `call_depth`.
 pub(crate) fn grow_stack(stack: &mut Vec<u64>, needed: usize, max_stack: usize) -> Result<(), ()> {
     if needed <= stack.len() {
         return Ok(());
@@ -104,6 +105,11 @@ pub(crate) fn grow_stack(stack: &mut Vec<u64>, needed: usize, max_stack: usize) 
         return Err(());
     }
     let grown = (stack.len() * 2).clamp(needed, max_stack);
+    // The module decides how deep it recurses: a host that cannot provide the
+    // registers stops the call like the limit does, instead of aborting.
+    stack
+        .try_reserve_exact(grown - stack.len())
+        .map_err(|_| ())?;
     stack.resize(grown, 0);
     Ok(())
 }
@@ -475,6 +481,11 @@ impl Machine<'_> {
                         }
                         frame = callee_frame;
                     }
+                    if self.frames.len() == self.frames.capacity()
+                        && self.frames.try_reserve(1).is_err()
+                    {
+                        trap!(TrapKind::CallDepth);
+                    }
                     self.frames.push(Frame {
                         // SAFETY: ip points into `insts`.
                         ret_pc: unsafe { ip.offset_from(insts) } as u32,
@@ -684,5 +695,14 @@ impl Machine<'_> {
                 Op::AddiBltuBack => fused!(sem::addi(reg!(inst.b), inst.imm), sem::bltu),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `Config::max_call_depth`'s documentation promises 32 bytes per nested call.
+    #[test]
+    fn a_frame_record_takes_32_bytes() {
+        assert_eq!(size_of::<super::Frame>(), 32);
     }
 }

@@ -46,16 +46,22 @@ fn align_up(value: u64, align: u64) -> Option<u64> {
 impl Memory {
     /// Memory of exactly `size` bytes whose heap starts after `data_end` (and at 16 or
     /// above, so that `alloc` never returns 0).
-    pub(crate) fn new(size: u64, data_end: u64, max_len: u64) -> Memory {
+    /// `None` when the host cannot provide the bytes: the size comes from the module,
+    /// so its allocation must not abort the process.
+    pub(crate) fn new(size: u64, data_end: u64, max_len: u64) -> Option<Memory> {
         let heap_base = align_up(data_end.max(ALIGN), ALIGN).unwrap_or(u64::MAX);
-        Memory {
-            bytes: vec![0; size as usize],
-            max_len: max_len.max(size),
+        let size = usize::try_from(size).ok()?;
+        let mut bytes = Vec::new();
+        bytes.try_reserve_exact(size).ok()?;
+        bytes.resize(size, 0);
+        Some(Memory {
+            bytes,
+            max_len: max_len.max(size as u64),
             heap_top: heap_base,
             live: BTreeMap::new(),
             free: BTreeMap::new(),
             holes: Holes::new(),
-        }
+        })
     }
 
     /// The bytes.
@@ -234,7 +240,7 @@ mod tests {
         fn allocation_follows_the_first_fit_rule(
             ops in proptest::collection::vec((proptest::bool::ANY, 0u64..200, 0usize..64), 1..400)
         ) {
-            let mut memory = Memory::new(1 << 16, 40, 1 << 20);
+            let mut memory = Memory::new(1 << 16, 40, 1 << 20).unwrap();
             let mut reference = Reference {
                 top: 48,
                 live: BTreeMap::new(),
@@ -258,7 +264,7 @@ mod tests {
     }
 
     fn memory() -> Memory {
-        Memory::new(4096, 40, 1 << 20)
+        Memory::new(4096, 40, 1 << 20).unwrap()
     }
 
     #[test]
@@ -267,7 +273,7 @@ mod tests {
         assert_eq!(m.alloc(1), Ok(48));
         assert_eq!(m.alloc(17), Ok(64));
         assert_eq!(m.alloc(0), Ok(96));
-        let mut empty = Memory::new(64, 0, 64);
+        let mut empty = Memory::new(64, 0, 64).unwrap();
         assert_eq!(empty.alloc(8), Ok(16));
     }
 
@@ -307,7 +313,7 @@ mod tests {
 
     #[test]
     fn memory_grows_up_to_the_limit_then_traps() {
-        let mut m = Memory::new(1024, 0, 256 * 1024);
+        let mut m = Memory::new(1024, 0, 256 * 1024).unwrap();
         let a = m.alloc(200 * 1024).unwrap();
         assert!(m.len() >= a + 200 * 1024);
         assert_eq!(m.alloc(100 * 1024), Err(TrapKind::OutOfMemory));
