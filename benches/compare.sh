@@ -11,25 +11,27 @@
 # wat2wasm, then times every program in adead-vm (adead-bench: in-process, only the entry
 # call) and in every peer found on the machine: C -O2, Lua 5.4, LuaJIT with the
 # JIT and with -joff, wasmtime and wasm3 (Python packages in a venv). A missing peer is
-# skipped with a line saying so. adead-vm is four peers, each its own adead-bench run:
+# skipped with a line saying so. adead-vm is five peers, each its own adead-bench run:
 #   adead         the default configuration (tier auto: the interpreter moves hot code to
 #                 native code; fuel off), the hand-written program (benches/programs/)
 #   adead-interp  --tier interp: the interpreter alone (its regression check: against lua5.4)
 #   adead-fuel    tier auto with a fuel budget the run never reaches (ADEAD_FUEL): the
 #                 cost of exact fuel accounting in native code
+#   adead-intr    tier auto polling for interruption (--interruptible, Config::interruptible,
+#                 as adead-vm run does): the cost of the polls at entries and back-edges
 #   adead-naive   tier auto on the naive form (benches/programs/naive/): what the native
 #                 tier makes of code shaped like a naive front end's output
 # Every program's checksum is compared with the definition's (from `adead-bench --list`:
 # benches/src/lib.rs, PROGRAMS, is the one place they are written); the run fails at the
 # end if any differs. Prints (benches/compare_table.py) a table of medians (ms), the ratios
 # adead/peer with the geometric mean over the programs, adead-interp / lua5.4,
-# adead-fuel / adead, adead-naive / adead, the native tier's compile and tier-up times and
+# adead-fuel / adead, adead-intr / adead, adead-naive / adead, the native tier's compile and tier-up times and
 # adead-vm's instruction counts.
 #
 # Environment:
 #   RUNS=5          timed runs per measurement for the interpreters (adead-interp, lua5.4,
 #                   luajit-joff, wasm3); QUICK=1 makes it 1
-#   RUNS_FAST=11    timed runs for the fast peers (adead, adead-fuel, adead-naive, c-O2,
+#   RUNS_FAST=11    timed runs for the fast peers (adead, adead-fuel, adead-intr, adead-naive, c-O2,
 #                   luajit, wasmtime); QUICK=1: 3. adead's first run includes compiling
 #                   (first_ms); the later runs of the same module start in native code
 #   JOFF_LOOP_RUNS=1  runs of luajit -joff `loop` (~16 s each: boxed int64 cdata)
@@ -37,7 +39,7 @@
 #                   5 x 10^8 instructions): fuel is charged, never runs out
 #   PASSES=1        run the whole suite N times; each cell keeps its best median
 #   BENCHES="fib loop sieve mandel nbody"
-#   PEERS="adead adead-interp adead-fuel adead-naive c-O2 lua5.4 luajit luajit-joff wasmtime wasm3"
+#   PEERS="adead adead-interp adead-fuel adead-intr adead-naive c-O2 lua5.4 luajit luajit-joff wasmtime wasm3"
 #   PEERS_VENV=/tmp/peers-venv   the venv with `wasmtime` and `pywasm3`
 #   COMPARE_OUT=target/compare   where raw.txt (every RESULT line), versions.txt and
 #                                table.md go, and the peers' builds (build/)
@@ -63,7 +65,7 @@ JOFF_LOOP_RUNS=${JOFF_LOOP_RUNS:-1}
 ADEAD_FUEL=${ADEAD_FUEL:-1000000000000}
 PASSES=${PASSES:-1}
 BENCHES=${BENCHES:-fib loop sieve mandel nbody}
-ADEAD_PEERS="adead adead-interp adead-fuel adead-naive"
+ADEAD_PEERS="adead adead-interp adead-fuel adead-intr adead-naive"
 ALL_PEERS="$ADEAD_PEERS c-O2 lua5.4 luajit luajit-joff wasmtime wasm3"
 PEERS=${PEERS:-$ALL_PEERS}
 mkdir -p "$OUT" "$BUILD"
@@ -201,6 +203,8 @@ run_peer() {
       measure_bench "$b" "$ADEAD_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS" --label adead-interp --tier interp ;;
     adead-fuel)
       measure_bench "$b" "$ADEAD_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS_FAST" --label adead-fuel --fuel "$ADEAD_FUEL" ;;
+    adead-intr)
+      measure_bench "$b" "$ADEAD_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS_FAST" --label adead-intr --interruptible ;;
     adead-naive)
       measure_bench "$b" "$ADEAD_BENCH" "$HERE/programs/naive/$b.asm" --runs "$RUNS_FAST" --label adead-naive ;;
     c-O2) measure_bench "$b" "$BUILD/bench_c_O2" "$b" "$RUNS_FAST" c-O2 ;;

@@ -16,15 +16,16 @@ import collections
 import math
 import sys
 
-PEER_ORDER = ["adead", "adead-fuel", "adead-naive", "adead-interp",
+PEER_ORDER = ["adead", "adead-fuel", "adead-intr", "adead-naive", "adead-interp",
               "c-O2", "luajit", "luajit-joff", "lua5.4", "wasmtime", "wasm3"]
 # adead-vm's own configurations (benches/compare.sh): compared with each other and with
 # lua5.4 in their own table, not with the other runtimes
-ADEAD = ("adead", "adead-fuel", "adead-naive", "adead-interp")
+ADEAD = ("adead", "adead-fuel", "adead-intr", "adead-naive", "adead-interp")
 # adead-vm's ratios: (numerator, denominator, what the ratio says)
 OWN_RATIOS = [
     ("adead-interp", "lua5.4", "the interpreter alone against Lua 5.4's"),
     ("adead-fuel", "adead", "the cost of fuel accounting (a budget never reached)"),
+    ("adead-intr", "adead", "the cost of polling for interruption (as adead-vm run does)"),
     ("adead-naive", "adead", "the naive forms against the hand-written programs"),
 ]
 
@@ -158,7 +159,7 @@ def main():
                 num, den, " | ".join("—" if r is None else fmt(r) for r in values),
                 geomean([r for r in values if r is not None], total), what))
 
-    native = [pe for pe in ("adead", "adead-fuel", "adead-naive")
+    native = [pe for pe in ("adead", "adead-fuel", "adead-intr", "adead-naive")
               if any((pe, b) in best and "compile_ms" in best[(pe, b)] for b in benches)]
     if native:
         p("\n### adead-vm's native tier in the first run, ms\n")
