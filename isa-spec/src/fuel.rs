@@ -24,6 +24,13 @@
 //!   interpreter at the leader, uncharged, and the interpreter meters.)
 //! - A trap at pc `p` gives back the **refund** of `p`: the instructions of its run
 //!   that were charged but will not execute.
+//! - An instruction whose work depends on its operands (range memory operations,
+//!   `alloc`, tensor operations) also costs [`work_fuel`] of its work, which only the
+//!   instruction's operands decide, checked and charged when it runs, before the work
+//!   starts: the run's charge paid for its one unit. When the fuel left (counting the
+//!   run's units not yet executed) cannot pay, it traps `out_of_fuel` without running.
+//!   (The interpreter's fast loop, and native code, hand over to the metered loop at
+//!   that instruction, uncharged, and the metered loop decides.)
 //! - A **loop header** is the target of a backward branch (target <= the branch). The
 //!   interpreter counts its back-edges per header, and native code can be entered there
 //!   (on-stack replacement), uncharged, like any transfer.
@@ -48,6 +55,23 @@
 use crate::instr::Instruction;
 use crate::opcode::Opcode;
 use crate::operand::OperandValue;
+
+/// Units of work one unit of fuel pays for, beyond an instruction's own unit: bytes
+/// for `mcopy`, `mfill` and `alloc`, elements or multiply-adds for tensor operations.
+pub const WORK_PER_FUEL: u64 = 64;
+
+/// The fuel an instruction costs for `work` units of work, beyond its own unit: one per
+/// [`WORK_PER_FUEL`] units, rounded down (so small operations cost one unit in all).
+///
+/// ```
+/// use adead_isa::fuel::work_fuel;
+/// assert_eq!(work_fuel(63), 0);
+/// assert_eq!(work_fuel(64), 1);
+/// assert_eq!(work_fuel(1 << 20), 16_384); // an mfill of 1 MiB
+/// ```
+pub const fn work_fuel(work: u64) -> u64 {
+    work / WORK_PER_FUEL
+}
 
 /// The runs of one function's code and the fuel each transfer charges.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -241,7 +241,17 @@ fn determinism(doc: &mut String) {
          - **Limits**: fuel (an instruction budget), call depth, memory size, tensor \
          bytes and the number of live tensors are set by the embedder; exceeding one traps, at the same instruction on \
          every tier. Every instruction executed costs one unit of fuel, the trapping one \
-         included; an `out_of_fuel` trap stops before the instruction it names. The \
+         included; an `out_of_fuel` trap stops before the instruction it names. An \
+         instruction whose work depends on its operands also costs one unit per 64 units \
+         of *work* (rounded down), charged before the work starts: `mcopy` and `mfill` \
+         work on their length in bytes, `alloc` on the size asked for; `tnew`, `tfill`, \
+         `tload` and `tstore` on the tensor's elements; `matmul`, `linear` and \
+         `linear.relu` on their multiply-adds (the elements of rB times the last \
+         dimension of rC); `attention` on queries times the elements of the keys and \
+         values, per head; every other op that writes a tensor on the elements of rB. An \
+         op whose operands are not live tensors does no work and costs one unit (it \
+         traps). When the fuel left cannot pay the work, the instruction traps \
+         `out_of_fuel` without running. The \
          host's call counts as depth 1 and always starts; a `call` that would pass the \
          depth limit, or take the registers of all live frames past the register-stack \
          limit, traps with `call_depth`. Tiers charge fuel per straight-line run rather \

@@ -174,11 +174,20 @@ pub type Trampoline = unsafe extern "C" fn(
     a3: u64,
 ) -> u64;
 
+/// What `alloc`, `mcopy`, `mfill` and `tensor` return, with fuel metered, when the fuel
+/// in `VmContext::fuel` cannot pay their work (`adead_isa::fuel::work_fuel`): they did
+/// nothing, and native code leaves for the interpreter at the instruction, uncharged
+/// (its own unit given back), for the interpreter to trap `out_of_fuel` there exactly.
+pub const FUEL_SHORT: u32 = u32::MAX;
+
 /// The VM's side: functions native code calls for what it does not inline. Every one
 /// takes the context first and, except `push_frame`, returns 0 for success or a trap
 /// code (`TrapKind::code`) for native code to report at the instruction that called it;
 /// a message for the trap, if any, stays with the VM. `call` is the exception: it
-/// returns a [`Status`] code and fills the exit record itself.
+/// returns a [`Status`] code and fills the exit record itself. With fuel metered,
+/// `alloc`, `mcopy`, `mfill` and `tensor` also charge their work's fuel from
+/// `VmContext::fuel` (native code stores its fuel there before the call and reloads it
+/// after), or return [`FUEL_SHORT`].
 #[derive(Clone, Copy, Debug)]
 #[repr(C)]
 pub struct Helpers {

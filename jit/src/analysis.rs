@@ -83,7 +83,7 @@ impl FunctionFacts {
         }
     }
 
-    /// The registers live on entry to leader `pc`.
+    /// The registers live before the instruction at `pc` runs.
     pub(crate) fn live_at(&self, pc: usize) -> RegSet {
         self.live_in[pc]
     }
@@ -161,7 +161,8 @@ fn block_successors(code: &[Instruction], runs: &Runs, start: usize) -> Vec<usiz
     next
 }
 
-/// Backward liveness over the segments, to a fixed point; the result per leader.
+/// Backward liveness over the segments, to a fixed point, then through each segment:
+/// the registers live before each instruction.
 fn liveness(code: &[Instruction], runs: &Runs) -> Vec<RegSet> {
     let leaders: Vec<usize> = (0..code.len()).filter(|&pc| runs.is_leader(pc)).collect();
     // Per segment: the registers it reads before writing (gen) and writes (kill).
@@ -205,6 +206,24 @@ fn liveness(code: &[Instruction], runs: &Runs) -> Vec<RegSet> {
                 live.0[word] |= out.0[word] & !killed.0[word];
             }
             changed |= live_in[start].union(&live);
+        }
+    }
+    // Inside each segment, backwards from what its successors need: the registers live
+    // before every instruction (an exit in the middle of a segment stores those).
+    for &start in &leaders {
+        let end = segment_end(runs, start);
+        let mut live = RegSet::default();
+        for &next in &successors[start] {
+            live.union(&live_in[next]);
+        }
+        for pc in (start..=end).rev() {
+            for access in code[pc].registers().filter(|a| a.write) {
+                live.remove(access.reg);
+            }
+            for access in code[pc].registers().filter(|a| !a.write) {
+                live.insert(access.reg);
+            }
+            live_in[pc] = live;
         }
     }
     live_in

@@ -23,7 +23,7 @@ mod error;
 mod nan;
 mod translate;
 
-pub use abi::{ExitRecord, Helpers, NativeFn, Status, Trampoline, VmContext};
+pub use abi::{ExitRecord, FUEL_SHORT, Helpers, NativeFn, Status, Trampoline, VmContext};
 pub use compiler::{Compiled, Compiler, Options};
 pub use error::{CompileError, JitError};
 pub use translate::{Entry, REGISTER_ARGS, register_args};

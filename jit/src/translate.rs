@@ -22,7 +22,7 @@ use cranelift_frontend::{FunctionBuilder, Variable};
 use adead_isa::semantics::{CANONICAL_NAN_F32, CANONICAL_NAN_F64};
 use adead_isa::{Instruction, Opcode, OperandKind, TrapKind};
 
-use crate::abi::{Helpers, Status, offsets};
+use crate::abi::{FUEL_SHORT, Helpers, Status, offsets};
 use crate::analysis::{FunctionFacts, RegSet, Repr, segment_end};
 use crate::nan::{self, Nan, NanPlan};
 
@@ -1415,7 +1415,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
             O::Alloc => {
                 let size = self.read(reg(1), Repr::I64);
-                let code = self.call_helper(self.view.helpers.alloc as usize, &[size]);
+                let code = self.call_working_helper(self.view.helpers.alloc as usize, &[size], pc);
                 self.trap_on_code(code, pc);
                 let address = self.ctx_load(offsets::RET);
                 self.write(reg(0), address, Repr::I64);
@@ -1437,7 +1437,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 } else {
                     self.view.helpers.mfill as usize
                 };
-                let code = self.call_helper(helper, &args);
+                let code = self.call_working_helper(helper, &args, pc);
                 self.trap_on_code(code, pc);
             }
             O::Hcall => self.emit_hcall(pc, &instr),
@@ -1712,6 +1712,39 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.inst_results(call)[0]
     }
 
+    /// Calls a helper that charges its instruction's work (`alloc`, `mcopy`, `mfill`,
+    /// tensor instructions) at `pc`. With fuel metered, the fuel goes to the context
+    /// for it and comes back; when the helper says the fuel cannot pay
+    /// ([`FUEL_SHORT`]), native code leaves for the interpreter at `pc`, uncharged,
+    /// which traps `out_of_fuel` there. Returns the helper's code otherwise.
+    fn call_working_helper(&mut self, address: usize, args: &[Value], pc: usize) -> Value {
+        self.store_fuel();
+        let code = self.call_helper(address, args);
+        let Some(fuel) = self.fuel else {
+            return code;
+        };
+        self.reload_fuel();
+        let short = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, code, i64::from(FUEL_SHORT as i32));
+        let leave = self.b.create_block();
+        let next = self.b.create_block();
+        self.b.set_cold_block(leave);
+        self.b.ins().brif(short, leave, &[], next, &[]);
+        self.b.switch_to_block(leave);
+        // Uncharged at `pc`: the rest of the run and the instruction's own unit back.
+        let charged = self.b.use_var(fuel);
+        let refund = i64::from(self.f.facts.runs.refund(pc)) + 1;
+        let uncharged = self.b.ins().iadd_imm_s(charged, refund);
+        self.b.def_var(fuel, uncharged);
+        let live = self.f.facts.live_at(pc);
+        let states = self.f.state.clone();
+        self.leave_exited(pc, &live, &states, false);
+        self.b.switch_to_block(next);
+        code
+    }
+
     fn emit_hcall(&mut self, pc: usize, instr: &Instruction) {
         // The host function reads its arguments from the frame.
         let first = instr.reg(2);
@@ -1744,7 +1777,11 @@ impl<'a, 'b> Translator<'a, 'b> {
             .ins()
             .iconst(types::I64, i64::from(self.f.global_entry) + pc as i64);
         let regs = self.b.ins().iconst(types::I64, i64::from(self.f.regs));
-        let code = self.call_helper(self.view.helpers.tensor as usize, &[index, self.f.fp, regs]);
+        let code = self.call_working_helper(
+            self.view.helpers.tensor as usize,
+            &[index, self.f.fp, regs],
+            pc,
+        );
         self.trap_on_code(code, pc);
         let writes: Vec<u8> = instr
             .registers()

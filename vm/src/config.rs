@@ -65,8 +65,10 @@ impl FromStr for Tier {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// Instructions one call from the host may execute; `None` for no limit. Every
-    /// instruction executed costs one unit, counted exactly.
+    /// Fuel one call from the host may use; `None` for no limit. Every instruction
+    /// executed costs one unit, and `alloc`, `mcopy`, `mfill` and the tensor
+    /// instructions one more per 64 bytes, elements or multiply-adds of their work
+    /// (ISA.md, "Limits"), counted exactly: so fuel bounds time, not only instructions.
     pub fuel: Option<u64>,
     /// Count the instructions every call executes even without a fuel budget (a call's
     /// `fuel_used`, the profile's instruction counts). Counting costs native code a

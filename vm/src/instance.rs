@@ -17,7 +17,8 @@ use crate::value::Value;
 pub struct Completion {
     /// Returned or halted, with the value.
     pub finish: Finish,
-    /// Instructions the call executed, when counted: with a fuel budget or
+    /// Fuel the call used (its instructions, plus the work of the instructions that
+    /// pay for theirs), when counted: with a fuel budget or
     /// `Config::count_instructions` (the same count on every tier).
     pub fuel_used: Option<u64>,
 }

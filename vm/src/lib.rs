@@ -50,6 +50,7 @@ pub mod stdio;
 mod tensors;
 mod trap;
 mod value;
+mod work;
 
 pub use adead_jit::Entry;
 pub use config::{Config, Tier};

@@ -52,7 +52,9 @@ struct RunArgs {
     /// Integer arguments passed to the entry function's parameters.
     #[arg(allow_negative_numbers = true)]
     args: Vec<String>,
-    /// Instruction budget; running out traps.
+    /// Fuel budget: one unit per instruction, plus one per 64 bytes, elements or
+    /// multiply-adds of the work of alloc, mcopy, mfill and tensor instructions;
+    /// running out traps.
     #[arg(long)]
     fuel: Option<u64>,
     /// Most bytes linear memory may grow to.

@@ -97,8 +97,8 @@ impl TensorTable {
             .ok_or_else(|| bad_handle(handle))
     }
 
-    /// Reserves `bytes` more under the limit.
-    fn charge(&mut self, bytes: u64) -> Result<(), TensorTrap> {
+    /// Checks that `bytes` more stay under the limit.
+    fn check_room(&self, bytes: u64) -> Result<(), TensorTrap> {
         let after = self.live_bytes.saturating_add(bytes);
         if after > self.max_bytes {
             return Err((
@@ -109,12 +109,12 @@ impl TensorTable {
                 )),
             ));
         }
-        self.live_bytes = after;
         Ok(())
     }
 
-    /// A new tensor of zeros; the limit is checked before anything is allocated.
-    fn create(&mut self, shape: &[usize]) -> Result<u64, TensorTrap> {
+    /// A new tensor of zeros; the limits are checked, then its work (its elements)
+    /// paid from `fuel`, before anything is allocated.
+    fn create(&mut self, shape: &[usize], fuel: &mut u64) -> Result<u64, TensorTrap> {
         let live = (self.slots.len() - self.free.len()) as u64;
         if live >= self.max_tensors {
             return Err((
@@ -127,8 +127,11 @@ impl TensorTable {
             ));
         }
         let elements = Tensor::element_count(shape).map_err(kernel_trap)?;
-        self.charge(elements as u64 * 4)?;
+        let bytes = elements as u64 * 4;
+        self.check_room(bytes)?;
+        pay(fuel, elements as u64)?;
         let tensor = Tensor::zeros(shape).map_err(kernel_trap)?;
+        self.live_bytes += bytes;
         let index = match self.free.pop() {
             Some(index) => index as usize,
             None => {
@@ -239,6 +242,42 @@ fn copy_to_le_bytes(values: &[f32], bytes: &mut [u8]) {
     }
 }
 
+/// The work (`crate::work`) of an op that writes a tensor (`into_tensor`), from its
+/// inputs' shapes: multiply-adds for the products, queries times the elements of the
+/// keys and values per head for attention, the elements of rB for the rest. 0 when an
+/// input is not a live tensor (the op then traps before it works).
+fn produce_work(table: &TensorTable, instr: &Instruction, regs: &[u64]) -> u64 {
+    let tensor = |i: usize| table.get(regs[instr.reg(i) as usize]).ok();
+    match instr.opcode() {
+        Opcode::Matmul | Opcode::Linear | Opcode::LinearRelu => match (tensor(1), tensor(2)) {
+            (Some(a), Some(b)) => {
+                let n = b.shape().last().copied().unwrap_or(0) as u64;
+                (a.len() as u64).saturating_mul(n)
+            }
+            _ => 0,
+        },
+        Opcode::Attention | Opcode::AttentionCausal => match (tensor(1), tensor(2), tensor(3)) {
+            (Some(q), Some(k), Some(v)) => {
+                let d = q.shape().last().copied().unwrap_or(1).max(1) as u64;
+                let heads = if q.rank() == 3 {
+                    q.shape()[0].max(1) as u64
+                } else {
+                    1
+                };
+                let queries = q.len() as u64 / d;
+                queries.saturating_mul((k.len() + v.len()) as u64) / heads
+            }
+            _ => 0,
+        },
+        _ => tensor(1).map_or(0, |t| t.len() as u64),
+    }
+}
+
+/// Pays `work` from `fuel` (see `crate::work`), as a tensor trap.
+fn pay(fuel: &mut u64, work: u64) -> Result<(), TensorTrap> {
+    crate::work::pay(fuel, work).map_err(|kind| (kind, None))
+}
+
 /// Everything a tensor instruction touches.
 pub(crate) struct TensorContext<'a> {
     pub table: &'a mut TensorTable,
@@ -247,16 +286,19 @@ pub(crate) struct TensorContext<'a> {
 }
 
 impl TensorContext<'_> {
-    /// Executes one tensor instruction on the frame `regs`.
+    /// Executes one tensor instruction on the frame `regs`, paying for its work from
+    /// `fuel` (see `crate::work`: `TrapKind::OutOfFuel` means it could not, and did
+    /// nothing).
     pub(crate) fn execute(
         &mut self,
         instr: &Instruction,
         regs: &mut [u64],
+        fuel: &mut u64,
     ) -> Result<(), TensorTrap> {
         if instr.opcode().flags().into_tensor {
-            self.produce(instr, regs)
+            self.produce(instr, regs, fuel)
         } else {
-            self.execute_table_op(instr, regs)
+            self.execute_table_op(instr, regs, fuel)
         }
     }
 
@@ -267,7 +309,13 @@ impl TensorContext<'_> {
     /// checked there, before anything is allocated, and the result reuses the
     /// destination's allocation. A destination that is also an input stays in the
     /// table while the op reads it; the result then goes to a fresh tensor.
-    fn produce(&mut self, instr: &Instruction, regs: &[u64]) -> Result<(), TensorTrap> {
+    fn produce(
+        &mut self,
+        instr: &Instruction,
+        regs: &[u64],
+        fuel: &mut u64,
+    ) -> Result<(), TensorTrap> {
+        let work = produce_work(self.table, instr, regs);
         let handle = regs[instr.reg(0) as usize];
         // An invalid destination is reported when the op asks for it, after the
         // inputs' handles and shapes were checked (the order every tier keeps).
@@ -286,8 +334,14 @@ impl TensorContext<'_> {
             tensor: target.as_mut(),
             others: self.table.live_bytes - old_bytes,
             limit: self.table.max_bytes,
+            work,
+            fuel,
+            short: false,
         };
-        let result = run_op(self.kernels, self.table, instr, regs, &mut destination);
+        let mut result = run_op(self.kernels, self.table, instr, regs, &mut destination);
+        if destination.short {
+            result = Err((TrapKind::OutOfFuel, None));
+        }
         // The destination goes back even when the op failed (it may have been reset),
         // and the live bytes count whatever it holds now.
         if let (Some(i), Some(tensor)) = (index, target)
@@ -304,28 +358,33 @@ impl TensorContext<'_> {
         &mut self,
         instr: &Instruction,
         regs: &mut [u64],
+        fuel: &mut u64,
     ) -> Result<(), TensorTrap> {
         let reg = |i: usize| regs[instr.reg(i) as usize];
         let table = &mut *self.table;
         match instr.opcode() {
             Opcode::TensorNew => {
                 let shape = dims(regs, instr.reg(1) as usize, instr.word(2) as usize)?;
-                regs[instr.reg(0) as usize] = table.create(&shape)?;
+                regs[instr.reg(0) as usize] = table.create(&shape, fuel)?;
             }
             Opcode::TensorFree => table.free(reg(0))?,
             Opcode::TensorFill => {
                 let value = f32::from_bits(reg(1) as u32);
-                table.get_mut(reg(0))?.data_mut().fill(value);
+                let tensor = table.get_mut(reg(0))?;
+                pay(fuel, tensor.len() as u64)?;
+                tensor.data_mut().fill(value);
             }
             Opcode::TensorLoad => {
                 let tensor = table.get_mut(reg(0))?;
                 let range = memory_range(self.memory, reg(1), tensor)?;
+                pay(fuel, tensor.len() as u64)?;
                 let bytes = &self.memory.bytes()[range];
                 copy_from_le_bytes(bytes, tensor.data_mut());
             }
             Opcode::TensorStore => {
                 let tensor = table.get(reg(1))?;
                 let range = memory_range(self.memory, reg(0), tensor)?;
+                pay(fuel, tensor.len() as u64)?;
                 let bytes = &mut self.memory.bytes_mut()[range];
                 copy_to_le_bytes(tensor.data(), bytes);
             }
@@ -391,6 +450,11 @@ struct Budgeted<'t> {
     /// Live bytes of every other tensor.
     others: u64,
     limit: u64,
+    /// The op's work, paid from `fuel` once its result fits (the inputs are valid by
+    /// then), before the kernel computes anything; `short` when the fuel could not.
+    work: u64,
+    fuel: &'t mut u64,
+    short: bool,
 }
 
 impl Destination for Budgeted<'_> {
@@ -410,6 +474,10 @@ impl Destination for Budgeted<'_> {
                 total,
                 limit: self.limit,
             });
+        }
+        if crate::work::pay(self.fuel, self.work).is_err() {
+            self.short = true;
+            return Err(KernelError::Refused("out of fuel".into()));
         }
         tensor.buffer(shape, scratch_bytes)
     }
@@ -475,17 +543,21 @@ fn run_op(
 mod tests {
     use super::*;
 
+    fn unlimited() -> u64 {
+        u64::MAX
+    }
+
     #[test]
     fn handles_are_generation_checked_and_slots_reused() {
         let mut table = TensorTable::new(1 << 20, 16);
-        let a = table.create(&[2, 3]).unwrap();
+        let a = table.create(&[2, 3], &mut unlimited()).unwrap();
         assert_eq!(a, 1);
         assert_eq!(table.live_bytes(), 24);
         table.free(a).unwrap();
         assert_eq!(table.live_bytes(), 0);
         assert_eq!(table.get(a).unwrap_err().0, TrapKind::BadTensor);
         assert_eq!(table.free(a).unwrap_err().0, TrapKind::BadTensor);
-        let b = table.create(&[4]).unwrap();
+        let b = table.create(&[4], &mut unlimited()).unwrap();
         assert_eq!(b, 1 << 32 | 1, "same slot, next generation");
         assert_eq!(table.get(0).unwrap_err().0, TrapKind::BadTensor);
         assert_eq!(table.get(7).unwrap_err().0, TrapKind::BadTensor);
@@ -494,10 +566,16 @@ mod tests {
     #[test]
     fn the_byte_limit_is_checked_before_allocating() {
         let mut table = TensorTable::new(100, 16);
-        let _full = table.create(&[25]).unwrap();
-        assert_eq!(table.create(&[1]).unwrap_err().0, TrapKind::TensorLimit);
+        let _full = table.create(&[25], &mut unlimited()).unwrap();
         assert_eq!(
-            table.create(&[1 << 20, 1 << 20, 1 << 20]).unwrap_err().0,
+            table.create(&[1], &mut unlimited()).unwrap_err().0,
+            TrapKind::TensorLimit
+        );
+        assert_eq!(
+            table
+                .create(&[1 << 20, 1 << 20, 1 << 20], &mut unlimited())
+                .unwrap_err()
+                .0,
             TrapKind::TensorLimit
         );
     }

@@ -20,9 +20,11 @@ pub struct Trap {
     pub location: Option<(String, u32)>,
     /// Extra detail (a host function's error message).
     pub detail: Option<String>,
-    /// Instructions executed by the call, the trapping one included (except for an
-    /// out-of-fuel trap, where the instruction did not run), when counted: with a fuel
-    /// budget or `Config::count_instructions`.
+    /// Fuel the call used, when counted (with a fuel budget or
+    /// `Config::count_instructions`): one unit per instruction executed, the trapping
+    /// one included (except for an out-of-fuel trap, where the instruction did not
+    /// run), plus the work of `alloc`, `mcopy`, `mfill` and tensor instructions
+    /// (`adead_isa::fuel::work_fuel`).
     pub fuel_used: Option<u64>,
 }
 

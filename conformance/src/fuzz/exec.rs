@@ -557,11 +557,18 @@ pub fn check_program(program: &Program, mut rows: Option<&mut Vec<Row>>) -> Verd
                 return verdict;
             }
         };
-        // The rules themselves: fewer instructions than the run needs must stop it
-        // with `out_of_fuel`, having used exactly the budget.
-        let out_of_fuel =
-            matches!(&below.outcome, Outcome::Trapped(trap) if trap.kind == "out_of_fuel");
-        if (!out_of_fuel || below.fuel != Some(budget)) && verdict.divergence.is_none() {
+        // The rules themselves: less fuel than the run needs must stop it with
+        // `out_of_fuel`, having used exactly the budget, or less when the instruction
+        // it stops at pays for its work and the rest could not (`adead_isa::fuel`).
+        let stopped_as_the_rules_say = match &below.outcome {
+            Outcome::Trapped(trap) if trap.kind == "out_of_fuel" => match below.fuel {
+                Some(used) if used == budget => true,
+                Some(used) if used < budget => pays_for_work(program, &trap.function, trap.pc),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !stopped_as_the_rules_say && verdict.divergence.is_none() {
             verdict.divergence = Some(Divergence {
                 seed: program.seed,
                 meter,
@@ -570,7 +577,8 @@ pub fn check_program(program: &Program, mut rows: Option<&mut Vec<Row>>) -> Verd
                 observed: Ok(below.clone()),
                 differences: vec![format!(
                     "the interpreter with a budget of {budget} below the {fuel} instructions \
-                     the program needs did not trap out_of_fuel with fuel {budget}"
+                     the program needs did not trap out_of_fuel with fuel {budget} (or less, \
+                     at an instruction whose work the rest could not pay)"
                 )],
             });
         }
@@ -583,6 +591,23 @@ pub fn check_program(program: &Program, mut rows: Option<&mut Vec<Row>>) -> Verd
         }
     }
     verdict
+}
+
+/// True if the instruction at `pc` of function `name` pays for its work
+/// (`adead_isa::fuel`): `alloc`, `mcopy`, `mfill` and tensor instructions.
+fn pays_for_work(program: &Program, name: &str, pc: u32) -> bool {
+    let module = &program.module;
+    module
+        .functions
+        .iter()
+        .find(|function| function.name == name)
+        .and_then(|function| module.code.get((function.entry + pc) as usize))
+        .is_some_and(|instr| {
+            matches!(
+                instr.opcode(),
+                Opcode::Alloc | Opcode::MemCopy | Opcode::MemFill
+            ) || instr.opcode().family() == adead_isa::Family::Tensor
+        })
 }
 
 fn compare(

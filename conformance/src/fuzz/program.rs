@@ -47,6 +47,7 @@
 //! new part, which native code (checking a run's accesses once, on entry) must leave
 //! to the interpreter.
 
+use adead_isa::fuel::work_fuel;
 use adead_isa::{DataSegment, Function, Import, Module, Opcode, OperandValue};
 
 use super::build::{Arg, Builder, imm, imm64, label, r};
@@ -1354,7 +1355,7 @@ impl<'a> FnGen<'a> {
                 self.b.emit(Opcode::Movi, &[r(regs[1]), imm64(len as i64)]);
                 self.b
                     .emit(Opcode::MemFill, &[r(regs[0]), r(value), r(regs[1])]);
-                3
+                3 + work_fuel(len)
             }
             _ => {
                 let regs = self.distinct(3);
@@ -1366,7 +1367,7 @@ impl<'a> FnGen<'a> {
                 self.b.emit(Opcode::Movi, &[r(regs[2]), imm64(len as i64)]);
                 self.b
                     .emit(Opcode::MemCopy, &[r(regs[0]), r(regs[1]), r(regs[2])]);
-                4
+                4 + work_fuel(len)
             }
         }
     }
@@ -1382,7 +1383,7 @@ impl<'a> FnGen<'a> {
         let size = 1 + self.rng.below(256);
         self.b.emit(Opcode::Movi, &[r(t), imm64(size as i64)]);
         self.b.emit(Opcode::Alloc, &[r(p), r(t)]);
-        let mut cost = 3;
+        let mut cost = 3 + work_fuel(size);
         for _ in 0..self.rng.below(4) {
             let access = self.access();
             let width = access.1;
@@ -1408,7 +1409,7 @@ impl<'a> FnGen<'a> {
         if self.chance(30) {
             let value = self.src(Ty::Int);
             self.b.emit(Opcode::MemFill, &[r(p), r(value), r(t)]);
-            cost += 1;
+            cost += 1 + work_fuel(size);
         }
         self.b.emit(Opcode::Free, &[r(p)]);
         cost
@@ -1436,12 +1437,12 @@ impl<'a> FnGen<'a> {
             let d = self.dst(ty);
             if d == p {
                 self.b.emit(Opcode::Free, &[r(p)]);
-                return 4;
+                return 4 + work_fuel(mem);
             }
             self.b.emit(op, &[r(d), r(self.sig.base), imm(off as i32)]);
         }
         self.b.emit(Opcode::Free, &[r(p)]);
-        5
+        5 + work_fuel(mem)
     }
 
     fn print(&mut self) -> u64 {

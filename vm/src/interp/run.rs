@@ -5,7 +5,8 @@
 //! frame pointer. The loop is instantiated twice: the fast form charges fuel per
 //! straight-line run at branches, calls and returns (see `predecode.rs`); the metered
 //! form charges one unit per instruction and runs only once the fuel left is less than
-//! the next run's charge, so the out-of-fuel trap lands on the exact instruction.
+//! the next run's charge (or than an instruction's work, `crate::work`), so the
+//! out-of-fuel trap lands on the exact instruction.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -379,6 +380,31 @@ impl Machine<'_> {
                     }
                 }};
             }
+            // The result of an operation that pays for its work (`crate::work`) from
+            // `fuel`. When it could not (it did nothing): the metered loop traps
+            // `out_of_fuel` here, giving back the instruction's own unit; the fast loop
+            // paid from what its run's charge left, so it hands the instruction to the
+            // metered loop, uncharged, which decides with the exact fuel.
+            macro_rules! worked {
+                ($result:expr) => {
+                    match $result {
+                        Ok(value) => value,
+                        Err((TrapKind::OutOfFuel, _)) if METERED => {
+                            fuel += 1;
+                            trap!(TrapKind::OutOfFuel)
+                        }
+                        Err((TrapKind::OutOfFuel, _)) => {
+                            // SAFETY: `this` points into `insts`.
+                            let pc = unsafe { this.offset_from(insts) } as usize;
+                            fuel += u64::from(code.refund[pc]) + 1;
+                            ip = this;
+                            save!();
+                            return Err(Stop::Meter);
+                        }
+                        Err((kind, detail)) => stop_trap!(this, kind, detail),
+                    }
+                };
+            }
             macro_rules! address {
                 ($base:expr, $size:expr) => {
                     try_trap!(sem::effective_address($base, inst.k as i32, $size, mem_len))
@@ -541,20 +567,22 @@ impl Machine<'_> {
                     return Ok(Finish::Halted(0));
                 }
                 Op::Alloc => {
-                    let addr = try_trap!(self.memory.alloc(reg!(inst.b)));
+                    let result = self.memory.alloc(reg!(inst.b), &mut fuel);
+                    let addr = worked!(result.map_err(|kind| (kind, None)));
                     reload_memory!();
                     set!(inst.a, addr);
                 }
                 Op::Free => try_trap!(self.memory.free(reg!(inst.a))),
                 Op::MemSize => set!(inst.a, mem_len),
                 Op::MemCopy => {
-                    try_trap!(self.memory.copy(reg!(inst.a), reg!(inst.b), reg!(inst.c)))
+                    let (to, from, len) = (reg!(inst.a), reg!(inst.b), reg!(inst.c));
+                    let result = self.memory.copy(to, from, len, &mut fuel);
+                    worked!(result.map_err(|kind| (kind, None)))
                 }
                 Op::MemFill => {
-                    try_trap!(
-                        self.memory
-                            .fill(reg!(inst.a), reg!(inst.b) as u8, reg!(inst.c))
-                    )
+                    let (to, byte, len) = (reg!(inst.a), reg!(inst.b) as u8, reg!(inst.c));
+                    let result = self.memory.fill(to, byte, len, &mut fuel);
+                    worked!(result.map_err(|kind| (kind, None)))
                 }
                 Op::Ld64 => load!(u64, sem::ld64),
                 Op::Ld8u => load!(u8, sem::ld8u),
@@ -668,16 +696,13 @@ impl Machine<'_> {
                     };
                     // SAFETY: the current frame holds `frame_regs` registers.
                     let regs = unsafe { std::slice::from_raw_parts_mut(frame, frame_regs) };
+                    let op = &code.tensor_ops[inst.k as usize];
                     let mut context = TensorContext {
                         table: &mut *self.tensors,
                         kernels,
                         memory: &mut *self.memory,
                     };
-                    if let Err((kind, detail)) =
-                        context.execute(&code.tensor_ops[inst.k as usize], regs)
-                    {
-                        stop_trap!(this, kind, detail)
-                    }
+                    worked!(context.execute(op, regs, &mut fuel))
                 }
                 Op::FeqJz => fused_compare!(sem::feq, false),
                 Op::FeqJnz => fused_compare!(sem::feq, true),

@@ -79,25 +79,36 @@ impl Memory {
         self.bytes.len() as u64
     }
 
-    /// Allocates a zeroed, 16-aligned block of `size` bytes and returns its address.
-    pub(crate) fn alloc(&mut self, size: u64) -> Result<u64, TrapKind> {
+    /// Allocates a zeroed, 16-aligned block of `size` bytes and returns its address,
+    /// paying for its work (the size asked, `crate::work`) from `fuel` once a place
+    /// for it is found.
+    pub(crate) fn alloc(&mut self, size: u64, fuel: &mut u64) -> Result<u64, TrapKind> {
+        let asked = size;
         let size = align_up(size.max(1), ALIGN).ok_or(TrapKind::OutOfMemory)?;
-        let addr = match self.first_fit(size) {
-            Some(addr) => addr,
+        let hole = self.holes.first_fit(size);
+        if hole.is_none() {
+            let end = self
+                .heap_top
+                .checked_add(size)
+                .ok_or(TrapKind::OutOfMemory)?;
+            if end > self.max_len {
+                return Err(TrapKind::OutOfMemory);
+            }
+        }
+        crate::work::pay(fuel, asked)?;
+        let addr = match hole {
+            Some((addr, len)) => {
+                self.remove_hole(addr);
+                if len > size {
+                    self.insert_hole(addr + size, len - size);
+                }
+                addr
+            }
             None => self.bump(size)?,
         };
         self.bytes[addr as usize..(addr + size) as usize].fill(0);
         self.live.insert(addr, size);
         Ok(addr)
-    }
-
-    fn first_fit(&mut self, size: u64) -> Option<u64> {
-        let (addr, len) = self.holes.first_fit(size)?;
-        self.remove_hole(addr);
-        if len > size {
-            self.insert_hole(addr + size, len - size);
-        }
-        Some(addr)
     }
 
     /// True when no freed range is waiting for reuse.
@@ -144,17 +155,33 @@ impl Memory {
 
     /// `mcopy`: copies `len` bytes from `from` to `to` (the ranges may overlap); a range
     /// outside memory traps, even an empty one that starts past the end.
-    pub(crate) fn copy(&mut self, to: u64, from: u64, len: u64) -> Result<(), TrapKind> {
+    /// Its work, `len`, is paid from `fuel` once both ranges are checked.
+    pub(crate) fn copy(
+        &mut self,
+        to: u64,
+        from: u64,
+        len: u64,
+        fuel: &mut u64,
+    ) -> Result<(), TrapKind> {
         let end = self.len();
         let to = effective_address(to, 0, len, end)?;
         let from = effective_address(from, 0, len, end)?;
+        crate::work::pay(fuel, len)?;
         self.bytes.copy_within(from..from + len as usize, to);
         Ok(())
     }
 
     /// `mfill`: sets `len` bytes at `to` to `byte`; a range outside memory traps.
-    pub(crate) fn fill(&mut self, to: u64, byte: u8, len: u64) -> Result<(), TrapKind> {
+    /// Its work, `len`, is paid from `fuel` once the range is checked.
+    pub(crate) fn fill(
+        &mut self,
+        to: u64,
+        byte: u8,
+        len: u64,
+        fuel: &mut u64,
+    ) -> Result<(), TrapKind> {
         let to = effective_address(to, 0, len, self.len())?;
+        crate::work::pay(fuel, len)?;
         self.bytes[to..to + len as usize].fill(byte);
         Ok(())
     }
@@ -186,6 +213,12 @@ impl Memory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `alloc` with fuel to spare.
+    fn take(memory: &mut Memory, size: u64) -> Result<u64, TrapKind> {
+        let mut unlimited = u64::MAX;
+        memory.alloc(size, &mut unlimited)
+    }
 
     /// The placement rule as ISA.md states it, searched the slow way: the first freed
     /// range in address order that is large enough, else the top of the heap.
@@ -249,7 +282,7 @@ mod tests {
             let mut live: Vec<u64> = Vec::new();
             for (is_alloc, size, pick) in ops {
                 if is_alloc || live.is_empty() {
-                    let addr = memory.alloc(size).unwrap();
+                    let addr = take(&mut memory, size).unwrap();
                     proptest::prop_assert_eq!(addr, reference.alloc(size));
                     live.push(addr);
                 } else {
@@ -270,41 +303,41 @@ mod tests {
     #[test]
     fn blocks_are_aligned_after_data_and_never_at_zero() {
         let mut m = memory();
-        assert_eq!(m.alloc(1), Ok(48));
-        assert_eq!(m.alloc(17), Ok(64));
-        assert_eq!(m.alloc(0), Ok(96));
+        assert_eq!(take(&mut m, 1), Ok(48));
+        assert_eq!(take(&mut m, 17), Ok(64));
+        assert_eq!(take(&mut m, 0), Ok(96));
         let mut empty = Memory::new(64, 0, 64).unwrap();
-        assert_eq!(empty.alloc(8), Ok(16));
+        assert_eq!(take(&mut empty, 8), Ok(16));
     }
 
     #[test]
     fn freed_ranges_are_reused_first_fit_and_coalesced() {
         let mut m = memory();
-        let a = m.alloc(16).unwrap();
-        let b = m.alloc(16).unwrap();
-        let c = m.alloc(16).unwrap();
-        let _d = m.alloc(16).unwrap();
+        let a = take(&mut m, 16).unwrap();
+        let b = take(&mut m, 16).unwrap();
+        let c = take(&mut m, 16).unwrap();
+        let _d = take(&mut m, 16).unwrap();
         m.free(a).unwrap();
         m.free(b).unwrap();
         // a and b merged into one 32-byte range at a.
-        assert_eq!(m.alloc(32), Ok(a));
+        assert_eq!(take(&mut m, 32), Ok(a));
         m.free(c).unwrap();
-        assert_eq!(m.alloc(16), Ok(c));
+        assert_eq!(take(&mut m, 16), Ok(c));
     }
 
     #[test]
     fn freeing_the_top_block_lowers_the_top() {
         let mut m = memory();
-        let a = m.alloc(100).unwrap();
+        let a = take(&mut m, 100).unwrap();
         m.free(a).unwrap();
-        assert_eq!(m.alloc(100), Ok(a));
+        assert_eq!(take(&mut m, 100), Ok(a));
         assert!(m.no_holes());
     }
 
     #[test]
     fn bad_and_double_free_trap() {
         let mut m = memory();
-        let a = m.alloc(16).unwrap();
+        let a = take(&mut m, 16).unwrap();
         assert_eq!(m.free(a + 1), Err(TrapKind::BadFree));
         m.free(a).unwrap();
         assert_eq!(m.free(a), Err(TrapKind::BadFree));
@@ -314,19 +347,43 @@ mod tests {
     #[test]
     fn memory_grows_up_to_the_limit_then_traps() {
         let mut m = Memory::new(1024, 0, 256 * 1024).unwrap();
-        let a = m.alloc(200 * 1024).unwrap();
+        let a = take(&mut m, 200 * 1024).unwrap();
         assert!(m.len() >= a + 200 * 1024);
-        assert_eq!(m.alloc(100 * 1024), Err(TrapKind::OutOfMemory));
-        assert_eq!(m.alloc(u64::MAX), Err(TrapKind::OutOfMemory));
+        assert_eq!(take(&mut m, 100 * 1024), Err(TrapKind::OutOfMemory));
+        assert_eq!(take(&mut m, u64::MAX), Err(TrapKind::OutOfMemory));
+    }
+
+    #[test]
+    fn work_is_paid_after_the_checks_and_before_any_change() {
+        let mut m = Memory::new(4096, 40, 4096).unwrap();
+        let mut fuel = 31;
+        assert_eq!(m.alloc(5000, &mut fuel), Err(TrapKind::OutOfMemory));
+        assert_eq!(fuel, 31, "a request that cannot be placed costs no work");
+        // 2048 bytes of work: 32 units.
+        assert_eq!(m.alloc(2048, &mut fuel), Err(TrapKind::OutOfFuel));
+        assert_eq!(
+            (fuel, m.heap_top),
+            (31, 48),
+            "nothing taken, nothing placed"
+        );
+        let mut fuel = 32;
+        assert_eq!(m.alloc(2048, &mut fuel), Ok(48));
+        assert_eq!(fuel, 0);
+        let mut fuel = 1;
+        assert_eq!(m.fill(0, 7, 128, &mut fuel), Err(TrapKind::OutOfFuel));
+        assert_eq!((fuel, m.bytes()[0]), (1, 0));
+        assert_eq!(m.copy(0, 4000, 200, &mut fuel), Err(TrapKind::OutOfBounds));
+        assert_eq!(m.copy(0, 64, 64, &mut fuel), Ok(()));
+        assert_eq!(fuel, 0);
     }
 
     #[test]
     fn reused_blocks_are_zeroed() {
         let mut m = memory();
-        let a = m.alloc(32).unwrap();
+        let a = take(&mut m, 32).unwrap();
         m.bytes_mut()[a as usize] = 7;
         m.free(a).unwrap();
-        let b = m.alloc(32).unwrap();
+        let b = take(&mut m, 32).unwrap();
         assert_eq!(b, a);
         assert_eq!(m.bytes()[b as usize], 0);
     }

@@ -8,7 +8,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use adead_isa::TrapKind;
-use adead_jit::{Helpers, Status, VmContext};
+use adead_jit::{FUEL_SHORT, Helpers, Status, VmContext};
 
 use super::enter::ExitFrame;
 use crate::host::Caller;
@@ -65,6 +65,26 @@ fn trap_code(result: Result<(), TrapKind>) -> u32 {
     }
 }
 
+/// Runs an operation that pays for its work (`crate::work`) with the fuel native code
+/// stored in the context (all it may spend; unlimited when fuel is not metered), and
+/// returns its code: [`FUEL_SHORT`] when it could not pay (it did nothing).
+fn working(
+    m: &mut Machine<'_>,
+    op: impl FnOnce(&mut Machine<'_>, &mut u64) -> Result<(), TrapKind>,
+) -> u32 {
+    let metered = m.shared.metered;
+    let mut fuel = if metered { m.shared.ctx.fuel } else { u64::MAX };
+    let result = op(m, &mut fuel);
+    if metered {
+        m.shared.ctx.fuel = fuel;
+    }
+    match result {
+        Ok(()) => 0,
+        Err(TrapKind::OutOfFuel) => FUEL_SHORT,
+        Err(kind) => kind.code(),
+    }
+}
+
 unsafe extern "C" fn grow(ctx: *mut VmContext, needed: u64) -> u32 {
     // SAFETY: called by native code with its context.
     unsafe {
@@ -78,12 +98,11 @@ unsafe extern "C" fn grow(ctx: *mut VmContext, needed: u64) -> u32 {
 unsafe extern "C" fn alloc(ctx: *mut VmContext, size: u64) -> u32 {
     // SAFETY: called by native code with its context.
     unsafe {
-        with_machine(ctx, HOST, |m| match m.memory.alloc(size) {
-            Ok(address) => {
-                m.shared.ctx.ret = address;
-                0
-            }
-            Err(kind) => kind.code(),
+        with_machine(ctx, HOST, |m| {
+            working(m, |m, fuel| {
+                m.shared.ctx.ret = m.memory.alloc(size, fuel)?;
+                Ok(())
+            })
         })
     }
 }
@@ -95,12 +114,20 @@ unsafe extern "C" fn free(ctx: *mut VmContext, address: u64) -> u32 {
 
 unsafe extern "C" fn mcopy(ctx: *mut VmContext, to: u64, from: u64, len: u64) -> u32 {
     // SAFETY: called by native code with its context.
-    unsafe { with_machine(ctx, HOST, |m| trap_code(m.memory.copy(to, from, len))) }
+    unsafe {
+        with_machine(ctx, HOST, |m| {
+            working(m, |m, fuel| m.memory.copy(to, from, len, fuel))
+        })
+    }
 }
 
 unsafe extern "C" fn mfill(ctx: *mut VmContext, to: u64, byte: u64, len: u64) -> u32 {
     // SAFETY: called by native code with its context.
-    unsafe { with_machine(ctx, HOST, |m| trap_code(m.memory.fill(to, byte as u8, len))) }
+    unsafe {
+        with_machine(ctx, HOST, |m| {
+            working(m, |m, fuel| m.memory.fill(to, byte as u8, len, fuel))
+        })
+    }
 }
 
 unsafe extern "C" fn hcall(ctx: *mut VmContext, import: u64, args: u64) -> u32 {
@@ -144,19 +171,20 @@ unsafe extern "C" fn tensor(ctx: *mut VmContext, index: u64, fp: u64, regs: u64)
             };
             let instr = m.module.code[index as usize];
             let start = (fp / 8) as usize;
-            let frame = &mut m.stack[start..start + regs as usize];
-            let mut context = TensorContext {
-                table: &mut *m.tensors,
-                kernels,
-                memory: &mut *m.memory,
-            };
-            match context.execute(&instr, frame) {
-                Ok(()) => 0,
-                Err((kind, detail)) => {
-                    m.shared.detail = detail;
-                    kind.code()
-                }
-            }
+            working(m, |m, fuel| {
+                let frame = &mut m.stack[start..start + regs as usize];
+                let mut context = TensorContext {
+                    table: &mut *m.tensors,
+                    kernels,
+                    memory: &mut *m.memory,
+                };
+                context
+                    .execute(&instr, frame, fuel)
+                    .map_err(|(kind, detail)| {
+                        m.shared.detail = detail;
+                        kind
+                    })
+            })
         })
     }
 }
