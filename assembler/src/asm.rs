@@ -147,11 +147,17 @@ enum EntryDecl {
     None,
 }
 
+/// The most errors one listing reports; the rest are only counted (as compilers cap
+/// theirs: clang stops at 20, gcc with `-fmax-errors`).
+pub const MAX_DIAGNOSTICS: usize = 100;
+
 struct Asm<'s> {
     lines: Vec<&'s str>,
     file_name: &'s str,
     options: Options,
     diags: Vec<Diagnostic>,
+    /// Errors found past [`MAX_DIAGNOSTICS`], counted but not kept.
+    omitted: usize,
 
     has_func: bool,
     source_mode: bool,
@@ -190,6 +196,7 @@ pub(crate) fn assemble(
         file_name,
         options: *options,
         diags: Vec::new(),
+        omitted: 0,
         has_func: false,
         source_mode: false,
         memory: None,
@@ -350,13 +357,28 @@ impl<'s> Asm<'s> {
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {
-        let d = self.diagnostic(span, message.into(), None);
-        self.diags.push(d);
+        self.report(span, message.into(), None);
     }
 
     fn error_help(&mut self, span: Span, message: impl Into<String>, help: impl Into<String>) {
-        let d = self.diagnostic(span, message.into(), Some(help.into()));
-        self.diags.push(d);
+        self.report(span, message.into(), Some(help.into()));
+    }
+
+    /// True once [`MAX_DIAGNOSTICS`] errors are kept: later ones are only counted, and
+    /// their "did you mean" searches skipped.
+    fn full(&self) -> bool {
+        self.diags.len() >= MAX_DIAGNOSTICS
+    }
+
+    /// Keeps the first [`MAX_DIAGNOSTICS`] errors and counts the rest: a listing of junk
+    /// must not make a diagnostic per token.
+    fn report(&mut self, span: Span, message: String, help: Option<String>) {
+        if !self.full() {
+            let d = self.diagnostic(span, message, help);
+            self.diags.push(d);
+        } else {
+            self.omitted += 1;
+        }
     }
 
     fn lex_error(&mut self, span: Span, e: LexError) {
@@ -757,6 +779,10 @@ impl<'s> Asm<'s> {
         let head_span = Span::of(line, &head);
         let candidates: Vec<Opcode> = Opcode::by_mnemonic(&mnemonic).collect();
         if candidates.is_empty() {
+            if self.full() {
+                self.omitted += 1;
+                return Body::Broken;
+            }
             match nearest(&mnemonic, Opcode::mnemonics()) {
                 Some(near) => self.error_help(
                     head_span,
@@ -904,6 +930,7 @@ impl<'s> Asm<'s> {
             ".shader" => self.dir_shader(line, span, rest),
             ".source" => self.dir_source(line, span, rest),
             ".line" => self.dir_line(line, span, rest),
+            _ if self.full() => self.omitted += 1,
             other => match nearest(other, DIRECTIVES.iter().copied()) {
                 Some(near) => self.error_help(
                     span,
@@ -1621,7 +1648,7 @@ impl<'s> Asm<'s> {
             _ => {
                 let mut diags = self.diags;
                 diags.sort_by_key(|d| (d.line, d.column));
-                Err(Diagnostics(diags))
+                Err(Diagnostics::new(diags, self.omitted))
             }
         }
     }
@@ -1706,6 +1733,10 @@ impl<'s> Asm<'s> {
     }
 
     fn unknown_function(&mut self, name: &str, span: Span) {
+        if self.full() {
+            self.omitted += 1;
+            return;
+        }
         let message = format!("unknown function `{name}`");
         match nearest(name, self.func_index.keys().map(String::as_str)) {
             Some(near) => self.error_help(span, message, format!("did you mean `{near}`?")),

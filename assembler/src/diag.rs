@@ -29,29 +29,36 @@ impl Diagnostic {
     ///
     /// `source` is the whole file the diagnostic refers to.
     pub fn render(&self, source: &str, file_name: &str) -> String {
+        let line = self.line.checked_sub(1).and_then(|i| source.lines().nth(i));
+        self.render_line(line, file_name)
+    }
+
+    /// [`Diagnostic::render`] with the diagnostic's source line already found.
+    fn render_line(&self, text: Option<&str>, file_name: &str) -> String {
         let mut out = format!(
             "{file_name}:{}:{}: error: {}\n",
             self.line, self.column, self.message
         );
         let gutter = self.line.to_string().len().max(5);
-        if let Some(text) = self.line.checked_sub(1).and_then(|i| source.lines().nth(i)) {
+        if let Some(text) = text {
             let text = text.strip_suffix('\r').unwrap_or(text);
-            out.push_str(&format!("{:>gutter$} | {text}\n", self.line));
+            let (shown, column) = window(text, self.column);
+            out.push_str(&format!("{:>gutter$} | {shown}\n", self.line));
             // Reproduce tabs before the caret so it lines up however tabs are shown.
-            let pad: String = text
+            let pad: String = shown
                 .chars()
-                .take(self.column.saturating_sub(1))
+                .take(column.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            let missing = self
-                .column
+            let missing = column
                 .saturating_sub(1)
-                .saturating_sub(text.chars().count());
+                .saturating_sub(shown.chars().count());
+            let len = self.len.clamp(1, QUOTED_CHARS);
             out.push_str(&format!(
                 "{:>gutter$} | {pad}{}{}\n",
                 "",
                 " ".repeat(missing),
-                "^".repeat(self.len.max(1))
+                "^".repeat(len)
             ));
         }
         if let Some(help) = &self.help {
@@ -59,6 +66,34 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// The most characters of a source line a diagnostic quotes.
+const QUOTED_CHARS: usize = 120;
+
+/// The part of `text` a diagnostic at 1-based character `column` quotes: the whole line
+/// when it is short, else [`QUOTED_CHARS`] characters around the column with `...`
+/// where it was cut; and the column within what is quoted.
+fn window(text: &str, column: usize) -> (String, usize) {
+    let count = text.chars().count();
+    if count <= QUOTED_CHARS {
+        return (text.to_string(), column);
+    }
+    let at = column.saturating_sub(1).min(count);
+    let start = at
+        .saturating_sub(QUOTED_CHARS / 2)
+        .min(count - QUOTED_CHARS);
+    let end = start + QUOTED_CHARS;
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push_str("...");
+    }
+    shown.extend(text.chars().skip(start).take(QUOTED_CHARS));
+    if end < count {
+        shown.push_str("...");
+    }
+    let prefix = if start > 0 { 3 } else { 0 };
+    (shown, column - start + prefix)
 }
 
 impl fmt::Display for Diagnostic {
@@ -73,35 +108,67 @@ impl fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
-/// Every error found in one listing, in source order. Never empty when returned as an
-/// error by [`crate::assemble`].
+/// The errors found in one listing, in source order: the first
+/// [`crate::MAX_DIAGNOSTICS`] found, and how many more there were. Never empty when
+/// returned as an error by [`crate::assemble`].
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Diagnostics(pub Vec<Diagnostic>);
+pub struct Diagnostics {
+    kept: Vec<Diagnostic>,
+    omitted: usize,
+}
 
 impl Diagnostics {
-    /// Renders every diagnostic as a block (see [`Diagnostic::render`]), blocks separated
-    /// by an empty line.
-    pub fn render(&self, source: &str, file_name: &str) -> String {
-        self.0
-            .iter()
-            .map(|d| d.render(source, file_name))
-            .collect::<Vec<_>>()
-            .join("\n")
+    /// `kept` errors and a count of `omitted` ones not kept.
+    pub fn new(kept: Vec<Diagnostic>, omitted: usize) -> Diagnostics {
+        Diagnostics { kept, omitted }
     }
 
-    /// Number of errors.
+    /// Renders every diagnostic as a block (see [`Diagnostic::render`]), blocks separated
+    /// by an empty line, then a line counting the errors not kept. Each line of
+    /// `source` is found once, and long lines are quoted around the error only, so the
+    /// text grows with the number of errors, not with their product with the lines.
+    pub fn render(&self, source: &str, file_name: &str) -> String {
+        let lines: Vec<&str> = source.lines().collect();
+        let mut blocks: Vec<String> = self
+            .kept
+            .iter()
+            .map(|d| {
+                let line = d.line.checked_sub(1).and_then(|i| lines.get(i).copied());
+                d.render_line(line, file_name)
+            })
+            .collect();
+        if self.omitted > 0 {
+            blocks.push(format!(
+                "{file_name}: error: {} more error(s) not shown\n",
+                self.omitted
+            ));
+        }
+        blocks.join("\n")
+    }
+
+    /// Number of errors kept (at most [`crate::MAX_DIAGNOSTICS`]).
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.kept.len()
+    }
+
+    /// Errors found past the kept ones.
+    pub fn omitted(&self) -> usize {
+        self.omitted
+    }
+
+    /// Every error found: kept and omitted.
+    pub fn total(&self) -> usize {
+        self.kept.len() + self.omitted
     }
 
     /// True if there are no errors.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.total() == 0
     }
 
-    /// The diagnostics.
+    /// The kept diagnostics.
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
-        self.0.iter()
+        self.kept.iter()
     }
 }
 
@@ -109,17 +176,20 @@ impl<'a> IntoIterator for &'a Diagnostics {
     type Item = &'a Diagnostic;
     type IntoIter = std::slice::Iter<'a, Diagnostic>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.kept.iter()
     }
 }
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
+        for (i, d) in self.kept.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             write!(f, "{d}")?;
+        }
+        if self.omitted > 0 {
+            write!(f, "\n{} more error(s) not shown", self.omitted)?;
         }
         Ok(())
     }
@@ -173,7 +243,7 @@ mod tests {
 
     #[test]
     fn display_lists_every_error() {
-        let d = Diagnostics(vec![diag(1, 1, 1), diag(2, 3, 1)]);
+        let d = Diagnostics::new(vec![diag(1, 1, 1), diag(2, 3, 1)], 0);
         assert_eq!(
             d.to_string(),
             "1:1: error: unknown mnemonic `ad` (help: did you mean `add`?)\n\

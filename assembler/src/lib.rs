@@ -23,7 +23,7 @@
 //! assert_eq!(assemble(&listing, "answer.asm").unwrap(), module);
 //!
 //! let err = assemble("    ad r1, r2, r3\n", "prog.asm").unwrap_err();
-//! assert_eq!(err.0[0].message, "unknown mnemonic `ad`");
+//! assert_eq!(err.iter().next().unwrap().message, "unknown mnemonic `ad`");
 //! ```
 //!
 //! The listing syntax is a contract other tools rely on; `examples/` at the repository
@@ -36,6 +36,7 @@ mod lex;
 
 use adead_isa::Module;
 
+pub use asm::MAX_DIAGNOSTICS;
 pub use diag::{Diagnostic, Diagnostics};
 pub use lex::comment_start;
 

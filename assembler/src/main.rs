@@ -132,7 +132,7 @@ fn assemble(input: &Path, output: Option<&Path>, verify: bool) -> Result<(), Rep
         adead_asm::assemble_with(&source, &name, &Options { verify }).map_err(|diagnostics| {
             let mut stderr = io::stderr().lock();
             let _ = write!(stderr, "{}", diagnostics.render(&source, &name));
-            let count = diagnostics.len();
+            let count = diagnostics.total();
             let plural = if count == 1 { "" } else { "s" };
             let _ = writeln!(
                 stderr,

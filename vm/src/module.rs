@@ -35,7 +35,7 @@ impl Module {
     pub fn from_asm(engine: &Engine, source: &str, file_name: &str) -> Result<Module, LoadError> {
         let module =
             adead_asm::assemble(source, file_name).map_err(|diagnostics| LoadError::Assemble {
-                count: diagnostics.0.len(),
+                count: diagnostics.total(),
                 rendered: diagnostics.render(source, file_name),
             })?;
         Module::from_isa(engine, module)

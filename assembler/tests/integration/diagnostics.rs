@@ -18,7 +18,7 @@ fn error(source: &str) -> Diagnostic {
         "expected one error:\n{}",
         d.render(source, "prog.asm")
     );
-    d.0[0].clone()
+    d.iter().next().cloned().expect("one error")
 }
 
 /// `body` inside `.func main regs=16` (body lines start at line 2), ending in `halt`.
@@ -470,4 +470,65 @@ mod never_panics {
             let _ = assemble_with(&source, "any.asm", &Options::default());
         }
     }
+}
+
+#[test]
+fn errors_past_the_cap_are_counted_not_kept() {
+    // One unknown mnemonic per line, 1000 lines: the first MAX_DIAGNOSTICS are kept
+    // (in source order), the rest counted, and the rendering says how many.
+    let source: String = (0..1000).map(|i| format!("bogus{i} r1\n")).collect();
+    let d = errors(&source);
+    assert_eq!(d.len(), adead_asm::MAX_DIAGNOSTICS);
+    assert_eq!(d.omitted(), 1000 - adead_asm::MAX_DIAGNOSTICS);
+    assert_eq!(d.total(), 1000);
+    assert_eq!(
+        d.iter().last().map(|e| e.line),
+        Some(adead_asm::MAX_DIAGNOSTICS)
+    );
+    let text = d.render(&source, "many.asm");
+    assert!(
+        text.ends_with("many.asm: error: 900 more error(s) not shown\n"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("error:").count(),
+        adead_asm::MAX_DIAGNOSTICS + 1
+    );
+}
+
+#[test]
+fn a_very_long_line_is_quoted_around_the_error_only() {
+    // 16,000 operands on one line (about 64 KB): the block quotes at most 120
+    // characters of it, cut with `...`, and the caret still points at the error.
+    let operands = vec!["zz"; 16_000].join(", ");
+    let source = in_main(&format!("    add r1, {operands}"));
+    let d = errors(&source);
+    let text = d.render(&source, "long.asm");
+    assert!(text.len() < 1_000, "{} bytes:\n{text}", text.len());
+    let quoted = text.lines().nth(1).expect("the quoted line");
+    assert!(quoted.ends_with("..."), "{quoted}");
+    // The error is at the first operand too many (the third `zz`), near the start:
+    // the quote starts where the line does, and the caret is under that operand.
+    let caret = text.lines().nth(2).expect("the caret line");
+    let third = quoted.match_indices("zz").nth(2).map(|(i, _)| i);
+    assert_eq!(caret.find('^'), third, "{text}");
+}
+
+#[test]
+fn an_error_far_along_a_long_line_keeps_its_caret_on_the_token() {
+    let padding = "x".repeat(5_000);
+    let source = format!(
+        "    .data d\n    .ascii \"{padding}\" junk\n{}",
+        in_main("")
+    );
+    let d = error(&source);
+    assert_eq!((d.line, d.column), (2, 5015));
+    let text = Diagnostics::new(vec![d], 0).render(&source, "far.asm");
+    let lines: Vec<&str> = text.lines().collect();
+    let (quoted, caret) = (lines[1], lines[2]);
+    assert!(
+        quoted.contains("| ...") && quoted.chars().count() < 140,
+        "{quoted}"
+    );
+    assert_eq!(caret.find('^'), quoted.find("junk"), "{text}");
 }
