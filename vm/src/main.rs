@@ -1,13 +1,32 @@
 //! `adead-vm`: load, verify and run a module.
 //!
-//! Exit codes: the program's own (the `halt` value or `main`'s return value, masked to
-//! 0..=255) when it ends normally; 64 for a usage error (bad flags or arguments), 65
-//! when the module does not load (malformed `.bib`, assembly errors, failed
-//! verification, missing imports), 66 when the file cannot be read, 70 for a trap,
-//! 71 when signal handlers cannot be installed. A run stopped by `--timeout` exits
-//! with 124 (as `timeout(1)`), one stopped by SIGINT or SIGTERM with 130 or 143 (as
-//! shells report those signals); its output is flushed first. Every error is one line on stderr (assembly diagnostics add their source excerpts).
+//! Exit codes follow `sysexits.h`, the same scheme as `adead-asm` (`--help` and the
+//! README list them too):
+//!
+//! ```text
+//! Exit codes (sysexits.h, as adead-asm):
+//!   0-255  the program's own: its `halt` value or its return value, masked to 8 bits
+//!   64     usage error: bad flags or arguments
+//!   65     the module does not load: malformed .bib, assembly errors, a file that is
+//!          not UTF-8 text, failed verification, missing imports
+//!   66     the program file cannot be read
+//!   70     the program trapped
+//!   71     signal handlers could not be installed
+//!   74     the program's output could not be written (a closed pipe, a full disk);
+//!          this wins over every other code, and a trap is still reported
+//!   124    stopped by --timeout
+//!   130    stopped by SIGINT
+//!   143    stopped by SIGTERM
+//! ```
+//!
+//! A run stopped by `--timeout` or a signal traps `interrupted` at its next check
+//! point, and its output is flushed first; a second signal ends the process at once.
+//! Every error is one line on stderr that starts with `adead-vm: ` (assembly
+//! diagnostics add their source excerpts); a trap and a failed write are two such
+//! lines.
 
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -18,21 +37,50 @@ use adead_vm::{
 };
 use clap::{Parser, Subcommand};
 
+mod program_output;
 mod stop_requests;
+use program_output::ProgramOutput;
 use stop_requests::StopRequests;
 
+/// Usage error (`EX_USAGE`).
 const EXIT_USAGE: u8 = 64;
+/// The module does not load (`EX_DATAERR`).
 const EXIT_LOAD: u8 = 65;
+/// The program file cannot be read (`EX_NOINPUT`).
 const EXIT_NO_INPUT: u8 = 66;
+/// The program trapped (`EX_SOFTWARE`).
 const EXIT_TRAP: u8 = 70;
+/// Signal handlers could not be installed (`EX_OSERR`).
 const EXIT_OS: u8 = 71;
+/// The program's output could not be written (`EX_IOERR`).
+const EXIT_IO: u8 = 74;
+
+/// The exit codes, as `--help` lists them (the crate docs above and the README say the
+/// same; a test checks that they agree).
+const EXIT_CODES_HELP: &str = "\
+Exit codes (sysexits.h, as adead-asm):
+  0-255  the program's own: its `halt` value or its return value, masked to 8 bits
+  64     usage error: bad flags or arguments
+  65     the module does not load: malformed .bib, assembly errors, a file that is
+         not UTF-8 text, failed verification, missing imports
+  66     the program file cannot be read
+  70     the program trapped
+  71     signal handlers could not be installed
+  74     the program's output could not be written (a closed pipe, a full disk);
+         this wins over every other code, and a trap is still reported
+  124    stopped by --timeout
+  130    stopped by SIGINT
+  143    stopped by SIGTERM";
 
 #[derive(Parser)]
 #[command(
     name = "adead-vm",
     version,
     about = "Run ADead-BIB modules",
-    after_help = "Exit codes: the program's own (0-255); 64 usage error; 65 load, assembly or verify error; 66 unreadable input; 70 trap; 71 signal handlers not installed; 124 stopped by --timeout; 130 and 143 stopped by SIGINT and SIGTERM (output flushed; a second signal ends the process at once)."
+    after_help = EXIT_CODES_HELP,
+    // No command is a usage error like any other (one line, then the usage), not the
+    // whole help on stderr.
+    arg_required_else_help = false
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,6 +90,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a module (`.bib`, or assembly source `.asm`, assembled in memory).
+    #[command(after_help = EXIT_CODES_HELP)]
     Run(RunArgs),
 }
 
@@ -94,18 +143,41 @@ struct RunArgs {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { 0 });
-        }
+        Err(error) => return ExitCode::from(clap_exit(&error)),
     };
     match cli.command {
         Command::Run(args) => run(&args),
     }
 }
 
+/// Reports what clap stopped at and returns the exit code: `--help` and `--version` go
+/// to stdout (0, or 74 when that write fails); a usage error goes to stderr as
+/// `adead-vm: MESSAGE` followed by clap's usage lines (64).
+fn clap_exit(error: &clap::Error) -> u8 {
+    if !error.use_stderr() {
+        return match error.print().and_then(|()| io::stdout().flush()) {
+            Ok(()) => 0,
+            Err(e) => {
+                report(format_args!("cannot write the help: {e}"));
+                EXIT_IO
+            }
+        };
+    }
+    let text = error.render().to_string();
+    let message = text.strip_prefix("error: ").unwrap_or(&text);
+    let _ = write!(io::stderr(), "adead-vm: {message}");
+    EXIT_USAGE
+}
+
+/// Writes `adead-vm: MESSAGE` to stderr, ignoring a stderr that cannot be written (a
+/// panic there would hide the exit code).
+fn report(message: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "adead-vm: {message}");
+}
+
+/// Reports `message` and returns `code` as the exit code.
 fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("adead-vm: {message}");
+    report(message);
     ExitCode::from(code)
 }
 
@@ -162,8 +234,8 @@ fn run(args: &RunArgs) -> ExitCode {
             }
         }
     }
-    let output = stdio::Output::stdout();
-    let mut instance = match Instance::new(&module, &stdio::imports(&output)) {
+    let output = ProgramOutput::stdout();
+    let mut instance = match Instance::new(&module, &stdio::imports(output.output())) {
         Ok(instance) => instance,
         Err(error) => return fail(EXIT_LOAD, error),
     };
@@ -173,28 +245,38 @@ fn run(args: &RunArgs) -> ExitCode {
     let started = Instant::now();
     let result = instance.call_entry(&values);
     let elapsed = started.elapsed();
-    if let Err(error) = output.flush() {
-        return fail(EXIT_NO_INPUT, format!("cannot write output: {error}"));
-    }
+    let write_error = output.finish();
     if args.stats {
         print_stats(&instance.profile(), module.isa(), elapsed);
     }
-    match result {
+    let (code, message) = match result {
         Ok(completion) => {
             let (Finish::Returned(code) | Finish::Halted(code)) = completion.finish;
-            ExitCode::from(code as u8)
+            (code as u8, None)
         }
         Err(CallError::Trap(trap)) => match stops.reason(args.timeout) {
             Some(reason) if trap.kind == TrapKind::Interrupted => {
-                fail(reason.exit_code(), format!("{trap} ({reason})"))
+                (reason.exit_code(), Some(format!("{trap} ({reason})")))
             }
-            _ => fail(EXIT_TRAP, trap),
+            _ => (EXIT_TRAP, Some(trap.to_string())),
         },
         Err(error @ (CallError::ArgumentCount { .. } | CallError::NoEntry)) => {
-            fail(EXIT_USAGE, error)
+            (EXIT_USAGE, Some(error.to_string()))
         }
-        Err(error) => fail(EXIT_LOAD, error),
+        Err(error) => (EXIT_LOAD, Some(error.to_string())),
+    };
+    if let Some(message) = message {
+        report(message);
     }
+    // The output is incomplete: that is what the exit code says, whatever the program
+    // did (its trap, or why it was stopped, is reported above).
+    if let Some(error) = write_error {
+        return fail(
+            EXIT_IO,
+            format_args!("cannot write the program's output: {error}"),
+        );
+    }
+    ExitCode::from(code)
 }
 
 fn load(engine: &Engine, path: &Path) -> Result<Module, ExitCode> {
@@ -216,40 +298,56 @@ fn load(engine: &Engine, path: &Path) -> Result<Module, ExitCode> {
     loaded.map_err(|error| fail(EXIT_LOAD, format!("{}: {error}", path.display())))
 }
 
+/// Writes the `--stats` report to stderr (ignoring a stderr that cannot be written).
 fn print_stats(profile: &Profile, isa: &adead_isa::Module, elapsed: Duration) {
+    let mut text = String::new();
+    stats(&mut text, profile, isa, elapsed);
+    let _ = io::stderr().write_all(text.as_bytes());
+}
+
+/// The `--stats` report.
+fn stats(out: &mut String, profile: &Profile, isa: &adead_isa::Module, elapsed: Duration) {
+    // `writeln!` into a String cannot fail.
+    macro_rules! say {
+        ($($arg:tt)*) => {
+            let _ = writeln!(out, $($arg)*);
+        };
+    }
     let seconds = elapsed.as_secs_f64();
-    eprintln!("--- adead-vm stats ---");
+    say!("--- adead-vm stats ---");
     if let Some(instructions) = profile.instructions {
-        eprintln!("instructions executed: {instructions}");
+        say!("instructions executed: {instructions}");
         if let Some(native) = profile.native_instructions {
-            eprintln!("  natively:            {native}");
-            eprintln!("  interpreted:         {}", instructions - native);
+            say!("  natively:            {native}");
+            say!("  interpreted:         {}", instructions - native);
         }
         if seconds > 0.0 {
-            eprintln!(
+            say!(
                 "instructions/second:   {:.1} M",
                 instructions as f64 / seconds / 1e6
             );
         }
     }
-    eprintln!("wall time:             {:.3} ms", seconds * 1e3);
-    eprintln!("calls per function (entries the interpreter saw):");
+    say!("wall time:             {:.3} ms", seconds * 1e3);
+    say!("calls per function (entries the interpreter saw):");
     for function in &profile.functions {
         let hot = if function.hot { "  (hot)" } else { "" };
-        eprintln!("  {:<24} {:>14}{hot}", function.name, function.calls);
+        say!("  {:<24} {:>14}{hot}", function.name, function.calls);
     }
     if !profile.loops.is_empty() {
-        eprintln!("hottest loops (function, header instruction, back-edges interpreted):");
+        say!("hottest loops (function, header instruction, back-edges interpreted):");
         for lp in profile.loops.iter().take(10) {
             let hot = if lp.hot { "  (hot)" } else { "" };
-            eprintln!(
+            say!(
                 "  {:<24} {:>6} {:>14}{hot}",
-                lp.function, lp.header, lp.iterations
+                lp.function,
+                lp.header,
+                lp.iterations
             );
         }
     }
     let Some(native) = &profile.native else {
-        eprintln!("native code: none (--tier interp)");
+        say!("native code: none (--tier interp)");
         return;
     };
     let name = |func: u32| isa.functions[func as usize].name.as_str();
@@ -258,15 +356,15 @@ fn print_stats(profile: &Profile, isa: &adead_isa::Module, elapsed: Duration) {
         Entry::LoopHeader(header) => format!("loop at {header}"),
     };
     if native.compiled.is_empty() && native.refused.is_empty() {
-        eprintln!("native code: nothing compiled");
+        say!("native code: nothing compiled");
     }
     if !native.compiled.is_empty() {
-        eprintln!("compiled (function, entry, tier, compile time, code bytes, at instruction):");
+        say!("compiled (function, entry, tier, compile time, code bytes, at instruction):");
         for record in &native.compiled {
             let at = record
                 .at_instruction
                 .map_or_else(|| "at load".to_string(), |n| n.to_string());
-            eprintln!(
+            say!(
                 "  {:<24} {:<12} cranelift {:>9.1} us {:>7} {:>14}",
                 name(record.func),
                 entry(record.entry),
@@ -277,9 +375,9 @@ fn print_stats(profile: &Profile, isa: &adead_isa::Module, elapsed: Duration) {
         }
     }
     if !native.refused.is_empty() {
-        eprintln!("interpreted, not compiled (function, entry, reason):");
+        say!("interpreted, not compiled (function, entry, reason):");
         for (func, at, reason) in &native.refused {
-            eprintln!("  {:<24} {:<12} {reason}", name(*func), entry(*at));
+            say!("  {:<24} {:<12} {reason}", name(*func), entry(*at));
         }
     }
 }

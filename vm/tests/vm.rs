@@ -523,6 +523,202 @@ mod cli {
         assert_eq!(names, ["adead::main", "adead::fib"]);
     }
 
+    /// Runs `adead-vm` with its stdout going to `stdout`.
+    fn run_to(stdout: impl Into<std::process::Stdio>, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_adead-vm"))
+            .args(args)
+            .stdout(stdout)
+            .output()
+            .expect("adead-vm runs")
+    }
+
+    /// A pipe whose reader is gone before anyone writes: every write to it fails with
+    /// a broken pipe, whatever the timing.
+    fn closed_pipe() -> std::io::PipeWriter {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        writer
+    }
+
+    /// A program that prints `0..n`, one number per line, and returns `n`.
+    const COUNT: &str = "
+.func main params=1 regs=4
+    movi r1, 0
+top:
+    hcall r2, print_i64, r1, 1
+    addi r1, r1, 1
+    blt r1, r0, top
+    ret r1
+.end
+";
+
+    #[test]
+    fn output_to_a_closed_pipe_exits_74_and_still_reports_the_trap() {
+        // The output is buffered and written at the end, after the run ended by itself.
+        let fib = example("fib.asm");
+        let out = run_to(closed_pipe(), &["run", fib.to_str().unwrap(), "20"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(74), "{stderr}");
+        assert_one_clean_line(&stderr);
+        assert_eq!(
+            stderr,
+            "adead-vm: cannot write the program's output: Broken pipe (os error 32)\n"
+        );
+
+        // A program that traps: the trap is reported, then the failed write, whose code
+        // wins (the output is incomplete whatever the program did).
+        let trap = example("trap.asm");
+        let out = run_to(closed_pipe(), &["run", trap.to_str().unwrap()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(74), "{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{stderr}");
+        assert!(
+            lines[0].starts_with("adead-vm: trap: integer division by zero"),
+            "{stderr}"
+        );
+        assert!(
+            lines[1].starts_with("adead-vm: cannot write the program's output: Broken pipe"),
+            "{stderr}"
+        );
+
+        // More output than the buffer holds: a print fails during the run and traps
+        // there; the exit code still says the write failed, not that the program trapped.
+        let path = listing("count.asm", COUNT);
+        let out = run_to(closed_pipe(), &["run", path.to_str().unwrap(), "100000"]);
+        let _ = std::fs::remove_file(&path);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(74), "{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{stderr}");
+        assert!(
+            lines[0].starts_with("adead-vm: trap: host function failed")
+                && lines[0].contains("Broken pipe"),
+            "{stderr}"
+        );
+        assert!(
+            lines[1].starts_with("adead-vm: cannot write the program's output"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn output_to_a_full_disk_exits_74() {
+        let full = || std::fs::File::create("/dev/full").expect("/dev/full");
+        let out = run_to(full(), &["run", example("fib.asm").to_str().unwrap(), "20"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(74), "{stderr}");
+        assert_one_clean_line(&stderr);
+        assert!(stderr.contains("No space left on device"), "{stderr}");
+        // A program that exits with its own code: 74 wins too.
+        let out = run_to(full(), &["run", example("seed.hex.asm").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(42), "seed.hex.asm prints nothing");
+        let out = run_to(full(), &["run", example("hello.asm").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(74), "{}", text(&out.stderr));
+    }
+
+    #[test]
+    fn usage_errors_exit_64_and_start_like_every_other_error() {
+        let fib = example("fib.asm");
+        for args in [
+            &["frobnicate"][..],
+            &[][..],
+            &["run"][..],
+            &["run", fib.to_str().unwrap(), "--fuel", "lots"][..],
+            &["run", fib.to_str().unwrap(), "--bogus"][..],
+        ] {
+            let out = run(args);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(64), "{args:?}: {stderr}");
+            assert!(stderr.starts_with("adead-vm: "), "{args:?}: {stderr}");
+            assert!(!stderr.contains("error: "), "{args:?}: {stderr}");
+        }
+        let out = run(&["--help"]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(text(&out.stdout).contains("run"));
+    }
+
+    /// The `(code, meaning)` entries of the exit-code list in `text`: after the line
+    /// that starts `Exit codes (sysexits.h`, each line indented by two spaces starts an
+    /// entry and each line indented further continues one.
+    fn exit_code_lines(text: &str) -> Vec<(String, String)> {
+        let mut entries: Vec<(String, String)> = Vec::new();
+        for line in text
+            .lines()
+            .skip_while(|line| !line.starts_with("Exit codes (sysexits.h"))
+            .skip(1)
+        {
+            match line.strip_prefix("  ") {
+                Some(more) if more.starts_with(' ') && !entries.is_empty() => {
+                    let last = entries.len() - 1;
+                    entries[last].1.push(' ');
+                    entries[last].1.push_str(more.trim());
+                }
+                Some(entry) => {
+                    let (code, meaning) = entry.split_once(' ').unwrap_or((entry, ""));
+                    entries.push((code.to_string(), meaning.trim().to_string()));
+                }
+                None => break,
+            }
+        }
+        entries
+    }
+
+    /// The codes the README's exit-code table (under `## Exit codes`) marks for `tool`.
+    fn readme_exit_codes(readme: &str, tool: &str) -> Vec<String> {
+        let cells = |line: &str| -> Vec<String> {
+            line.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(|cell| cell.trim().to_string())
+                .collect()
+        };
+        let mut rows = readme
+            .split("\n## Exit codes\n")
+            .nth(1)
+            .expect("README has an `## Exit codes` section")
+            .lines()
+            .skip_while(|line| !line.starts_with('|'))
+            .take_while(|line| line.starts_with('|'));
+        let header = cells(rows.next().expect("a table header"));
+        let column = header
+            .iter()
+            .position(|cell| cell.trim_matches('`') == tool)
+            .unwrap_or_else(|| panic!("the exit-code table has no column for {tool}"));
+        rows.skip(1)
+            .map(cells)
+            .filter(|row| row[column] == "yes")
+            .map(|row| row[0].clone())
+            .collect()
+    }
+
+    /// The exit codes `--help` lists are the crate docs' and the README's.
+    #[test]
+    fn exit_codes_are_documented_alike_in_help_docs_and_readme() {
+        let help = text(&run(&["--help"]).stdout);
+        let listed = exit_code_lines(&help);
+        let codes: Vec<String> = listed.iter().map(|(code, _)| code.clone()).collect();
+        assert_eq!(
+            codes,
+            [
+                "0-255", "64", "65", "66", "70", "71", "74", "124", "130", "143"
+            ],
+            "{help}"
+        );
+        let docs = include_str!("../src/main.rs")
+            .lines()
+            .filter_map(|line| line.strip_prefix("//!"))
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(exit_code_lines(&docs), listed, "{docs}");
+        let readme = include_str!("../../README.md");
+        assert_eq!(readme_exit_codes(readme, "adead-vm"), codes);
+        let run_help = text(&run(&["run", "--help"]).stdout);
+        assert_eq!(exit_code_lines(&run_help), listed, "{run_help}");
+    }
+
     #[test]
     fn bad_input_gets_distinct_exit_codes_and_one_line() {
         let dir = std::env::temp_dir().join(format!("adead-vm-cli-{}", std::process::id()));
