@@ -31,9 +31,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use adead_isa::format::FormatErrorKind;
 use adead_vm::{
-    CallError, Config, Engine, Entry, Finish, Instance, Module, Profile, Tier, TrapKind, Value,
-    stdio,
+    CallError, Config, Engine, Entry, Finish, Instance, LoadError, Module, Profile, Tier, TrapKind,
+    Value, stdio,
 };
 use clap::{Parser, Subcommand};
 
@@ -280,22 +281,75 @@ fn run(args: &RunArgs) -> ExitCode {
 }
 
 fn load(engine: &Engine, path: &Path) -> Result<Module, ExitCode> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        fail(
-            EXIT_NO_INPUT,
-            format!("cannot read {}: {e}", path.display()),
-        )
-    })?;
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| fail(EXIT_NO_INPUT, format_args!("cannot read `{name}`: {e}")))?;
     let is_asm = path
         .extension()
         .is_some_and(|ext| ext == "asm" || ext == "s");
-    let loaded = if is_asm {
-        let source = String::from_utf8_lossy(&bytes);
-        Module::from_asm(engine, &source, &path.display().to_string())
-    } else {
-        Module::from_bytes(engine, &bytes)
-    };
-    loaded.map_err(|error| fail(EXIT_LOAD, format!("{}: {error}", path.display())))
+    if !is_asm {
+        return Module::from_bytes(engine, &bytes).map_err(|error| {
+            let hint = match &error {
+                LoadError::Format(format)
+                    if format.kind == FormatErrorKind::BadMagic && looks_like_text(&bytes) =>
+                {
+                    " (it looks like assembly text: name it .asm to run it)"
+                }
+                _ => "",
+            };
+            fail(EXIT_LOAD, format_args!("`{name}`: {error}{hint}"))
+        });
+    }
+    // Refused as `adead-asm` refuses it, in the same words.
+    if bytes.starts_with(&adead_isa::format::MAGIC) {
+        return Err(fail(
+            EXIT_LOAD,
+            format_args!("`{name}` is a .bib module, not a listing (name it .bib to run it)"),
+        ));
+    }
+    let source = std::str::from_utf8(&bytes)
+        .map_err(|error| fail(EXIT_LOAD, not_utf8(&name, &bytes, error)))?;
+    Module::from_asm(engine, source, &name).map_err(|error| match error {
+        // The same first line as `adead-asm`'s, the diagnostics after it.
+        LoadError::Assemble { count, rendered } => {
+            let plural = if count == 1 { "" } else { "s" };
+            let _ = write!(
+                io::stderr().lock(),
+                "adead-vm: could not assemble `{name}` ({count} error{plural})\n{rendered}"
+            );
+            ExitCode::from(EXIT_LOAD)
+        }
+        error => fail(EXIT_LOAD, format_args!("`{name}`: {error}")),
+    })
+}
+
+/// Why `bytes` are not UTF-8 text, with the first invalid byte's line and column
+/// (columns count bytes from 1), in `adead-asm`'s words.
+fn not_utf8(name: &str, bytes: &[u8], error: std::str::Utf8Error) -> String {
+    let at = error.valid_up_to();
+    let before = &bytes[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = at
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
+    format!(
+        "`{name}` is not UTF-8 text: invalid byte 0x{:02x} at line {line}, column {column}",
+        bytes[at]
+    )
+}
+
+/// True when `bytes` are UTF-8 text without control characters other than whitespace:
+/// what an assembly listing looks like, and no `.bib` module does.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|text| {
+        !text.trim().is_empty()
+            && text
+                .chars()
+                .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+    })
 }
 
 /// Writes the `--stats` report to stderr (ignoring a stderr that cannot be written).

@@ -751,6 +751,90 @@ top:
     }
 
     #[test]
+    fn a_listing_that_is_not_utf8_is_refused_as_adead_asm_refuses_it() {
+        // adead-asm's test `unreadable_input_exits_66_and_malformed_input_65_...` pins
+        // the same words for the same bytes.
+        let path = std::env::temp_dir().join(format!("adead-vm-{}-bin.asm", std::process::id()));
+        std::fs::write(&path, b".func main\n  \xFF\xFE\x00").unwrap();
+        let out = run(&["run", path.to_str().unwrap()]);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(out.status.code(), Some(65));
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "adead-vm: `{}` is not UTF-8 text: invalid byte 0xff at line 2, column 3\n",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_listing_named_bib_and_a_module_named_asm_get_hints() {
+        let listing_bib = listing(
+            "listing.bib",
+            &std::fs::read_to_string(example("hello.asm")).unwrap(),
+        );
+        let out = run(&["run", listing_bib.to_str().unwrap()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(65), "{stderr}");
+        assert_one_clean_line(&stderr);
+        assert!(
+            stderr.contains("bad magic")
+                && stderr.ends_with("(it looks like assembly text: name it .asm to run it)\n"),
+            "{stderr}"
+        );
+        // Binary garbage gets no such hint.
+        std::fs::write(&listing_bib, b"\x7fELF\x02\x01\x01\0\0\0").unwrap();
+        let stderr = text(&run(&["run", listing_bib.to_str().unwrap()]).stderr);
+        assert!(
+            stderr.contains("bad magic") && !stderr.contains("assembly"),
+            "{stderr}"
+        );
+        let _ = std::fs::remove_file(&listing_bib);
+
+        let module_asm = listing("module.asm", "");
+        std::fs::write(&module_asm, b"ADEADBIB\x01\0\0\0\x08\0\0\0").unwrap();
+        let out = run(&["run", module_asm.to_str().unwrap()]);
+        let _ = std::fs::remove_file(&module_asm);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(65), "{stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "adead-vm: `{}` is a .bib module, not a listing (name it .bib to run it)\n",
+                module_asm.display()
+            )
+        );
+    }
+
+    #[test]
+    fn assembly_errors_start_with_the_summary_line_of_adead_asm() {
+        let path = listing(
+            "bad.asm",
+            ".func main params=0 regs=4\n    ad r1, r2, r3\n    add r1, r2\n    halt\n.end\n",
+        );
+        let out = run(&["run", path.to_str().unwrap()]);
+        let _ = std::fs::remove_file(&path);
+        let name = path.display();
+        assert_eq!(out.status.code(), Some(65));
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "adead-vm: could not assemble `{name}` (2 errors)\n\
+                 {name}:2:5: error: unknown mnemonic `ad`\n\
+                 \x20   2 |     ad r1, r2, r3\n\
+                 \x20     |     ^^\n\
+                 \x20     = help: did you mean `add`?\n\
+                 \n\
+                 {name}:3:15: error: `add` takes 3 operands, found 2\n\
+                 \x20   3 |     add r1, r2\n\
+                 \x20     |               ^\n\
+                 \x20     = help: expected `add rD, rA, rB`\n"
+            )
+        );
+    }
+
+    #[test]
     #[cfg(target_os = "linux")]
     fn memory_the_host_cannot_provide_is_a_load_error_not_an_abort() {
         // 1 GiB of initial memory is within the engine's default limit but not within
