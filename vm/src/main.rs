@@ -98,10 +98,20 @@ enum Command {
 #[derive(clap::Args)]
 struct RunArgs {
     /// The program: a `.bib` module or an `.asm` listing.
+    #[arg(value_name = "PROGRAM")]
     program: PathBuf,
-    /// Integer arguments passed to the entry function's parameters.
-    #[arg(allow_negative_numbers = true)]
+    /// Arguments of the function run, one per parameter: an integer (`-7`, up to
+    /// 2^64-1) passes its two's-complement bits; a number with a decimal point or an
+    /// exponent, `inf` or `nan` (`1.5`, `2e-3`) the bits of an f64; a suffix `f32` or
+    /// `f64` (`1.5f32`, `2f64`) picks the float type, an f32 filling the low 32 bits.
+    /// Put `--` before an argument that starts with `-` and is not a plain number
+    /// (`-- -inf`).
+    #[arg(value_name = "ARGS", allow_negative_numbers = true)]
     args: Vec<String>,
+    /// Call this exported function instead of the entry function; its return or
+    /// `halt` value is the exit code, as the entry's is [default: the entry function].
+    #[arg(long, value_name = "NAME")]
+    invoke: Option<String>,
     /// Instruction budget; running out traps.
     #[arg(long)]
     fuel: Option<u64>,
@@ -210,6 +220,10 @@ fn run(args: &RunArgs) -> ExitCode {
     if let Some(count) = args.max_tensors {
         config.max_tensors = count;
     }
+    let values: Vec<Value> = match args.args.iter().map(|text| argument(text)).collect() {
+        Ok(values) => values,
+        Err(message) => return fail(EXIT_USAGE, message),
+    };
     let engine = Engine::new(config);
     // Before anything slow, so that a Ctrl-C during loading already stops the run (at
     // its first instruction).
@@ -223,18 +237,10 @@ fn run(args: &RunArgs) -> ExitCode {
         Ok(module) => module,
         Err(exit) => return exit,
     };
-    let mut values = Vec::with_capacity(args.args.len());
-    for text in &args.args {
-        match text.parse::<i64>() {
-            Ok(v) => values.push(Value::I64(v)),
-            Err(_) => {
-                return fail(
-                    EXIT_USAGE,
-                    format!("argument `{text}` is not a 64-bit integer"),
-                );
-            }
-        }
-    }
+    let func = match function_to_run(module.isa(), args.invoke.as_deref()) {
+        Ok(func) => func,
+        Err(message) => return fail(EXIT_USAGE, message),
+    };
     let output = ProgramOutput::stdout();
     let mut instance = match Instance::new(&module, &stdio::imports(output.output())) {
         Ok(instance) => instance,
@@ -244,7 +250,7 @@ fn run(args: &RunArgs) -> ExitCode {
         stops.after(limit, interrupt);
     }
     let started = Instant::now();
-    let result = instance.call_entry(&values);
+    let result = instance.invoke(func, &values);
     let elapsed = started.elapsed();
     let write_error = output.finish();
     if args.stats {
@@ -278,6 +284,75 @@ fn run(args: &RunArgs) -> ExitCode {
         );
     }
     ExitCode::from(code)
+}
+
+/// Reads a command-line argument as the value passed in a parameter's register (see
+/// `RunArgs::args`): an integer, else a float of the type its suffix names, f64 without
+/// one.
+fn argument(text: &str) -> Result<Value, String> {
+    let float = |text: &str, f32: bool| {
+        if f32 {
+            text.parse().ok().map(Value::F32)
+        } else {
+            text.parse().ok().map(Value::F64)
+        }
+    };
+    let value = if let Some(number) = text.strip_suffix("f32") {
+        float(number, true)
+    } else if let Some(number) = text.strip_suffix("f64") {
+        float(number, false)
+    } else if let Ok(integer) = text.parse::<i64>() {
+        Some(Value::I64(integer))
+    } else if let Ok(bits) = text.parse::<u64>() {
+        Some(Value::I64(bits as i64))
+    } else if text
+        .strip_prefix(['-', '+'])
+        .unwrap_or(text)
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+    {
+        return Err(format!(
+            "argument `{text}` does not fit in 64 bits (integers run from -2^63 to 2^64-1)"
+        ));
+    } else {
+        float(text, false)
+    };
+    value.ok_or_else(|| {
+        format!(
+            "argument `{text}` is not a number: expected an integer (`-7`), an f64 (`1.5`, \
+             `2e-3`, `inf`, `nan`) or an f32 (`1.5f32`)"
+        )
+    })
+}
+
+/// The function `run` calls: the export `--invoke` names, else the entry function.
+fn function_to_run(isa: &adead_isa::Module, invoke: Option<&str>) -> Result<u32, String> {
+    let exports = || {
+        let names: Vec<String> = isa
+            .exports
+            .iter()
+            .map(|e| format!("`{}`", e.name))
+            .collect();
+        if names.is_empty() {
+            "the module exports no function".to_string()
+        } else {
+            format!("the module exports {}", names.join(", "))
+        }
+    };
+    match invoke {
+        Some(name) => isa.export(name).ok_or_else(|| {
+            format!(
+                "--invoke {name}: no exported function `{name}`; {}",
+                exports()
+            )
+        }),
+        None => isa.entry.ok_or_else(|| {
+            format!(
+                "the module has no entry function; name an exported one with --invoke ({})",
+                exports()
+            )
+        }),
+    }
 }
 
 fn load(engine: &Engine, path: &Path) -> Result<Module, ExitCode> {

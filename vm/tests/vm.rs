@@ -719,6 +719,126 @@ top:
         assert_eq!(exit_code_lines(&run_help), listed, "{run_help}");
     }
 
+    /// Prints its parameters as an i64, an f64 and an f32, and returns the first.
+    const SHOW: &str = "
+.func show params=3 regs=4
+    hcall r3, print_i64, r0, 1
+    hcall r3, print_f64, r1, 1
+    hcall r3, print_f32, r2, 1
+    ret r0
+.end
+.func main params=0 regs=1
+    halt
+.end
+.export show
+";
+
+    #[test]
+    fn invoke_calls_an_export_with_integer_and_float_arguments() {
+        let path = listing("show.asm", SHOW);
+        let show = |args: &[&str]| {
+            let mut all = vec!["run", path.to_str().unwrap(), "--invoke", "show"];
+            all.extend_from_slice(args);
+            let out = run(&all);
+            assert_eq!(text(&out.stderr), "", "{args:?}");
+            (text(&out.stdout), out.status.code())
+        };
+        // The return value is the exit code, as the entry's.
+        assert_eq!(
+            show(&["7", "1.5", "2.5f32"]),
+            ("7\n1.5\n2.5\n".into(), Some(7))
+        );
+        assert_eq!(
+            show(&["--", "-3", "-inf", "nanf32"]),
+            ("-3\n-inf\nNaN\n".into(), Some(253))
+        );
+        // Negative numbers need no `--` (clap knows them as numbers).
+        assert_eq!(
+            show(&["-7", "-1.5", "2f32"]),
+            ("-7\n-1.5\n2.0\n".into(), Some(249))
+        );
+        // Registers are untyped: a float passes its bits, an f32 in the low half.
+        assert_eq!(
+            show(&["1e3", "2f64", "--", "-0.0f32"]),
+            (
+                format!("{}\n2.0\n-0.0\n", 1000f64.to_bits() as i64),
+                Some(0)
+            ),
+        );
+        assert_eq!(
+            show(&["1.5f32", "0.1", "1e-3f32"]).0,
+            format!("{}\n0.1\n0.001\n", 1.5f32.to_bits())
+        );
+        assert_eq!(
+            show(&["18446744073709551615", "INF", "3"]).0,
+            format!("-1\ninf\n{:?}\n", f32::from_bits(3))
+        );
+        // Without --invoke the entry runs, and this one takes no arguments.
+        assert_eq!(run(&["run", path.to_str().unwrap()]).status.code(), Some(0));
+        let _ = std::fs::remove_file(&path);
+        let out = run(&[
+            "run",
+            example("fib.asm").to_str().unwrap(),
+            "--invoke",
+            "fib",
+            "10",
+        ]);
+        assert_eq!((out.status.code(), out.stdout.len()), (Some(55), 0));
+    }
+
+    #[test]
+    fn bad_arguments_and_unknown_exports_are_usage_errors_of_one_line() {
+        let path = listing("show-errors.asm", SHOW);
+        let program = path.to_str().unwrap();
+        let cases: [(&[&str], &str); 6] = [
+            (
+                &["--invoke", "nope"],
+                "adead-vm: --invoke nope: no exported function `nope`; the module exports `show`",
+            ),
+            (
+                &["--invoke", "main"],
+                "adead-vm: --invoke main: no exported function `main`; the module exports `show`",
+            ),
+            (
+                &["--invoke", "show", "1", "2"],
+                "adead-vm: function `show` takes 3 argument(s), 2 given",
+            ),
+            (
+                &["--invoke", "show", "1", "2", "twelve"],
+                "adead-vm: argument `twelve` is not a number: expected an integer (`-7`), an f64 \
+                 (`1.5`, `2e-3`, `inf`, `nan`) or an f32 (`1.5f32`)",
+            ),
+            (
+                &["--invoke", "show", "1", "2", "1.5f16"],
+                "adead-vm: argument `1.5f16` is not a number: expected an integer (`-7`), an \
+                 f64 (`1.5`, `2e-3`, `inf`, `nan`) or an f32 (`1.5f32`)",
+            ),
+            (
+                &["--invoke", "show", "1", "2", "18446744073709551616"],
+                "adead-vm: argument `18446744073709551616` does not fit in 64 bits (integers \
+                 run from -2^63 to 2^64-1)",
+            ),
+        ];
+        for (args, expected) in cases {
+            let mut all = vec!["run", program];
+            all.extend_from_slice(args);
+            let out = run(&all);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(64), "{args:?}: {stderr}");
+            assert_eq!(stderr, format!("{expected}\n"), "{args:?}");
+        }
+        // A module without an entry function needs --invoke, and says which exports.
+        std::fs::write(&path, ".func f params=0 regs=1\n    ret r0\n.end\n").unwrap();
+        let out = run(&["run", program]);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(out.status.code(), Some(64));
+        assert_eq!(
+            text(&out.stderr),
+            "adead-vm: the module has no entry function; name an exported one with --invoke \
+             (the module exports no function)\n"
+        );
+    }
+
     #[test]
     fn bad_input_gets_distinct_exit_codes_and_one_line() {
         let dir = std::env::temp_dir().join(format!("adead-vm-cli-{}", std::process::id()));
