@@ -6,7 +6,8 @@
 //! ```text
 //! Exit codes (sysexits.h, as adead-asm):
 //!   0-255  the program's own: its `halt` value or its return value, masked to 8 bits
-//!   64     usage error: bad flags or arguments
+//!   64     usage error: bad flags or arguments, an unknown --invoke function, a
+//!          kernel path this CPU lacks
 //!   65     the module does not load: malformed .bib, assembly errors, a file that is
 //!          not UTF-8 text, failed verification, missing imports
 //!   66     the program file cannot be read
@@ -31,11 +32,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use adead_isa::Family;
 use adead_isa::format::FormatErrorKind;
+use adead_kernels::{ISA_ENV_VAR, Isa, KernelError};
 use adead_vm::{
     CallError, Config, Engine, Entry, Finish, Instance, LoadError, Module, Profile, Tier, TrapKind,
     Value, stdio,
 };
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 
 mod program_output;
@@ -61,7 +65,8 @@ const EXIT_IO: u8 = 74;
 const EXIT_CODES_HELP: &str = "\
 Exit codes (sysexits.h, as adead-asm):
   0-255  the program's own: its `halt` value or its return value, masked to 8 bits
-  64     usage error: bad flags or arguments
+  64     usage error: bad flags or arguments, an unknown --invoke function, a
+         kernel path this CPU lacks
   65     the module does not load: malformed .bib, assembly errors, a file that is
          not UTF-8 text, failed verification, missing imports
   66     the program file cannot be read
@@ -112,41 +117,59 @@ struct RunArgs {
     /// `halt` value is the exit code, as the entry's is [default: the entry function].
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
-    /// Instruction budget; running out traps.
-    #[arg(long)]
+    /// Instruction budget; running out traps `out_of_fuel` [default: unlimited].
+    #[arg(long, value_name = "N")]
     fuel: Option<u64>,
-    /// Most bytes linear memory may grow to.
-    #[arg(long, value_name = "BYTES")]
-    max_memory: Option<u64>,
-    /// Most nested calls [default: 100000].
-    #[arg(long, value_name = "N")]
-    max_call_depth: Option<u32>,
-    /// Most registers all live frames may hold together (8 bytes each) [default:
-    /// 16777216].
-    #[arg(long, value_name = "N")]
-    max_stack_registers: Option<u64>,
+    /// Most bytes linear memory may grow to (through `alloc`).
+    #[arg(long, value_name = "BYTES", default_value_t = Config::default().max_memory)]
+    max_memory: u64,
+    /// Most nested calls (the host's call counts as the first).
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_call_depth)]
+    max_call_depth: u32,
+    /// Most registers all live frames may hold together (8 bytes each).
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_stack_registers)]
+    max_stack_registers: u64,
     /// Most bytes all live tensors may hold together.
-    #[arg(long, value_name = "BYTES")]
-    max_tensor_bytes: Option<u64>,
+    #[arg(long, value_name = "BYTES", default_value_t = Config::default().max_tensor_bytes)]
+    max_tensor_bytes: u64,
     /// Most tensors live at once.
-    #[arg(long, value_name = "COUNT")]
-    max_tensors: Option<u64>,
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_tensors)]
+    max_tensors: u64,
     /// Which tiers run the code: the interpreter alone, native code for everything, or
     /// the interpreter moving hot code to native code.
-    #[arg(long, value_name = "TIER", default_value = "auto", value_parser = ["interp", "opt", "auto"])]
-    tier: String,
+    #[arg(
+        long,
+        value_name = "TIER",
+        default_value_t = Tier::default(),
+        value_parser = PossibleValuesParser::new(Tier::ALL.map(Tier::name))
+            .try_map(|name| name.parse::<Tier>())
+    )]
+    tier: Tier,
     /// Function entries or loop back-edges after which `--tier auto` compiles a function.
     #[arg(long, value_name = "N", default_value_t = Config::default().jit_threshold)]
     jit_threshold: u64,
+    /// The tensor kernel path (every path gives the same bits); overrides the
+    /// ADEAD_KERNELS_ISA environment variable, which names one the same way. A path this
+    /// CPU lacks is a usage error [default: ADEAD_KERNELS_ISA if set, else the best path
+    /// this CPU has].
+    #[arg(
+        long,
+        value_name = "ISA",
+        value_parser = PossibleValuesParser::new(Isa::ALL.map(Isa::name))
+            .try_map(|name| Isa::parse(&name))
+    )]
+    kernels: Option<Isa>,
     /// Stop the run after this long (`1s`, `500ms`, `2m`, `1h 30m`): it traps
-    /// `interrupted` at its next function entry or loop back-edge, and exits with 124.
+    /// `interrupted` at its next function entry or loop back-edge, and exits with 124
+    /// [default: no limit].
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     timeout: Option<Duration>,
     /// Write /tmp/perf-<pid>.map so that `perf report` names compiled functions.
     #[arg(long)]
     perfmap: bool,
-    /// Print instructions executed (natively and interpreted), wall time, calls per
-    /// function, the hottest loops and what was compiled to stderr.
+    /// Print instructions executed (natively and interpreted), wall time, the tensor
+    /// kernel path, calls per function, the hottest loops and what was compiled to
+    /// stderr.
     #[arg(long)]
     stats: bool,
 }
@@ -194,32 +217,27 @@ fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 
 fn run(args: &RunArgs) -> ExitCode {
     let stops = StopRequests::default();
-    let mut config = Config {
+    let kernel_isa = match kernel_path(args.kernels) {
+        Ok(isa) => isa,
+        Err(message) => return fail(EXIT_USAGE, message),
+    };
+    let config = Config {
         fuel: args.fuel,
         // The statistics report instructions; counting is what makes them exact.
         count_instructions: args.stats,
-        tier: args.tier.parse::<Tier>().unwrap_or_default(),
+        tier: args.tier,
         jit_threshold: args.jit_threshold,
         perf_map: args.perfmap,
         // Ctrl-C and --timeout stop the program through the engine's interrupt request.
         interruptible: true,
+        max_memory: args.max_memory,
+        max_call_depth: args.max_call_depth,
+        max_stack_registers: args.max_stack_registers,
+        max_tensor_bytes: args.max_tensor_bytes,
+        max_tensors: args.max_tensors,
+        kernel_isa,
         ..Config::default()
     };
-    if let Some(max_memory) = args.max_memory {
-        config.max_memory = max_memory;
-    }
-    if let Some(depth) = args.max_call_depth {
-        config.max_call_depth = depth;
-    }
-    if let Some(registers) = args.max_stack_registers {
-        config.max_stack_registers = registers;
-    }
-    if let Some(bytes) = args.max_tensor_bytes {
-        config.max_tensor_bytes = bytes;
-    }
-    if let Some(count) = args.max_tensors {
-        config.max_tensors = count;
-    }
     let values: Vec<Value> = match args.args.iter().map(|text| argument(text)).collect() {
         Ok(values) => values,
         Err(message) => return fail(EXIT_USAGE, message),
@@ -254,7 +272,7 @@ fn run(args: &RunArgs) -> ExitCode {
     let elapsed = started.elapsed();
     let write_error = output.finish();
     if args.stats {
-        print_stats(&instance.profile(), module.isa(), elapsed);
+        print_stats(&instance.profile(), &module, elapsed);
     }
     let (code, message) = match result {
         Ok(completion) => {
@@ -323,6 +341,31 @@ fn argument(text: &str) -> Result<Value, String> {
              `2e-3`, `inf`, `nan`) or an f32 (`1.5f32`)"
         )
     })
+}
+
+/// The tensor kernel path `--kernels` (`flag`) or else `ADEAD_KERNELS_ISA` asks for, if
+/// either does, once this CPU is known to run it: a request the CPU cannot meet is
+/// refused before anything runs, whether or not the program has tensor instructions.
+fn kernel_path(flag: Option<Isa>) -> Result<Option<Isa>, String> {
+    let unavailable = |source: &str, error: KernelError| {
+        let here: Vec<&str> = Isa::available().into_iter().map(Isa::name).collect();
+        format!("{source}: {error} (this CPU has {})", here.join(", "))
+    };
+    if let Some(isa) = flag {
+        isa.check_available()
+            .map_err(|error| unavailable(&format!("--kernels {isa}"), error))?;
+        return Ok(Some(isa));
+    }
+    let Some(request) = std::env::var_os(ISA_ENV_VAR) else {
+        return Ok(None);
+    };
+    let Some(name) = request.to_str() else {
+        return Err(format!("{ISA_ENV_VAR} is not UTF-8 text"));
+    };
+    let isa = Isa::parse(name).map_err(|error| format!("{ISA_ENV_VAR}={name}: {error}"))?;
+    isa.check_available()
+        .map_err(|error| unavailable(&format!("{ISA_ENV_VAR}={name}"), error))?;
+    Ok(Some(isa))
 }
 
 /// The function `run` calls: the export `--invoke` names, else the entry function.
@@ -428,14 +471,14 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 }
 
 /// Writes the `--stats` report to stderr (ignoring a stderr that cannot be written).
-fn print_stats(profile: &Profile, isa: &adead_isa::Module, elapsed: Duration) {
+fn print_stats(profile: &Profile, module: &Module, elapsed: Duration) {
     let mut text = String::new();
-    stats(&mut text, profile, isa, elapsed);
+    stats(&mut text, profile, module, elapsed);
     let _ = io::stderr().write_all(text.as_bytes());
 }
 
 /// The `--stats` report.
-fn stats(out: &mut String, profile: &Profile, isa: &adead_isa::Module, elapsed: Duration) {
+fn stats(out: &mut String, profile: &Profile, module: &Module, elapsed: Duration) {
     // `writeln!` into a String cannot fail.
     macro_rules! say {
         ($($arg:tt)*) => {
@@ -458,6 +501,20 @@ fn stats(out: &mut String, profile: &Profile, isa: &adead_isa::Module, elapsed: 
         }
     }
     say!("wall time:             {:.3} ms", seconds * 1e3);
+    let isa = module.isa();
+    // Kernels exist (chosen at load) only for a module with tensor instructions.
+    let tensors = isa
+        .code
+        .iter()
+        .any(|instruction| instruction.opcode().family() == Family::Tensor);
+    if let Some(kernels) = tensors.then(|| module.engine().kernels().ok()).flatten() {
+        say!(
+            "tensor kernels:        {} ({} thread{})",
+            kernels.isa(),
+            kernels.threads(),
+            if kernels.threads() == 1 { "" } else { "s" }
+        );
+    }
     say!("calls per function (entries the interpreter saw):");
     for function in &profile.functions {
         let hot = if function.hot { "  (hot)" } else { "" };

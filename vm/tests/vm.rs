@@ -840,6 +840,122 @@ top:
     }
 
     #[test]
+    fn kernels_flag_and_environment_pick_a_path_or_refuse_one_the_cpu_lacks() {
+        use adead_kernels::{ISA_ENV_VAR, Isa};
+        let mlp = example("mlp.asm");
+        let mlp = mlp.to_str().unwrap();
+        let vm = || {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_adead-vm"));
+            command.env_remove(ISA_ENV_VAR);
+            command
+        };
+        for isa in Isa::ALL {
+            let name = isa.name();
+            let by_flag = vm()
+                .args(["run", mlp, "1", "--stats", "--kernels", name])
+                .output()
+                .unwrap();
+            let by_env = vm()
+                .args(["run", mlp, "1", "--stats"])
+                .env(ISA_ENV_VAR, name)
+                .output()
+                .unwrap();
+            for (how, out) in [("--kernels", by_flag), (ISA_ENV_VAR, by_env)] {
+                let stderr = text(&out.stderr);
+                if isa.is_available() {
+                    assert_eq!(out.status.code(), Some(0), "{how} {name}: {stderr}");
+                    assert_eq!(text(&out.stdout), "5.8044\n4\n", "{how} {name}");
+                    assert!(
+                        stderr.contains(&format!("tensor kernels:        {name} (")),
+                        "{how} {name}: {stderr}"
+                    );
+                } else {
+                    assert_eq!(out.status.code(), Some(64), "{how} {name}: {stderr}");
+                    assert_one_clean_line(&stderr);
+                    assert!(
+                        stderr
+                            .contains(&format!("kernel path {name} is not available on this CPU"))
+                            && stderr.contains("(this CPU has scalar"),
+                        "{how} {name}: {stderr}"
+                    );
+                    assert!(out.stdout.is_empty(), "{how} {name}: nothing runs");
+                }
+            }
+        }
+        // The flag wins over the environment variable, even over one that names no path.
+        let out = vm()
+            .args(["run", mlp, "1", "--stats", "--kernels", "scalar"])
+            .env(ISA_ENV_VAR, "avx9")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("tensor kernels:        scalar ("));
+        // A bad request is refused before anything runs, tensor instructions or not.
+        let fib = example("fib.asm");
+        let out = vm()
+            .args(["run", fib.to_str().unwrap(), "3"])
+            .env(ISA_ENV_VAR, "avx9")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(64));
+        assert_eq!(
+            text(&out.stderr),
+            "adead-vm: ADEAD_KERNELS_ISA=avx9: unknown kernel path \"avx9\": expected scalar, \
+             avx2 or avx512\n"
+        );
+        let out = run(&["run", fib.to_str().unwrap(), "3", "--kernels", "sse"]);
+        assert_eq!(out.status.code(), Some(64));
+        assert!(
+            text(&out.stderr).starts_with("adead-vm: invalid value 'sse' for '--kernels <ISA>'"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn run_help_shows_every_default_and_the_kernel_variable() {
+        let help = text(&run(&["run", "--help"]).stdout);
+        let options: Vec<&str> = help
+            .lines()
+            .skip_while(|line| *line != "Options:")
+            .skip(1)
+            .take_while(|line| !line.is_empty())
+            .collect();
+        assert!(options.len() >= 14, "{help}");
+        for line in options {
+            let Some((_, rest)) = line.split_once(" <") else {
+                continue;
+            };
+            // Flags that take a value name it from one short list and show a default.
+            let value = &rest[..rest.find('>').unwrap()];
+            assert!(
+                ["N", "BYTES", "TIER", "ISA", "DURATION", "NAME"].contains(&value),
+                "{line}"
+            );
+            assert!(line.contains("[default: "), "{line}");
+        }
+        for expected in [
+            "--max-memory <BYTES>",
+            "[default: 1073741824]",
+            "--max-call-depth <N>",
+            "[default: 100000]",
+            "--max-stack-registers <N>",
+            "[default: 16777216]",
+            "--max-tensors <N>",
+            "[default: 1048576]",
+            "--jit-threshold <N>",
+            "[default: 1000]",
+            "[default: auto] [possible values: interp, opt, auto]",
+            "ADEAD_KERNELS_ISA",
+            "[possible values: scalar, avx2, avx512]",
+            "--invoke <NAME>",
+            "--timeout <DURATION>",
+        ] {
+            assert!(help.contains(expected), "{expected}: {help}");
+        }
+    }
+
+    #[test]
     fn bad_input_gets_distinct_exit_codes_and_one_line() {
         let dir = std::env::temp_dir().join(format!("adead-vm-cli-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
