@@ -65,3 +65,9 @@ pub use native::{CompileRecord, NativeProfile};
 pub use profile::{FunctionProfile, LoopProfile, Profile};
 pub use trap::{Trap, TrapKind};
 pub use value::{ValType, Value};
+
+/// The README's Rust code blocks, compiled and run as doc tests so that they keep
+/// working as written.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,38 +1,92 @@
 //! `adead-vm`: load, verify and run a module.
 //!
-//! Exit codes: the program's own (the `halt` value or `main`'s return value, masked to
-//! 0..=255) when it ends normally; 64 for a usage error (bad flags or arguments), 65
-//! when the module does not load (malformed `.bib`, assembly errors, failed
-//! verification, missing imports), 66 when the file cannot be read, 70 for a trap,
-//! 71 when signal handlers cannot be installed. A run stopped by `--timeout` exits
-//! with 124 (as `timeout(1)`), one stopped by SIGINT or SIGTERM with 130 or 143 (as
-//! shells report those signals); its output is flushed first. Every error is one line on stderr (assembly diagnostics add their source excerpts).
+//! Exit codes follow `sysexits.h`, the same scheme as `adead-asm` (`--help` and the
+//! README list them too):
+//!
+//! ```text
+//! Exit codes (sysexits.h, as adead-asm):
+//!   0-255  the program's own: its `halt` value or its return value, masked to 8 bits
+//!   64     usage error: bad flags or arguments, an unknown --invoke function, a
+//!          kernel path this CPU lacks
+//!   65     the module does not load: malformed .bib, assembly errors, a file that is
+//!          not UTF-8 text, failed verification, missing imports
+//!   66     the program file cannot be read
+//!   70     the program trapped
+//!   71     signal handlers could not be installed
+//!   74     the program's output could not be written (a closed pipe, a full disk);
+//!          this wins over every other code, and a trap is still reported
+//!   124    stopped by --timeout
+//!   130    stopped by SIGINT
+//!   143    stopped by SIGTERM
+//! ```
+//!
+//! A run stopped by `--timeout` or a signal traps `interrupted` at its next check
+//! point, and its output is flushed first; a second signal ends the process at once.
+//! Every error is one line on stderr that starts with `adead-vm: ` (assembly
+//! diagnostics add their source excerpts); a trap and a failed write are two such
+//! lines.
 
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use adead_isa::Family;
+use adead_isa::format::FormatErrorKind;
+use adead_kernels::{ISA_ENV_VAR, Isa, KernelError};
 use adead_vm::{
-    CallError, Config, Engine, Entry, Finish, Instance, Module, Profile, Tier, TrapKind, Value,
-    stdio,
+    CallError, Config, Engine, Entry, Finish, Instance, LoadError, Module, Profile, Tier, TrapKind,
+    Value, stdio,
 };
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 
+mod program_output;
 mod stop_requests;
+use program_output::ProgramOutput;
 use stop_requests::StopRequests;
 
+/// Usage error (`EX_USAGE`).
 const EXIT_USAGE: u8 = 64;
+/// The module does not load (`EX_DATAERR`).
 const EXIT_LOAD: u8 = 65;
+/// The program file cannot be read (`EX_NOINPUT`).
 const EXIT_NO_INPUT: u8 = 66;
+/// The program trapped (`EX_SOFTWARE`).
 const EXIT_TRAP: u8 = 70;
+/// Signal handlers could not be installed (`EX_OSERR`).
 const EXIT_OS: u8 = 71;
+/// The program's output could not be written (`EX_IOERR`).
+const EXIT_IO: u8 = 74;
+
+/// The exit codes, as `--help` lists them (the crate docs above and the README say the
+/// same; a test checks that they agree).
+const EXIT_CODES_HELP: &str = "\
+Exit codes (sysexits.h, as adead-asm):
+  0-255  the program's own: its `halt` value or its return value, masked to 8 bits
+  64     usage error: bad flags or arguments, an unknown --invoke function, a
+         kernel path this CPU lacks
+  65     the module does not load: malformed .bib, assembly errors, a file that is
+         not UTF-8 text, failed verification, missing imports
+  66     the program file cannot be read
+  70     the program trapped
+  71     signal handlers could not be installed
+  74     the program's output could not be written (a closed pipe, a full disk);
+         this wins over every other code, and a trap is still reported
+  124    stopped by --timeout
+  130    stopped by SIGINT
+  143    stopped by SIGTERM";
 
 #[derive(Parser)]
 #[command(
     name = "adead-vm",
     version,
     about = "Run ADead-BIB modules",
-    after_help = "Exit codes: the program's own (0-255); 64 usage error; 65 load, assembly or verify error; 66 unreadable input; 70 trap; 71 signal handlers not installed; 124 stopped by --timeout; 130 and 143 stopped by SIGINT and SIGTERM (output flushed; a second signal ends the process at once)."
+    after_help = EXIT_CODES_HELP,
+    // No command is a usage error like any other (one line, then the usage), not the
+    // whole help on stderr.
+    arg_required_else_help = false
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,53 +96,82 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a module (`.bib`, or assembly source `.asm`, assembled in memory).
+    #[command(after_help = EXIT_CODES_HELP)]
     Run(RunArgs),
 }
 
 #[derive(clap::Args)]
 struct RunArgs {
     /// The program: a `.bib` module or an `.asm` listing.
+    #[arg(value_name = "PROGRAM")]
     program: PathBuf,
-    /// Integer arguments passed to the entry function's parameters.
-    #[arg(allow_negative_numbers = true)]
+    /// Arguments of the function run, one per parameter: an integer (`-7`, up to
+    /// 2^64-1) passes its two's-complement bits; a number with a decimal point or an
+    /// exponent, `inf` or `nan` (`1.5`, `2e-3`) the bits of an f64; a suffix `f32` or
+    /// `f64` (`1.5f32`, `2f64`) picks the float type, an f32 filling the low 32 bits.
+    /// Put `--` before an argument that starts with `-` and is not a plain number
+    /// (`-- -inf`).
+    #[arg(value_name = "ARGS", allow_negative_numbers = true)]
     args: Vec<String>,
-    /// Fuel budget: one unit per instruction, plus one per 64 bytes, elements or
-    /// multiply-adds of the work of alloc, mcopy, mfill and tensor instructions;
-    /// running out traps.
-    #[arg(long)]
+    /// Call this exported function instead of the entry function; its return or
+    /// `halt` value is the exit code, as the entry's is [default: the entry function].
+    #[arg(long, value_name = "NAME")]
+    invoke: Option<String>,
+    /// Fuel budget, running out traps `out_of_fuel`: one unit per instruction, plus one
+    /// per 64 bytes, elements or multiply-adds of the work of alloc, mcopy, mfill and
+    /// tensor instructions [default: unlimited].
+    #[arg(long, value_name = "N")]
     fuel: Option<u64>,
-    /// Most bytes linear memory may grow to.
-    #[arg(long, value_name = "BYTES")]
-    max_memory: Option<u64>,
-    /// Most nested calls [default: 100000].
-    #[arg(long, value_name = "N")]
-    max_call_depth: Option<u32>,
-    /// Most registers all live frames may hold together (8 bytes each) [default:
-    /// 16777216].
-    #[arg(long, value_name = "N")]
-    max_stack_registers: Option<u64>,
+    /// Most bytes linear memory may grow to (through `alloc`).
+    #[arg(long, value_name = "BYTES", default_value_t = Config::default().max_memory)]
+    max_memory: u64,
+    /// Most nested calls (the host's call counts as the first).
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_call_depth)]
+    max_call_depth: u32,
+    /// Most registers all live frames may hold together (8 bytes each).
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_stack_registers)]
+    max_stack_registers: u64,
     /// Most bytes all live tensors may hold together.
-    #[arg(long, value_name = "BYTES")]
-    max_tensor_bytes: Option<u64>,
+    #[arg(long, value_name = "BYTES", default_value_t = Config::default().max_tensor_bytes)]
+    max_tensor_bytes: u64,
     /// Most tensors live at once.
-    #[arg(long, value_name = "COUNT")]
-    max_tensors: Option<u64>,
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_tensors)]
+    max_tensors: u64,
     /// Which tiers run the code: the interpreter alone, native code for everything, or
     /// the interpreter moving hot code to native code.
-    #[arg(long, value_name = "TIER", default_value = "auto", value_parser = ["interp", "opt", "auto"])]
-    tier: String,
+    #[arg(
+        long,
+        value_name = "TIER",
+        default_value_t = Tier::default(),
+        value_parser = PossibleValuesParser::new(Tier::ALL.map(Tier::name))
+            .try_map(|name| name.parse::<Tier>())
+    )]
+    tier: Tier,
     /// Function entries or loop back-edges after which `--tier auto` compiles a function.
     #[arg(long, value_name = "N", default_value_t = Config::default().jit_threshold)]
     jit_threshold: u64,
+    /// The tensor kernel path (every path gives the same bits); overrides the
+    /// ADEAD_KERNELS_ISA environment variable, which names one the same way. A path this
+    /// CPU lacks is a usage error [default: ADEAD_KERNELS_ISA if set, else the best path
+    /// this CPU has].
+    #[arg(
+        long,
+        value_name = "ISA",
+        value_parser = PossibleValuesParser::new(Isa::ALL.map(Isa::name))
+            .try_map(|name| Isa::parse(&name))
+    )]
+    kernels: Option<Isa>,
     /// Stop the run after this long (`1s`, `500ms`, `2m`, `1h 30m`): it traps
-    /// `interrupted` at its next function entry or loop back-edge, and exits with 124.
+    /// `interrupted` at its next function entry or loop back-edge, and exits with 124
+    /// [default: no limit].
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     timeout: Option<Duration>,
     /// Write /tmp/perf-<pid>.map so that `perf report` names compiled functions.
     #[arg(long)]
     perfmap: bool,
-    /// Print instructions executed (natively and interpreted), wall time, calls per
-    /// function, the hottest loops and what was compiled to stderr.
+    /// Print instructions executed (natively and interpreted), wall time, the tensor
+    /// kernel path, calls per function, the hottest loops and what was compiled to
+    /// stderr.
     #[arg(long)]
     stats: bool,
 }
@@ -96,49 +179,71 @@ struct RunArgs {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { 0 });
-        }
+        Err(error) => return ExitCode::from(clap_exit(&error)),
     };
     match cli.command {
         Command::Run(args) => run(&args),
     }
 }
 
+/// Reports what clap stopped at and returns the exit code: `--help` and `--version` go
+/// to stdout (0, or 74 when that write fails); a usage error goes to stderr as
+/// `adead-vm: MESSAGE` followed by clap's usage lines (64).
+fn clap_exit(error: &clap::Error) -> u8 {
+    if !error.use_stderr() {
+        return match error.print().and_then(|()| io::stdout().flush()) {
+            Ok(()) => 0,
+            Err(e) => {
+                report(format_args!("cannot write the help: {e}"));
+                EXIT_IO
+            }
+        };
+    }
+    let text = error.render().to_string();
+    let message = text.strip_prefix("error: ").unwrap_or(&text);
+    let _ = write!(io::stderr(), "adead-vm: {message}");
+    EXIT_USAGE
+}
+
+/// Writes `adead-vm: MESSAGE` to stderr, ignoring a stderr that cannot be written (a
+/// panic there would hide the exit code).
+fn report(message: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "adead-vm: {message}");
+}
+
+/// Reports `message` and returns `code` as the exit code.
 fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("adead-vm: {message}");
+    report(message);
     ExitCode::from(code)
 }
 
 fn run(args: &RunArgs) -> ExitCode {
     let stops = StopRequests::default();
-    let mut config = Config {
+    let kernel_isa = match kernel_path(args.kernels) {
+        Ok(isa) => isa,
+        Err(message) => return fail(EXIT_USAGE, message),
+    };
+    let config = Config {
         fuel: args.fuel,
         // The statistics report instructions; counting is what makes them exact.
         count_instructions: args.stats,
-        tier: args.tier.parse::<Tier>().unwrap_or_default(),
+        tier: args.tier,
         jit_threshold: args.jit_threshold,
         perf_map: args.perfmap,
         // Ctrl-C and --timeout stop the program through the engine's interrupt request.
         interruptible: true,
+        max_memory: args.max_memory,
+        max_call_depth: args.max_call_depth,
+        max_stack_registers: args.max_stack_registers,
+        max_tensor_bytes: args.max_tensor_bytes,
+        max_tensors: args.max_tensors,
+        kernel_isa,
         ..Config::default()
     };
-    if let Some(max_memory) = args.max_memory {
-        config.max_memory = max_memory;
-    }
-    if let Some(depth) = args.max_call_depth {
-        config.max_call_depth = depth;
-    }
-    if let Some(registers) = args.max_stack_registers {
-        config.max_stack_registers = registers;
-    }
-    if let Some(bytes) = args.max_tensor_bytes {
-        config.max_tensor_bytes = bytes;
-    }
-    if let Some(count) = args.max_tensors {
-        config.max_tensors = count;
-    }
+    let values: Vec<Value> = match args.args.iter().map(|text| argument(text)).collect() {
+        Ok(values) => values,
+        Err(message) => return fail(EXIT_USAGE, message),
+    };
     let engine = Engine::new(config);
     // Before anything slow, so that a Ctrl-C during loading already stops the run (at
     // its first instruction).
@@ -152,20 +257,12 @@ fn run(args: &RunArgs) -> ExitCode {
         Ok(module) => module,
         Err(exit) => return exit,
     };
-    let mut values = Vec::with_capacity(args.args.len());
-    for text in &args.args {
-        match text.parse::<i64>() {
-            Ok(v) => values.push(Value::I64(v)),
-            Err(_) => {
-                return fail(
-                    EXIT_USAGE,
-                    format!("argument `{text}` is not a 64-bit integer"),
-                );
-            }
-        }
-    }
-    let output = stdio::Output::stdout();
-    let mut instance = match Instance::new(&module, &stdio::imports(&output)) {
+    let func = match function_to_run(module.isa(), args.invoke.as_deref()) {
+        Ok(func) => func,
+        Err(message) => return fail(EXIT_USAGE, message),
+    };
+    let output = ProgramOutput::stdout();
+    let mut instance = match Instance::new(&module, &stdio::imports(output.output())) {
         Ok(instance) => instance,
         Err(error) => return fail(EXIT_LOAD, error),
     };
@@ -173,85 +270,272 @@ fn run(args: &RunArgs) -> ExitCode {
         stops.after(limit, interrupt);
     }
     let started = Instant::now();
-    let result = instance.call_entry(&values);
+    let result = instance.invoke(func, &values);
     let elapsed = started.elapsed();
-    if let Err(error) = output.flush() {
-        return fail(EXIT_NO_INPUT, format!("cannot write output: {error}"));
-    }
+    let write_error = output.finish();
     if args.stats {
-        print_stats(&instance.profile(), module.isa(), elapsed);
+        print_stats(&instance.profile(), &module, elapsed);
     }
-    match result {
+    let (code, message) = match result {
         Ok(completion) => {
             let (Finish::Returned(code) | Finish::Halted(code)) = completion.finish;
-            ExitCode::from(code as u8)
+            (code as u8, None)
         }
         Err(CallError::Trap(trap)) => match stops.reason(args.timeout) {
             Some(reason) if trap.kind == TrapKind::Interrupted => {
-                fail(reason.exit_code(), format!("{trap} ({reason})"))
+                (reason.exit_code(), Some(format!("{trap} ({reason})")))
             }
-            _ => fail(EXIT_TRAP, trap),
+            _ => (EXIT_TRAP, Some(trap.to_string())),
         },
         Err(error @ (CallError::ArgumentCount { .. } | CallError::NoEntry)) => {
-            fail(EXIT_USAGE, error)
+            (EXIT_USAGE, Some(error.to_string()))
         }
-        Err(error) => fail(EXIT_LOAD, error),
+        Err(error) => (EXIT_LOAD, Some(error.to_string())),
+    };
+    if let Some(message) = message {
+        report(message);
+    }
+    // The output is incomplete: that is what the exit code says, whatever the program
+    // did (its trap, or why it was stopped, is reported above).
+    if let Some(error) = write_error {
+        return fail(
+            EXIT_IO,
+            format_args!("cannot write the program's output: {error}"),
+        );
+    }
+    ExitCode::from(code)
+}
+
+/// Reads a command-line argument as the value passed in a parameter's register (see
+/// `RunArgs::args`): an integer, else a float of the type its suffix names, f64 without
+/// one.
+fn argument(text: &str) -> Result<Value, String> {
+    let float = |text: &str, f32: bool| {
+        if f32 {
+            text.parse().ok().map(Value::F32)
+        } else {
+            text.parse().ok().map(Value::F64)
+        }
+    };
+    let value = if let Some(number) = text.strip_suffix("f32") {
+        float(number, true)
+    } else if let Some(number) = text.strip_suffix("f64") {
+        float(number, false)
+    } else if let Ok(integer) = text.parse::<i64>() {
+        Some(Value::I64(integer))
+    } else if let Ok(bits) = text.parse::<u64>() {
+        Some(Value::I64(bits as i64))
+    } else if text
+        .strip_prefix(['-', '+'])
+        .unwrap_or(text)
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+    {
+        return Err(format!(
+            "argument `{text}` does not fit in 64 bits (integers run from -2^63 to 2^64-1)"
+        ));
+    } else {
+        float(text, false)
+    };
+    value.ok_or_else(|| {
+        format!(
+            "argument `{text}` is not a number: expected an integer (`-7`), an f64 (`1.5`, \
+             `2e-3`, `inf`, `nan`) or an f32 (`1.5f32`)"
+        )
+    })
+}
+
+/// The tensor kernel path `--kernels` (`flag`) or else `ADEAD_KERNELS_ISA` asks for, if
+/// either does, once this CPU is known to run it: a request the CPU cannot meet is
+/// refused before anything runs, whether or not the program has tensor instructions.
+fn kernel_path(flag: Option<Isa>) -> Result<Option<Isa>, String> {
+    let unavailable = |source: &str, error: KernelError| {
+        let here: Vec<&str> = Isa::available().into_iter().map(Isa::name).collect();
+        format!("{source}: {error} (this CPU has {})", here.join(", "))
+    };
+    if let Some(isa) = flag {
+        isa.check_available()
+            .map_err(|error| unavailable(&format!("--kernels {isa}"), error))?;
+        return Ok(Some(isa));
+    }
+    let Some(request) = std::env::var_os(ISA_ENV_VAR) else {
+        return Ok(None);
+    };
+    let Some(name) = request.to_str() else {
+        return Err(format!("{ISA_ENV_VAR} is not UTF-8 text"));
+    };
+    let isa = Isa::parse(name).map_err(|error| format!("{ISA_ENV_VAR}={name}: {error}"))?;
+    isa.check_available()
+        .map_err(|error| unavailable(&format!("{ISA_ENV_VAR}={name}"), error))?;
+    Ok(Some(isa))
+}
+
+/// The function `run` calls: the export `--invoke` names, else the entry function.
+fn function_to_run(isa: &adead_isa::Module, invoke: Option<&str>) -> Result<u32, String> {
+    let exports = || {
+        let names: Vec<String> = isa
+            .exports
+            .iter()
+            .map(|e| format!("`{}`", e.name))
+            .collect();
+        if names.is_empty() {
+            "the module exports no function".to_string()
+        } else {
+            format!("the module exports {}", names.join(", "))
+        }
+    };
+    match invoke {
+        Some(name) => isa.export(name).ok_or_else(|| {
+            format!(
+                "--invoke {name}: no exported function `{name}`; {}",
+                exports()
+            )
+        }),
+        None => isa.entry.ok_or_else(|| {
+            format!(
+                "the module has no entry function; name an exported one with --invoke ({})",
+                exports()
+            )
+        }),
     }
 }
 
 fn load(engine: &Engine, path: &Path) -> Result<Module, ExitCode> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        fail(
-            EXIT_NO_INPUT,
-            format!("cannot read {}: {e}", path.display()),
-        )
-    })?;
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| fail(EXIT_NO_INPUT, format_args!("cannot read `{name}`: {e}")))?;
     let is_asm = path
         .extension()
         .is_some_and(|ext| ext == "asm" || ext == "s");
-    let loaded = if is_asm {
-        let source = String::from_utf8_lossy(&bytes);
-        Module::from_asm(engine, &source, &path.display().to_string())
-    } else {
-        Module::from_bytes(engine, &bytes)
-    };
-    loaded.map_err(|error| fail(EXIT_LOAD, format!("{}: {error}", path.display())))
+    if !is_asm {
+        return Module::from_bytes(engine, &bytes).map_err(|error| {
+            let hint = match &error {
+                LoadError::Format(format)
+                    if format.kind == FormatErrorKind::BadMagic && looks_like_text(&bytes) =>
+                {
+                    " (it looks like assembly text: name it .asm to run it)"
+                }
+                _ => "",
+            };
+            fail(EXIT_LOAD, format_args!("`{name}`: {error}{hint}"))
+        });
+    }
+    // Refused as `adead-asm` refuses it, in the same words.
+    if bytes.starts_with(&adead_isa::format::MAGIC) {
+        return Err(fail(
+            EXIT_LOAD,
+            format_args!("`{name}` is a .bib module, not a listing (name it .bib to run it)"),
+        ));
+    }
+    let source = std::str::from_utf8(&bytes)
+        .map_err(|error| fail(EXIT_LOAD, not_utf8(&name, &bytes, error)))?;
+    Module::from_asm(engine, source, &name).map_err(|error| match error {
+        // The same first line as `adead-asm`'s, the diagnostics after it.
+        LoadError::Assemble { count, rendered } => {
+            let plural = if count == 1 { "" } else { "s" };
+            let _ = write!(
+                io::stderr().lock(),
+                "adead-vm: could not assemble `{name}` ({count} error{plural})\n{rendered}"
+            );
+            ExitCode::from(EXIT_LOAD)
+        }
+        error => fail(EXIT_LOAD, format_args!("`{name}`: {error}")),
+    })
 }
 
-fn print_stats(profile: &Profile, isa: &adead_isa::Module, elapsed: Duration) {
+/// Why `bytes` are not UTF-8 text, with the first invalid byte's line and column
+/// (columns count bytes from 1), in `adead-asm`'s words.
+fn not_utf8(name: &str, bytes: &[u8], error: std::str::Utf8Error) -> String {
+    let at = error.valid_up_to();
+    let before = &bytes[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = at
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
+    format!(
+        "`{name}` is not UTF-8 text: invalid byte 0x{:02x} at line {line}, column {column}",
+        bytes[at]
+    )
+}
+
+/// True when `bytes` are UTF-8 text without control characters other than whitespace:
+/// what an assembly listing looks like, and no `.bib` module does.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|text| {
+        !text.trim().is_empty()
+            && text
+                .chars()
+                .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+    })
+}
+
+/// Writes the `--stats` report to stderr (ignoring a stderr that cannot be written).
+fn print_stats(profile: &Profile, module: &Module, elapsed: Duration) {
+    let mut text = String::new();
+    stats(&mut text, profile, module, elapsed);
+    let _ = io::stderr().write_all(text.as_bytes());
+}
+
+/// The `--stats` report.
+fn stats(out: &mut String, profile: &Profile, module: &Module, elapsed: Duration) {
+    // `writeln!` into a String cannot fail.
+    macro_rules! say {
+        ($($arg:tt)*) => {
+            let _ = writeln!(out, $($arg)*);
+        };
+    }
     let seconds = elapsed.as_secs_f64();
-    eprintln!("--- adead-vm stats ---");
+    say!("--- adead-vm stats ---");
     if let Some(instructions) = profile.instructions {
-        eprintln!("instructions executed: {instructions}");
+        say!("instructions executed: {instructions}");
         if let Some(native) = profile.native_instructions {
-            eprintln!("  natively:            {native}");
-            eprintln!("  interpreted:         {}", instructions - native);
+            say!("  natively:            {native}");
+            say!("  interpreted:         {}", instructions - native);
         }
         if seconds > 0.0 {
-            eprintln!(
+            say!(
                 "instructions/second:   {:.1} M",
                 instructions as f64 / seconds / 1e6
             );
         }
     }
-    eprintln!("wall time:             {:.3} ms", seconds * 1e3);
-    eprintln!("calls per function (entries the interpreter saw):");
+    say!("wall time:             {:.3} ms", seconds * 1e3);
+    let isa = module.isa();
+    // Kernels exist (chosen at load) only for a module with tensor instructions.
+    let tensors = isa
+        .code
+        .iter()
+        .any(|instruction| instruction.opcode().family() == Family::Tensor);
+    if let Some(kernels) = tensors.then(|| module.engine().kernels().ok()).flatten() {
+        say!(
+            "tensor kernels:        {} ({} thread{})",
+            kernels.isa(),
+            kernels.threads(),
+            if kernels.threads() == 1 { "" } else { "s" }
+        );
+    }
+    say!("calls per function (entries the interpreter saw):");
     for function in &profile.functions {
         let hot = if function.hot { "  (hot)" } else { "" };
-        eprintln!("  {:<24} {:>14}{hot}", function.name, function.calls);
+        say!("  {:<24} {:>14}{hot}", function.name, function.calls);
     }
     if !profile.loops.is_empty() {
-        eprintln!("hottest loops (function, header instruction, back-edges interpreted):");
+        say!("hottest loops (function, header instruction, back-edges interpreted):");
         for lp in profile.loops.iter().take(10) {
             let hot = if lp.hot { "  (hot)" } else { "" };
-            eprintln!(
+            say!(
                 "  {:<24} {:>6} {:>14}{hot}",
-                lp.function, lp.header, lp.iterations
+                lp.function,
+                lp.header,
+                lp.iterations
             );
         }
     }
     let Some(native) = &profile.native else {
-        eprintln!("native code: none (--tier interp)");
+        say!("native code: none (--tier interp)");
         return;
     };
     let name = |func: u32| isa.functions[func as usize].name.as_str();
@@ -260,15 +544,15 @@ fn print_stats(profile: &Profile, isa: &adead_isa::Module, elapsed: Duration) {
         Entry::LoopHeader(header) => format!("loop at {header}"),
     };
     if native.compiled.is_empty() && native.refused.is_empty() {
-        eprintln!("native code: nothing compiled");
+        say!("native code: nothing compiled");
     }
     if !native.compiled.is_empty() {
-        eprintln!("compiled (function, entry, tier, compile time, code bytes, at instruction):");
+        say!("compiled (function, entry, tier, compile time, code bytes, at instruction):");
         for record in &native.compiled {
             let at = record
                 .at_instruction
                 .map_or_else(|| "at load".to_string(), |n| n.to_string());
-            eprintln!(
+            say!(
                 "  {:<24} {:<12} cranelift {:>9.1} us {:>7} {:>14}",
                 name(record.func),
                 entry(record.entry),
@@ -279,9 +563,9 @@ fn print_stats(profile: &Profile, isa: &adead_isa::Module, elapsed: Duration) {
         }
     }
     if !native.refused.is_empty() {
-        eprintln!("interpreted, not compiled (function, entry, reason):");
+        say!("interpreted, not compiled (function, entry, reason):");
         for (func, at, reason) in &native.refused {
-            eprintln!("  {:<24} {:<12} {reason}", name(*func), entry(*at));
+            say!("  {:<24} {:<12} {reason}", name(*func), entry(*at));
         }
     }
 }

@@ -523,6 +523,438 @@ mod cli {
         assert_eq!(names, ["adead::main", "adead::fib"]);
     }
 
+    /// Runs `adead-vm` with its stdout going to `stdout`.
+    fn run_to(stdout: impl Into<std::process::Stdio>, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_adead-vm"))
+            .args(args)
+            .stdout(stdout)
+            .output()
+            .expect("adead-vm runs")
+    }
+
+    /// A pipe whose reader is gone before anyone writes: every write to it fails with
+    /// a broken pipe, whatever the timing.
+    fn closed_pipe() -> std::io::PipeWriter {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        writer
+    }
+
+    /// A program that prints `0..n`, one number per line, and returns `n`.
+    const COUNT: &str = "
+.func main params=1 regs=4
+    movi r1, 0
+top:
+    hcall r2, print_i64, r1, 1
+    addi r1, r1, 1
+    blt r1, r0, top
+    ret r1
+.end
+";
+
+    #[test]
+    fn output_to_a_closed_pipe_exits_74_and_still_reports_the_trap() {
+        // The output is buffered and written at the end, after the run ended by itself.
+        let fib = example("fib.asm");
+        let out = run_to(closed_pipe(), &["run", fib.to_str().unwrap(), "20"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(74), "{stderr}");
+        assert_one_clean_line(&stderr);
+        assert_eq!(
+            stderr,
+            "adead-vm: cannot write the program's output: Broken pipe (os error 32)\n"
+        );
+
+        // A program that traps: the trap is reported, then the failed write, whose code
+        // wins (the output is incomplete whatever the program did).
+        let trap = example("trap.asm");
+        let out = run_to(closed_pipe(), &["run", trap.to_str().unwrap()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(74), "{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{stderr}");
+        assert!(
+            lines[0].starts_with("adead-vm: trap: integer division by zero"),
+            "{stderr}"
+        );
+        assert!(
+            lines[1].starts_with("adead-vm: cannot write the program's output: Broken pipe"),
+            "{stderr}"
+        );
+
+        // More output than the buffer holds: a print fails during the run and traps
+        // there; the exit code still says the write failed, not that the program trapped.
+        let path = listing("count.asm", COUNT);
+        let out = run_to(closed_pipe(), &["run", path.to_str().unwrap(), "100000"]);
+        let _ = std::fs::remove_file(&path);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(74), "{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{stderr}");
+        assert!(
+            lines[0].starts_with("adead-vm: trap: host function failed")
+                && lines[0].contains("Broken pipe"),
+            "{stderr}"
+        );
+        assert!(
+            lines[1].starts_with("adead-vm: cannot write the program's output"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn output_to_a_full_disk_exits_74() {
+        let full = || std::fs::File::create("/dev/full").expect("/dev/full");
+        let out = run_to(full(), &["run", example("fib.asm").to_str().unwrap(), "20"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(74), "{stderr}");
+        assert_one_clean_line(&stderr);
+        assert!(stderr.contains("No space left on device"), "{stderr}");
+        // A program that exits with its own code: 74 wins too.
+        let out = run_to(full(), &["run", example("seed.hex.asm").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(42), "seed.hex.asm prints nothing");
+        let out = run_to(full(), &["run", example("hello.asm").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(74), "{}", text(&out.stderr));
+    }
+
+    #[test]
+    fn usage_errors_exit_64_and_start_like_every_other_error() {
+        let fib = example("fib.asm");
+        for args in [
+            &["frobnicate"][..],
+            &[][..],
+            &["run"][..],
+            &["run", fib.to_str().unwrap(), "--fuel", "lots"][..],
+            &["run", fib.to_str().unwrap(), "--bogus"][..],
+        ] {
+            let out = run(args);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(64), "{args:?}: {stderr}");
+            assert!(stderr.starts_with("adead-vm: "), "{args:?}: {stderr}");
+            assert!(!stderr.contains("error: "), "{args:?}: {stderr}");
+        }
+        let out = run(&["--help"]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(text(&out.stdout).contains("run"));
+    }
+
+    /// The `(code, meaning)` entries of the exit-code list in `text`: after the line
+    /// that starts `Exit codes (sysexits.h`, each line indented by two spaces starts an
+    /// entry and each line indented further continues one.
+    fn exit_code_lines(text: &str) -> Vec<(String, String)> {
+        let mut entries: Vec<(String, String)> = Vec::new();
+        for line in text
+            .lines()
+            .skip_while(|line| !line.starts_with("Exit codes (sysexits.h"))
+            .skip(1)
+        {
+            match line.strip_prefix("  ") {
+                Some(more) if more.starts_with(' ') && !entries.is_empty() => {
+                    let last = entries.len() - 1;
+                    entries[last].1.push(' ');
+                    entries[last].1.push_str(more.trim());
+                }
+                Some(entry) => {
+                    let (code, meaning) = entry.split_once(' ').unwrap_or((entry, ""));
+                    entries.push((code.to_string(), meaning.trim().to_string()));
+                }
+                None => break,
+            }
+        }
+        entries
+    }
+
+    /// The codes the README's exit-code table (under `## Exit codes`) marks for `tool`.
+    fn readme_exit_codes(readme: &str, tool: &str) -> Vec<String> {
+        let cells = |line: &str| -> Vec<String> {
+            line.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(|cell| cell.trim().to_string())
+                .collect()
+        };
+        let mut rows = readme
+            .split("\n## Exit codes\n")
+            .nth(1)
+            .expect("README has an `## Exit codes` section")
+            .lines()
+            .skip_while(|line| !line.starts_with('|'))
+            .take_while(|line| line.starts_with('|'));
+        let header = cells(rows.next().expect("a table header"));
+        let column = header
+            .iter()
+            .position(|cell| cell.trim_matches('`') == tool)
+            .unwrap_or_else(|| panic!("the exit-code table has no column for {tool}"));
+        rows.skip(1)
+            .map(cells)
+            .filter(|row| row[column] == "yes")
+            .map(|row| row[0].clone())
+            .collect()
+    }
+
+    /// The exit codes `--help` lists are the crate docs' and the README's.
+    #[test]
+    fn exit_codes_are_documented_alike_in_help_docs_and_readme() {
+        let help = text(&run(&["--help"]).stdout);
+        let listed = exit_code_lines(&help);
+        let codes: Vec<String> = listed.iter().map(|(code, _)| code.clone()).collect();
+        assert_eq!(
+            codes,
+            [
+                "0-255", "64", "65", "66", "70", "71", "74", "124", "130", "143"
+            ],
+            "{help}"
+        );
+        let docs = include_str!("../src/main.rs")
+            .lines()
+            .filter_map(|line| line.strip_prefix("//!"))
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(exit_code_lines(&docs), listed, "{docs}");
+        let readme = include_str!("../../README.md");
+        assert_eq!(readme_exit_codes(readme, "adead-vm"), codes);
+        let run_help = text(&run(&["run", "--help"]).stdout);
+        assert_eq!(exit_code_lines(&run_help), listed, "{run_help}");
+    }
+
+    /// Prints its parameters as an i64, an f64 and an f32, and returns the first.
+    const SHOW: &str = "
+.func show params=3 regs=4
+    hcall r3, print_i64, r0, 1
+    hcall r3, print_f64, r1, 1
+    hcall r3, print_f32, r2, 1
+    ret r0
+.end
+.func main params=0 regs=1
+    halt
+.end
+.export show
+";
+
+    #[test]
+    fn invoke_calls_an_export_with_integer_and_float_arguments() {
+        let path = listing("show.asm", SHOW);
+        let show = |args: &[&str]| {
+            let mut all = vec!["run", path.to_str().unwrap(), "--invoke", "show"];
+            all.extend_from_slice(args);
+            let out = run(&all);
+            assert_eq!(text(&out.stderr), "", "{args:?}");
+            (text(&out.stdout), out.status.code())
+        };
+        // The return value is the exit code, as the entry's.
+        assert_eq!(
+            show(&["7", "1.5", "2.5f32"]),
+            ("7\n1.5\n2.5\n".into(), Some(7))
+        );
+        assert_eq!(
+            show(&["--", "-3", "-inf", "nanf32"]),
+            ("-3\n-inf\nNaN\n".into(), Some(253))
+        );
+        // Negative numbers need no `--` (clap knows them as numbers).
+        assert_eq!(
+            show(&["-7", "-1.5", "2f32"]),
+            ("-7\n-1.5\n2.0\n".into(), Some(249))
+        );
+        // Registers are untyped: a float passes its bits, an f32 in the low half.
+        assert_eq!(
+            show(&["1e3", "2f64", "--", "-0.0f32"]),
+            (
+                format!("{}\n2.0\n-0.0\n", 1000f64.to_bits() as i64),
+                Some(0)
+            ),
+        );
+        assert_eq!(
+            show(&["1.5f32", "0.1", "1e-3f32"]).0,
+            format!("{}\n0.1\n0.001\n", 1.5f32.to_bits())
+        );
+        assert_eq!(
+            show(&["18446744073709551615", "INF", "3"]).0,
+            format!("-1\ninf\n{:?}\n", f32::from_bits(3))
+        );
+        // Without --invoke the entry runs, and this one takes no arguments.
+        assert_eq!(run(&["run", path.to_str().unwrap()]).status.code(), Some(0));
+        let _ = std::fs::remove_file(&path);
+        let out = run(&[
+            "run",
+            example("fib.asm").to_str().unwrap(),
+            "--invoke",
+            "fib",
+            "10",
+        ]);
+        assert_eq!((out.status.code(), out.stdout.len()), (Some(55), 0));
+    }
+
+    #[test]
+    fn bad_arguments_and_unknown_exports_are_usage_errors_of_one_line() {
+        let path = listing("show-errors.asm", SHOW);
+        let program = path.to_str().unwrap();
+        let cases: [(&[&str], &str); 6] = [
+            (
+                &["--invoke", "nope"],
+                "adead-vm: --invoke nope: no exported function `nope`; the module exports `show`",
+            ),
+            (
+                &["--invoke", "main"],
+                "adead-vm: --invoke main: no exported function `main`; the module exports `show`",
+            ),
+            (
+                &["--invoke", "show", "1", "2"],
+                "adead-vm: function `show` takes 3 argument(s), 2 given",
+            ),
+            (
+                &["--invoke", "show", "1", "2", "twelve"],
+                "adead-vm: argument `twelve` is not a number: expected an integer (`-7`), an f64 \
+                 (`1.5`, `2e-3`, `inf`, `nan`) or an f32 (`1.5f32`)",
+            ),
+            (
+                &["--invoke", "show", "1", "2", "1.5f16"],
+                "adead-vm: argument `1.5f16` is not a number: expected an integer (`-7`), an \
+                 f64 (`1.5`, `2e-3`, `inf`, `nan`) or an f32 (`1.5f32`)",
+            ),
+            (
+                &["--invoke", "show", "1", "2", "18446744073709551616"],
+                "adead-vm: argument `18446744073709551616` does not fit in 64 bits (integers \
+                 run from -2^63 to 2^64-1)",
+            ),
+        ];
+        for (args, expected) in cases {
+            let mut all = vec!["run", program];
+            all.extend_from_slice(args);
+            let out = run(&all);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(64), "{args:?}: {stderr}");
+            assert_eq!(stderr, format!("{expected}\n"), "{args:?}");
+        }
+        // A module without an entry function needs --invoke, and says which exports.
+        std::fs::write(&path, ".func f params=0 regs=1\n    ret r0\n.end\n").unwrap();
+        let out = run(&["run", program]);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(out.status.code(), Some(64));
+        assert_eq!(
+            text(&out.stderr),
+            "adead-vm: the module has no entry function; name an exported one with --invoke \
+             (the module exports no function)\n"
+        );
+    }
+
+    #[test]
+    fn kernels_flag_and_environment_pick_a_path_or_refuse_one_the_cpu_lacks() {
+        use adead_kernels::{ISA_ENV_VAR, Isa};
+        let mlp = example("mlp.asm");
+        let mlp = mlp.to_str().unwrap();
+        let vm = || {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_adead-vm"));
+            command.env_remove(ISA_ENV_VAR);
+            command
+        };
+        for isa in Isa::ALL {
+            let name = isa.name();
+            let by_flag = vm()
+                .args(["run", mlp, "1", "--stats", "--kernels", name])
+                .output()
+                .unwrap();
+            let by_env = vm()
+                .args(["run", mlp, "1", "--stats"])
+                .env(ISA_ENV_VAR, name)
+                .output()
+                .unwrap();
+            for (how, out) in [("--kernels", by_flag), (ISA_ENV_VAR, by_env)] {
+                let stderr = text(&out.stderr);
+                if isa.is_available() {
+                    assert_eq!(out.status.code(), Some(0), "{how} {name}: {stderr}");
+                    assert_eq!(text(&out.stdout), "5.8044\n4\n", "{how} {name}");
+                    assert!(
+                        stderr.contains(&format!("tensor kernels:        {name} (")),
+                        "{how} {name}: {stderr}"
+                    );
+                } else {
+                    assert_eq!(out.status.code(), Some(64), "{how} {name}: {stderr}");
+                    assert_one_clean_line(&stderr);
+                    assert!(
+                        stderr
+                            .contains(&format!("kernel path {name} is not available on this CPU"))
+                            && stderr.contains("(this CPU has scalar"),
+                        "{how} {name}: {stderr}"
+                    );
+                    assert!(out.stdout.is_empty(), "{how} {name}: nothing runs");
+                }
+            }
+        }
+        // The flag wins over the environment variable, even over one that names no path.
+        let out = vm()
+            .args(["run", mlp, "1", "--stats", "--kernels", "scalar"])
+            .env(ISA_ENV_VAR, "avx9")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("tensor kernels:        scalar ("));
+        // A bad request is refused before anything runs, tensor instructions or not.
+        let fib = example("fib.asm");
+        let out = vm()
+            .args(["run", fib.to_str().unwrap(), "3"])
+            .env(ISA_ENV_VAR, "avx9")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(64));
+        assert_eq!(
+            text(&out.stderr),
+            "adead-vm: ADEAD_KERNELS_ISA=avx9: unknown kernel path \"avx9\": expected scalar, \
+             avx2 or avx512\n"
+        );
+        let out = run(&["run", fib.to_str().unwrap(), "3", "--kernels", "sse"]);
+        assert_eq!(out.status.code(), Some(64));
+        assert!(
+            text(&out.stderr).starts_with("adead-vm: invalid value 'sse' for '--kernels <ISA>'"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn run_help_shows_every_default_and_the_kernel_variable() {
+        let help = text(&run(&["run", "--help"]).stdout);
+        let options: Vec<&str> = help
+            .lines()
+            .skip_while(|line| *line != "Options:")
+            .skip(1)
+            .take_while(|line| !line.is_empty())
+            .collect();
+        assert!(options.len() >= 14, "{help}");
+        for line in options {
+            let Some((_, rest)) = line.split_once(" <") else {
+                continue;
+            };
+            // Flags that take a value name it from one short list and show a default.
+            let value = &rest[..rest.find('>').unwrap()];
+            assert!(
+                ["N", "BYTES", "TIER", "ISA", "DURATION", "NAME"].contains(&value),
+                "{line}"
+            );
+            assert!(line.contains("[default: "), "{line}");
+        }
+        for expected in [
+            "--max-memory <BYTES>",
+            "[default: 1073741824]",
+            "--max-call-depth <N>",
+            "[default: 100000]",
+            "--max-stack-registers <N>",
+            "[default: 16777216]",
+            "--max-tensors <N>",
+            "[default: 1048576]",
+            "--jit-threshold <N>",
+            "[default: 1000]",
+            "[default: auto] [possible values: interp, opt, auto]",
+            "ADEAD_KERNELS_ISA",
+            "[possible values: scalar, avx2, avx512]",
+            "--invoke <NAME>",
+            "--timeout <DURATION>",
+        ] {
+            assert!(help.contains(expected), "{expected}: {help}");
+        }
+    }
+
     #[test]
     fn bad_input_gets_distinct_exit_codes_and_one_line() {
         let dir = std::env::temp_dir().join(format!("adead-vm-cli-{}", std::process::id()));
@@ -552,6 +984,90 @@ mod cli {
         let path = std::env::temp_dir().join(format!("adead-vm-{}-{name}", std::process::id()));
         std::fs::write(&path, text).expect("a temporary file");
         path
+    }
+
+    #[test]
+    fn a_listing_that_is_not_utf8_is_refused_as_adead_asm_refuses_it() {
+        // adead-asm's test `unreadable_input_exits_66_and_malformed_input_65_...` pins
+        // the same words for the same bytes.
+        let path = std::env::temp_dir().join(format!("adead-vm-{}-bin.asm", std::process::id()));
+        std::fs::write(&path, b".func main\n  \xFF\xFE\x00").unwrap();
+        let out = run(&["run", path.to_str().unwrap()]);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(out.status.code(), Some(65));
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "adead-vm: `{}` is not UTF-8 text: invalid byte 0xff at line 2, column 3\n",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_listing_named_bib_and_a_module_named_asm_get_hints() {
+        let listing_bib = listing(
+            "listing.bib",
+            &std::fs::read_to_string(example("hello.asm")).unwrap(),
+        );
+        let out = run(&["run", listing_bib.to_str().unwrap()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(65), "{stderr}");
+        assert_one_clean_line(&stderr);
+        assert!(
+            stderr.contains("bad magic")
+                && stderr.ends_with("(it looks like assembly text: name it .asm to run it)\n"),
+            "{stderr}"
+        );
+        // Binary garbage gets no such hint.
+        std::fs::write(&listing_bib, b"\x7fELF\x02\x01\x01\0\0\0").unwrap();
+        let stderr = text(&run(&["run", listing_bib.to_str().unwrap()]).stderr);
+        assert!(
+            stderr.contains("bad magic") && !stderr.contains("assembly"),
+            "{stderr}"
+        );
+        let _ = std::fs::remove_file(&listing_bib);
+
+        let module_asm = listing("module.asm", "");
+        std::fs::write(&module_asm, b"ADEADBIB\x01\0\0\0\x08\0\0\0").unwrap();
+        let out = run(&["run", module_asm.to_str().unwrap()]);
+        let _ = std::fs::remove_file(&module_asm);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(65), "{stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "adead-vm: `{}` is a .bib module, not a listing (name it .bib to run it)\n",
+                module_asm.display()
+            )
+        );
+    }
+
+    #[test]
+    fn assembly_errors_start_with_the_summary_line_of_adead_asm() {
+        let path = listing(
+            "bad.asm",
+            ".func main params=0 regs=4\n    ad r1, r2, r3\n    add r1, r2\n    halt\n.end\n",
+        );
+        let out = run(&["run", path.to_str().unwrap()]);
+        let _ = std::fs::remove_file(&path);
+        let name = path.display();
+        assert_eq!(out.status.code(), Some(65));
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "adead-vm: could not assemble `{name}` (2 errors)\n\
+                 {name}:2:5: error: unknown mnemonic `ad`\n\
+                 \x20   2 |     ad r1, r2, r3\n\
+                 \x20     |     ^^\n\
+                 \x20     = help: did you mean `add`?\n\
+                 \n\
+                 {name}:3:15: error: `add` takes 3 operands, found 2\n\
+                 \x20   3 |     add r1, r2\n\
+                 \x20     |               ^\n\
+                 \x20     = help: expected `add rD, rA, rB`\n"
+            )
+        );
     }
 
     #[test]

@@ -92,7 +92,7 @@ fn disassembles_in_both_styles_and_round_trips() {
 }
 
 #[test]
-fn assembly_errors_go_to_stderr_with_exit_code_1() {
+fn assembly_errors_exit_65_with_a_summary_line_then_the_diagnostics() {
     let dir = temp_dir("errors");
     std::fs::write(
         dir.join("bad.asm"),
@@ -100,12 +100,13 @@ fn assembly_errors_go_to_stderr_with_exit_code_1() {
     )
     .unwrap();
     let out = run(&dir, &["bad.asm"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(65));
     assert!(out.stdout.is_empty());
     let stderr = text(&out.stderr);
     assert_eq!(
         stderr,
-        "bad.asm:2:5: error: unknown mnemonic `ad`\n\
+        "adead-asm: could not assemble `bad.asm` (2 errors)\n\
+         bad.asm:2:5: error: unknown mnemonic `ad`\n\
          \x20   2 |     ad r1, r2, r3\n\
          \x20     |     ^^\n\
          \x20     = help: did you mean `add`?\n\
@@ -113,55 +114,72 @@ fn assembly_errors_go_to_stderr_with_exit_code_1() {
          bad.asm:3:15: error: `add` takes 3 operands, found 2\n\
          \x20   3 |     add r1, r2\n\
          \x20     |               ^\n\
-         \x20     = help: expected `add rD, rA, rB`\n\
-         \n\
-         error: could not assemble `bad.asm` (2 errors)\n"
+         \x20     = help: expected `add rD, rA, rB`\n"
     );
     assert!(!dir.join("bad.bib").exists(), "no output on error");
 }
 
-#[test]
-fn unreadable_or_malformed_input_is_one_error_line() {
-    let dir = temp_dir("malformed");
-    let one_line = |out: &Output| {
-        assert_eq!(out.status.code(), Some(1));
-        let stderr = text(&out.stderr);
-        assert!(
-            stderr.starts_with("error: ") && stderr.lines().count() == 1,
-            "{stderr}"
-        );
-        stderr
-    };
-    let stderr = one_line(&run(&dir, &["missing.asm"]));
-    assert!(stderr.contains("cannot read `missing.asm`"), "{stderr}");
-    one_line(&run(&dir, &["--disasm", "missing.bib"]));
+/// Asserts that `out` exited with `code` and reported one line starting `adead-asm: `;
+/// returns that line.
+fn one_error_line(out: &Output, code: i32) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(
+        stderr.starts_with("adead-asm: ") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    stderr
+}
 
-    std::fs::write(dir.join("junk.bib"), b"not a module at all").unwrap();
-    let stderr = one_line(&run(&dir, &["--disasm", "junk.bib"]));
-    assert!(stderr.contains("junk.bib"), "{stderr}");
+#[test]
+fn unreadable_input_exits_66_and_malformed_input_65_with_one_error_line() {
+    let dir = temp_dir("malformed");
+    let stderr = one_error_line(&run(&dir, &["missing.asm"]), 66);
+    assert!(stderr.contains("cannot read `missing.asm`"), "{stderr}");
+    one_error_line(&run(&dir, &["--disasm", "missing.bib"]), 66);
+
+    std::fs::write(dir.join("junk.bib"), b"not a module\0 at all").unwrap();
+    let stderr = one_error_line(&run(&dir, &["--disasm", "junk.bib"]), 65);
+    assert!(
+        stderr.contains("junk.bib") && !stderr.contains("assembly text"),
+        "{stderr}"
+    );
 
     // A truncated module.
     copy_example(&dir, "hello.asm");
     assert!(run(&dir, &["hello.asm"]).status.success());
     let bytes = std::fs::read(dir.join("hello.bib")).unwrap();
     std::fs::write(dir.join("cut.bib"), &bytes[..bytes.len() - 3]).unwrap();
-    one_line(&run(&dir, &["dis", "cut.bib"]));
+    one_error_line(&run(&dir, &["dis", "cut.bib"]), 65);
 
-    // A module given to the assembler by mistake, and a binary file.
-    let stderr = one_line(&run(&dir, &["hello.bib", "-o", "x.bib"]));
+    // A module given to the assembler by mistake, and a binary file: the first invalid
+    // byte's line and column (in bytes) are named.
+    let stderr = one_error_line(&run(&dir, &["hello.bib", "-o", "x.bib"]), 65);
     assert!(stderr.contains("use --disasm"), "{stderr}");
-    std::fs::write(dir.join("bin.asm"), [0xFF, 0xFE, 0x00]).unwrap();
-    let stderr = one_line(&run(&dir, &["bin.asm"]));
-    assert!(stderr.contains("not UTF-8"), "{stderr}");
+    std::fs::write(dir.join("bin.asm"), b".func main\n  \xFF\xFE\x00").unwrap();
+    let stderr = one_error_line(&run(&dir, &["bin.asm"]), 65);
+    assert_eq!(
+        stderr,
+        "adead-asm: `bin.asm` is not UTF-8 text: invalid byte 0xff at line 2, column 3\n"
+    );
 
-    // Never overwrite the input (a listing that happens to end in .bib).
+    // A listing named .bib given to the disassembler: bad magic, and what it looks like.
     std::fs::copy(dir.join("hello.asm"), dir.join("listing.bib")).unwrap();
-    let stderr = one_line(&run(&dir, &["listing.bib"]));
+    let stderr = one_error_line(&run(&dir, &["--disasm", "listing.bib"]), 65);
+    assert!(
+        stderr.contains("bad magic")
+            && stderr.contains("it looks like assembly text")
+            && stderr.contains("adead-asm listing.bib -o OUT.bib"),
+        "{stderr}"
+    );
+
+    // Never overwrite the input (a listing that happens to end in .bib): a usage error.
+    let stderr = one_error_line(&run(&dir, &["listing.bib"]), 64);
     assert!(stderr.contains("overwrite"), "{stderr}");
 }
 
 #[test]
-fn usage_errors_exit_with_2() {
+fn usage_errors_exit_64_and_start_like_every_other_error() {
     let dir = temp_dir("usage");
     for args in [
         &[][..],
@@ -170,12 +188,10 @@ fn usage_errors_exit_with_2() {
         &["dis"][..],
     ] {
         let out = run(&dir, args);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("adead-asm: "), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error: "), "{args:?}: {stderr}");
     }
     let out = run(&dir, &["--help"]);
     assert_eq!(out.status.code(), Some(0));
@@ -183,12 +199,80 @@ fn usage_errors_exit_with_2() {
 }
 
 #[test]
-fn no_verify_assembles_a_module_the_verifier_rejects() {
-    let dir = temp_dir("no-verify");
-    std::fs::write(dir.join("fall.asm"), ".func main\n    nop\n.end\n").unwrap();
-    assert_eq!(run(&dir, &["fall.asm"]).status.code(), Some(1));
-    let out = run(&dir, &["--no-verify", "fall.asm"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let module = adead_isa::format::read(&std::fs::read(dir.join("fall.bib")).unwrap()).unwrap();
-    assert!(adead_isa::verify(module).is_err());
+fn an_output_that_cannot_be_created_exits_73() {
+    let dir = temp_dir("cant-create");
+    copy_example(&dir, "hello.asm");
+    let stderr = one_error_line(&run(&dir, &["hello.asm", "-o", "no/such/dir.bib"]), 73);
+    assert!(
+        stderr.contains("cannot create `no/such/dir.bib`"),
+        "{stderr}"
+    );
+    assert!(run(&dir, &["hello.asm"]).status.success());
+    let stderr = one_error_line(&run(&dir, &["dis", "hello.bib", "-o", "no/dir.asm"]), 73);
+    assert!(stderr.contains("cannot create `no/dir.asm`"), "{stderr}");
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_failed_write_exits_74() {
+    // /dev/full opens, and every write to it fails with "no space left on device".
+    let dir = temp_dir("write-error");
+    copy_example(&dir, "hello.asm");
+    let stderr = one_error_line(&run(&dir, &["hello.asm", "-o", "/dev/full"]), 74);
+    assert!(stderr.contains("cannot write `/dev/full`"), "{stderr}");
+    assert!(run(&dir, &["hello.asm"]).status.success());
+    one_error_line(&run(&dir, &["dis", "hello.bib", "-o", "/dev/full"]), 74);
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_adead-asm"))
+        .args(["dis", "hello.bib"])
+        .current_dir(&dir)
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = one_error_line(&out, 74);
+    assert!(stderr.contains("cannot write the listing"), "{stderr}");
+}
+
+#[test]
+fn a_listing_written_to_a_closed_pipe_exits_74() {
+    let dir = temp_dir("broken-pipe");
+    copy_example(&dir, "fib.asm");
+    assert!(run(&dir, &["fib.asm"]).status.success());
+    // The pipe's only reader is gone before the process starts: its first write fails
+    // with a broken pipe, whatever the timing.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_adead-asm"))
+        .args(["--disasm", "fib.bib"])
+        .current_dir(&dir)
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = one_error_line(&out, 74);
+    assert!(
+        stderr.contains("cannot write the listing") && stderr.contains("Broken pipe"),
+        "{stderr}"
+    );
+}
+
+/// The exit codes `--help` lists are the crate docs' and the README's.
+#[test]
+fn exit_codes_are_documented_alike_in_help_docs_and_readme() {
+    let dir = temp_dir("help");
+    let help = text(&run(&dir, &["--help"]).stdout);
+    let listed = crate::exit_code_lines(&help);
+    let codes: Vec<String> = listed.iter().map(|(code, _)| code.clone()).collect();
+    assert_eq!(codes, ["0", "64", "65", "66", "73", "74"], "{help}");
+    let docs = include_str!("../../src/main.rs")
+        .lines()
+        .filter_map(|line| line.strip_prefix("//!"))
+        .map(|line| line.strip_prefix(' ').unwrap_or(line))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(crate::exit_code_lines(&docs), listed, "{docs}");
+    let readme = include_str!("../../../README.md");
+    assert_eq!(crate::readme_exit_codes(readme, "adead-asm"), codes);
+    // `dis --help` lists them too.
+    let dis_help = text(&run(&dir, &["dis", "--help"]).stdout);
+    assert_eq!(crate::exit_code_lines(&dis_help), listed, "{dis_help}");
 }
