@@ -39,3 +39,8 @@ pub use opcode::{Family, OpFlags, Opcode};
 pub use operand::{OperandKind, OperandValue, SyntaxClass, ValueType};
 pub use trap::TrapKind;
 pub use verify::{VerifiedModule, VerifyError, VerifyErrorKind, instruction_errors, verify};
+
+/// Bytes each live tensor counts toward the tensor-bytes limit beside its elements'
+/// (4 each): what its entry in the tensor table takes on the host, at most. So the
+/// limit bounds the host memory of many small (or empty) tensors too.
+pub const TENSOR_ENTRY_BYTES: u64 = 128;

@@ -294,7 +294,7 @@ fn trap_meaning(kind: TrapKind) -> &'static str {
             "a register does not hold a live tensor handle (never created, or freed: handles carry a generation)"
         }
         TrapKind::TensorLimit => {
-            "a tensor, or an op's result with the temporaries it needs while it runs, would take the live tensors past the embedder's tensor-bytes limit (checked before anything is allocated), or a new tensor past its limit on live tensors"
+            "a tensor, or an op's result with the temporaries it needs while it runs, would take the live tensors past the embedder's tensor-bytes limit (checked before anything is allocated; each live tensor counts 128 bytes beside 4 per element), or a new tensor past its limit on live tensors"
         }
         TrapKind::Interrupted => {
             "the host asked the run to stop: reported at the next check point (a function's entry or a taken backward branch), naming the instruction that did not run"

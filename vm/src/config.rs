@@ -113,7 +113,9 @@ pub struct Config {
     pub max_stack_registers: u64,
     /// Most bytes linear memory may grow to (through `alloc`).
     pub max_memory: u64,
-    /// Most bytes all live tensors of an instance may hold together.
+    /// Most bytes all live tensors of an instance may hold together: 4 per element and
+    /// `adead_isa::TENSOR_ENTRY_BYTES` (128) per tensor, so that it bounds the host
+    /// memory of many empty tensors too.
     pub max_tensor_bytes: u64,
     /// Most tensors an instance may hold live at once (empty tensors take no bytes,
     /// but each takes a slot in the tensor table).

@@ -232,7 +232,8 @@ impl Instance {
         self.tensors.live()
     }
 
-    /// Bytes held by this instance's live tensors.
+    /// Bytes this instance's live tensors count toward `Config::max_tensor_bytes`: 4 per
+    /// element, and `adead_isa::TENSOR_ENTRY_BYTES` per tensor.
     pub fn tensor_bytes(&self) -> u64 {
         self.tensors.live_bytes()
     }

@@ -11,7 +11,7 @@
 //! checked before any allocation, and their number by `max_tensors` (an empty tensor
 //! takes no bytes, but a slot in the table).
 
-use adead_isa::{Instruction, Opcode, TrapKind};
+use adead_isa::{Instruction, Opcode, TENSOR_ENTRY_BYTES, TrapKind};
 use adead_kernels::{
     Destination, KernelError, Kernels, Tensor, reference::default_attention_scale,
 };
@@ -127,9 +127,15 @@ impl TensorTable {
             ));
         }
         let elements = Tensor::element_count(shape).map_err(kernel_trap)?;
-        let bytes = elements as u64 * 4;
+        let bytes = (elements as u64 * 4).saturating_add(TENSOR_ENTRY_BYTES);
         self.check_room(bytes)?;
         pay(fuel, elements as u64)?;
+        if self.free.is_empty() && self.slots.try_reserve(1).is_err() {
+            return Err((
+                TrapKind::TensorLimit,
+                Some("the host cannot provide another tensor".into()),
+            ));
+        }
         let tensor = Tensor::zeros(shape).map_err(kernel_trap)?;
         self.live_bytes += bytes;
         let index = match self.free.pop() {
@@ -153,7 +159,7 @@ impl TensorTable {
         let index = self.slot_index(handle).ok_or_else(|| bad_handle(handle))?;
         let slot = &mut self.slots[index];
         if let Some(tensor) = slot.tensor.take() {
-            self.live_bytes -= tensor.byte_size() as u64;
+            self.live_bytes -= tensor.byte_size() as u64 + TENSOR_ENTRY_BYTES;
         }
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(index as u32);
@@ -168,7 +174,7 @@ impl TensorTable {
         })
     }
 
-    /// Bytes held by live tensors.
+    /// Bytes held by live tensors: their elements', and `TENSOR_ENTRY_BYTES` each.
     pub(crate) fn live_bytes(&self) -> u64 {
         self.live_bytes
     }
@@ -552,7 +558,7 @@ mod tests {
         let mut table = TensorTable::new(1 << 20, 16);
         let a = table.create(&[2, 3], &mut unlimited()).unwrap();
         assert_eq!(a, 1);
-        assert_eq!(table.live_bytes(), 24);
+        assert_eq!(table.live_bytes(), 24 + TENSOR_ENTRY_BYTES);
         table.free(a).unwrap();
         assert_eq!(table.live_bytes(), 0);
         assert_eq!(table.get(a).unwrap_err().0, TrapKind::BadTensor);
@@ -563,9 +569,25 @@ mod tests {
         assert_eq!(table.get(7).unwrap_err().0, TrapKind::BadTensor);
     }
 
+    /// The entry bytes a tensor counts must cover what its entry takes on the host
+    /// (the slot, and the allocator's bookkeeping of its elements), so that the byte
+    /// limit bounds the memory of empty tensors too.
+    #[test]
+    fn an_entry_counts_at_least_what_it_takes() {
+        assert!(size_of::<Slot>() as u64 + 16 + 4 <= TENSOR_ENTRY_BYTES);
+        let mut table = TensorTable::new(3 * TENSOR_ENTRY_BYTES, 1 << 20);
+        for _ in 0..3 {
+            table.create(&[0], &mut unlimited()).unwrap();
+        }
+        assert_eq!(
+            table.create(&[0], &mut unlimited()).unwrap_err().0,
+            TrapKind::TensorLimit
+        );
+    }
+
     #[test]
     fn the_byte_limit_is_checked_before_allocating() {
-        let mut table = TensorTable::new(100, 16);
+        let mut table = TensorTable::new(100 + TENSOR_ENTRY_BYTES, 16);
         let _full = table.create(&[25], &mut unlimited()).unwrap();
         assert_eq!(
             table.create(&[1], &mut unlimited()).unwrap_err().0,

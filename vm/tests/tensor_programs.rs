@@ -87,14 +87,14 @@ fn outcome(source: &str, isa: Isa, threads: usize) -> String {
     let mut counted = 0;
     for (handle, t) in instance.tensors() {
         assert_eq!(instance.tensor(handle).map(|x| x.shape()), Some(t.shape()));
-        counted += t.byte_size() as u64;
+        counted += t.byte_size() as u64 + adead_isa::TENSOR_ENTRY_BYTES;
         let bits: Vec<u32> = t.data().iter().map(|x| x.to_bits()).collect();
         text += &format!("{handle:#x} {:?} {bits:x?}\n", t.shape());
     }
     assert_eq!(
         counted,
         instance.tensor_bytes(),
-        "live bytes match the live tensors"
+        "live bytes match the live tensors (elements and entries)"
     );
     text
 }
