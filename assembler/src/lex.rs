@@ -85,9 +85,17 @@ pub(crate) fn strip_comment(line: &str) -> &str {
 
 /// Splits the code part of a line into tokens and commas. The error is the byte offset
 /// of a string that does not end on the line.
+#[cfg(test)]
 pub(crate) fn tokenize(code: &str) -> Result<Vec<Piece<'_>>, usize> {
-    let bytes = code.as_bytes();
     let mut pieces = Vec::new();
+    tokenize_into(code, &mut pieces)?;
+    Ok(pieces)
+}
+
+/// Tokenizes like [`tokenize`], appending to `pieces` (a buffer the assembler reuses for
+/// every line). On an error, `pieces` holds what came before the string.
+pub(crate) fn tokenize_into<'a>(code: &'a str, pieces: &mut Vec<Piece<'a>>) -> Result<(), usize> {
+    let bytes = code.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -111,7 +119,7 @@ pub(crate) fn tokenize(code: &str) -> Result<Vec<Piece<'_>>, usize> {
             }));
         }
     }
-    Ok(pieces)
+    Ok(())
 }
 
 /// An error inside a token: byte range relative to the token, and the message.
@@ -267,16 +275,17 @@ pub(crate) fn name_text(name: &str) -> Cow<'_, str> {
     }
 }
 
-/// Reads a name token: a plain name or a quoted, non-empty string.
-pub(crate) fn parse_name(token: &str) -> Result<String, LexError> {
+/// Reads a name token: a plain name (borrowed from the token) or a quoted, non-empty
+/// string.
+pub(crate) fn parse_name(token: &str) -> Result<Cow<'_, str>, LexError> {
     if token.starts_with('"') {
         let name = decode_text(token)?;
         if name.is_empty() {
             return Err(LexError::new(0, token.len(), "a name cannot be empty"));
         }
-        Ok(name)
+        Ok(Cow::Owned(name))
     } else if is_plain_name(token) {
-        Ok(token.to_string())
+        Ok(Cow::Borrowed(token))
     } else if is_register_like(token) {
         Err(LexError::new(
             0,

@@ -1,8 +1,6 @@
 //! Directives: `.memory` (read by the prescan), data symbols and their bytes, functions,
 //! the entry, exports, imports, shaders and the debug line table (`.source`, `.line`).
 
-use std::collections::HashMap;
-
 use adead_isa::{DEFAULT_MEMORY_SIZE, MAX_REGISTERS, ShaderSource};
 
 use crate::lex::{self, Piece, Token};
@@ -273,6 +271,7 @@ impl<'s> Asm<'s> {
                 format!("function `{name}` has no `.end`"),
                 format!("the next `.func` starts on line {}", line + 1),
             );
+            self.close_function(f);
         }
         let Some(args) = self.plain_args(line, rest) else {
             return;
@@ -332,9 +331,10 @@ impl<'s> Asm<'s> {
             span: name_span,
             params: params.map_or(0, |(p, _)| p),
             regs: regs.map(|(r, _)| r),
-            slots: Vec::new(),
-            labels: HashMap::new(),
+            entry: self.code.len() as u32,
+            len: 0,
             open: true,
+            labels: Vec::new(),
         });
         self.current = Some(self.functions.len() - 1);
     }
@@ -346,6 +346,7 @@ impl<'s> Asm<'s> {
         match self.current.take() {
             Some(f) if self.functions[f].open => {
                 self.functions[f].open = false;
+                self.close_function(f);
             }
             other => {
                 self.current = other;
@@ -430,7 +431,7 @@ impl<'s> Asm<'s> {
             return;
         };
         let name_span = Span::of(line, name_token);
-        let index = self.import(name.clone());
+        let index = self.import(&name);
         if let Some((_, previous)) = self.imports[index].declared {
             self.error_help(
                 name_span,

@@ -1,12 +1,12 @@
 //! Raw hex instruction lines: five 8-digit words, optionally after the instruction's
 //! address in its function, decoded and checked by the ISA's decoder.
 
-use adead_isa::{DecodeError, Instruction, Opcode};
+use adead_isa::{DecodeError, Instruction};
 
-use crate::lex::Piece;
+use crate::lex::{Piece, Token};
 
+use super::Asm;
 use super::report::Span;
-use super::{Asm, Body};
 
 /// True if a token starts a raw hex instruction rather than a mnemonic: it starts with a
 /// digit, or it is exactly eight hex digits (`C0DA0001`).
@@ -16,14 +16,17 @@ pub(super) fn is_hex_start(text: &str) -> bool {
 }
 
 impl<'s> Asm<'s> {
-    pub(super) fn hex_instruction(
+    /// The instruction of a raw hex line (`pieces` after any address), or `None` after
+    /// reporting why there is none. `tokens` is a buffer reused from line to line.
+    pub(super) fn hex_instruction<'t>(
         &mut self,
         line: usize,
-        pieces: &[Piece<'_>],
+        pieces: &[Piece<'t>],
         addr: Option<(u32, Span)>,
         func: usize,
-    ) -> Body {
-        let mut tokens = Vec::new();
+        tokens: &mut Vec<Token<'t>>,
+    ) -> Option<Instruction> {
+        tokens.clear();
         for piece in pieces {
             match *piece {
                 Piece::Token(t) => tokens.push(t),
@@ -32,7 +35,7 @@ impl<'s> Asm<'s> {
                         Span::at(line, at).sub(0, 1),
                         "hex words are separated by spaces, not commas",
                     );
-                    return Body::Broken;
+                    return None;
                 }
             }
         }
@@ -50,7 +53,7 @@ impl<'s> Asm<'s> {
                 ),
                 "write `[ADDR:] OOOOOOOO AAAAAAAA BBBBBBBB CCCCCCCC DDDDDDDD`",
             );
-            return Body::Broken;
+            return None;
         }
         let mut words = [0u32; 5];
         let mut spans = [Span::at(line, 0); 5];
@@ -70,7 +73,7 @@ impl<'s> Asm<'s> {
             }
         }
         if let Some((value, span)) = addr {
-            let index = self.functions[func].slots.len();
+            let index = self.functions[func].len as usize;
             if value as usize != index {
                 let name = self.functions[func].name.clone();
                 self.error_help(
@@ -83,13 +86,10 @@ impl<'s> Asm<'s> {
             }
         }
         if !ok {
-            return Body::Broken;
+            return None;
         }
         match Instruction::from_words(words) {
-            Ok(instr) => Body::Hex {
-                instr,
-                words: spans,
-            },
+            Ok(instr) => Some(instr),
             Err(e) => {
                 let word = match e {
                     DecodeError::UnknownOpcode(_) => 0,
@@ -98,22 +98,8 @@ impl<'s> Asm<'s> {
                     DecodeError::OperandMismatch { .. } => 0,
                 };
                 self.error(spans[word], format!("invalid instruction: {e}"));
-                Body::Broken
+                None
             }
         }
     }
-}
-
-/// The span of each operand, given the span of each operand word.
-pub(super) fn operand_spans(opcode: Opcode, word_span: impl Fn(usize) -> Span) -> Vec<Span> {
-    let mut index = 0;
-    opcode
-        .operands()
-        .iter()
-        .map(|kind| {
-            let span = word_span(index);
-            index += kind.words();
-            span
-        })
-        .collect()
 }

@@ -1,17 +1,26 @@
-//! The assembler: listing text to a [`Module`], with every error as a [`Diagnostic`].
+//! The assembler: listing text to a [`Module`], with every error as a
+//! [`Diagnostic`](crate::Diagnostic).
 //!
-//! This module is the driver. Pass 1 reads the file line by line. It parses directives,
-//! labels and instructions, collects the symbol tables (functions, labels, imports, data,
-//! shaders) and leaves only names unresolved. Pass 2 resolves names, checks what needs
-//! the whole file, builds the module and runs the verifier. An erroneous line still
-//! takes its instruction slot, so later labels and hex addresses stay right and one
-//! mistake gives one error.
+//! This module is the driver. A prescan finds what the main pass must know first. Pass 1
+//! then reads the file line by line: it parses directives, labels and instructions,
+//! collects the symbol tables (functions, labels, imports, data, shaders) and encodes
+//! every instruction into the module's code at once, leaving only names it cannot
+//! resolve yet (see [`symbols`]). Pass 2 resolves those names, checks what needs the
+//! whole file, builds the module and runs the verifier. An erroneous line still takes
+//! its instruction slot (a `nop` marked broken), so later labels and hex addresses stay
+//! right and one mistake gives one error.
 //!
-//! The parts: [`report`] (spans, the diagnostics kept and counted), [`operands`] (a
-//! line's tokens, argument lists, operand values), [`overloads`] (a mnemonic line to one
-//! opcode), [`hex`] (raw hex instruction lines), [`directives`], [`symbols`] (the symbol
-//! tables and name resolution) and [`verify_errors`] (verifier errors at the operand at
-//! fault).
+//! Memory is what the module needs and little more: the code, one line-table row per
+//! instruction, the current function's labels, and the names waiting for pass 2. The
+//! listing is never split into a table of lines, and no instruction keeps its tokens or
+//! spans: an error in pass 2 names an instruction's line, and [`report`] finds the
+//! operand's token again in that line once every error is found.
+//!
+//! The parts: [`report`] (where errors are, the diagnostics kept and counted),
+//! [`operands`] (a line's tokens, argument lists, operand values), [`overloads`] (a
+//! mnemonic line to one opcode), [`hex`] (raw hex instruction lines), [`directives`],
+//! [`symbols`] (the symbol tables and name resolution) and [`verify_errors`] (verifier
+//! errors at the operand at fault).
 
 mod directives;
 mod hex;
@@ -29,54 +38,34 @@ use adead_isa::{
 };
 
 use crate::Options;
-use crate::diag::{Diagnostic, Diagnostics};
-use crate::lex::Piece;
+use crate::diag::Diagnostics;
+use crate::lex::{Piece, Token};
 
-use hex::{is_hex_start, operand_spans};
-use operands::Arg;
+use hex::is_hex_start;
 pub use report::MAX_DIAGNOSTICS;
-use report::Span;
-use symbols::{DataDef, EntryDecl, ExportDecl, FuncDef, ImportDef};
+use report::{Pending, Span};
+use symbols::{Broken, DataDef, EntryDecl, ExportDecl, Fixup, FuncDef, ImportDef};
 
-/// What pass 1 makes of an instruction line.
-#[derive(Debug)]
-enum Body {
-    /// A raw hex line: the decoded instruction and the spans of its five words.
-    Hex {
-        instr: Instruction,
-        words: [Span; 5],
-    },
-    /// A mnemonic line.
-    Text {
-        opcode: Opcode,
-        operands: Vec<(Span, Arg)>,
-    },
-    /// A line with an error already reported.
-    Broken,
+/// Buffers reused from line to line, so that reading an instruction allocates nothing.
+#[derive(Default)]
+struct Buffers<'s> {
+    /// An instruction's operand tokens, or a hex line's words.
+    tokens: Vec<Token<'s>>,
+    /// The opcodes a mnemonic names.
+    candidates: Vec<Opcode>,
+    /// Those whose operands fit the line.
+    survivors: Vec<Opcode>,
 }
 
-/// A built instruction with the spans of the whole instruction and of each operand.
-#[derive(Debug)]
-struct Resolved {
-    instr: Instruction,
-    span: Span,
-    operands: Vec<Span>,
-}
-
-/// An instruction slot of a function: the line's instruction span and what it holds.
-#[derive(Debug)]
-struct Slot {
-    span: Span,
-    body: Body,
-}
-
-/// The assembler's state across both passes: the listing, the diagnostics, what the
-/// prescan found, the symbol tables and the code collected so far.
+/// The assembler's state across both passes: the listing, the errors, what the prescan
+/// found, the symbol tables and the code.
 struct Asm<'s> {
-    lines: Vec<&'s str>,
+    /// The listing (without a byte order mark), read again only to locate errors.
+    text: &'s str,
     file_name: &'s str,
     options: Options,
-    diags: Vec<Diagnostic>,
+    /// The errors kept, located once all are found.
+    diags: Vec<Pending>,
     /// Errors found past [`MAX_DIAGNOSTICS`], counted but not kept.
     omitted: usize,
 
@@ -86,9 +75,15 @@ struct Asm<'s> {
     source: Option<(String, Span)>,
     entry: Option<EntryDecl>,
 
-    functions: Vec<FuncDef>,
+    functions: Vec<FuncDef<'s>>,
     func_index: HashMap<String, usize>,
     current: Option<usize>,
+    /// The current function's labels: instruction index and definition.
+    labels: HashMap<&'s str, (u32, Span)>,
+    /// The names in the current function's instructions.
+    function_fixups: Vec<Fixup<'s>>,
+    /// The names pass 2 resolves, in code order.
+    fixups: Vec<Fixup<'s>>,
 
     imports: Vec<ImportDef>,
     import_index: HashMap<String, usize>,
@@ -99,9 +94,22 @@ struct Asm<'s> {
     shaders: Vec<(String, Span, ShaderSource)>,
     shader_index: HashMap<String, usize>,
 
-    code_len: u32,
+    /// Every instruction so far, names not yet resolved holding 0, broken ones `nop`.
+    code: Vec<Instruction>,
+    /// The instructions that did not assemble (each has its error).
+    broken: Broken,
+    /// Stands in for a broken instruction; its error keeps the module from being
+    /// returned.
+    nop: Instruction,
+    /// The listing line (1-based) of the instructions: a row where the line changes,
+    /// so one per instruction. Without `.source` it is the module's line table.
+    lines: Vec<LineEntry>,
     pending_line: Option<(u32, Span)>,
+    /// The line table `.line` directives make (with `.source`).
     rows: Vec<LineEntry>,
+
+    pieces: Vec<Piece<'s>>,
+    buffers: Buffers<'s>,
 }
 
 /// Assembles `source`; see [`crate::assemble`].
@@ -113,7 +121,7 @@ pub(crate) fn assemble(
     // A byte order mark is not part of the first line.
     let source = source.strip_prefix('\u{FEFF}').unwrap_or(source);
     let mut asm = Asm {
-        lines: source.lines().collect(),
+        text: source,
         file_name,
         options: *options,
         diags: Vec::new(),
@@ -126,6 +134,9 @@ pub(crate) fn assemble(
         functions: Vec::new(),
         func_index: HashMap::new(),
         current: None,
+        labels: HashMap::new(),
+        function_fixups: Vec::new(),
+        fixups: Vec::new(),
         imports: Vec::new(),
         import_index: HashMap::new(),
         exports: Vec::new(),
@@ -134,26 +145,62 @@ pub(crate) fn assemble(
         current_data: None,
         shaders: Vec::new(),
         shader_index: HashMap::new(),
-        code_len: 0,
+        code: Vec::new(),
+        broken: Broken::default(),
+        nop: Instruction::from_words([Opcode::Nop.word(), 0, 0, 0, 0]).expect("nop decodes"),
+        lines: Vec::new(),
         pending_line: None,
         rows: Vec::new(),
+        pieces: Vec::new(),
+        buffers: Buffers::default(),
     };
     asm.prescan();
-    for index in 0..asm.lines.len() {
-        asm.line(index);
+    for (index, line) in source.lines().enumerate() {
+        asm.line(index, line);
     }
     asm.finish()
+}
+
+/// True if the line might hold an instruction: something other than a comment, a
+/// directive or a label alone. Only an estimate, to size the code once.
+fn may_hold_instruction(line: &str) -> bool {
+    let code = line.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let Some(first) = code.bytes().next() else {
+        return false;
+    };
+    if matches!(first, b';' | b'#' | b'.') {
+        return false;
+    }
+    let end = code
+        .bytes()
+        .position(|b| b.is_ascii_whitespace() || matches!(b, b',' | b';' | b'#' | b'"'))
+        .unwrap_or(code.len());
+    let after = code[end..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+    !(code[..end].ends_with(':') && (after.is_empty() || after.starts_with([';', '#'])))
 }
 
 impl<'s> Asm<'s> {
     /// Finds what the main pass must know before it starts: whether the file has any
     /// `.func` (else top-level code forms `main`), whether it uses `.source` (then the
-    /// line table comes from `.line`), and `.memory` (data must fit in it).
+    /// line table comes from `.line`), and `.memory` (data must fit in it). Only lines
+    /// whose first token is a directive are tokenized. It also counts the lines that
+    /// may hold an instruction, to size the code and its line table once.
     fn prescan(&mut self) {
-        for index in 0..self.lines.len() {
-            let Some(pieces) = self.pieces(index, false) else {
+        let text = self.text;
+        let mut pieces = Vec::new();
+        let mut instructions = 0;
+        for (index, line) in text.lines().enumerate() {
+            if may_hold_instruction(line) {
+                instructions += 1;
                 continue;
-            };
+            }
+            if !line
+                .trim_start_matches(|c: char| c.is_ascii_whitespace())
+                .starts_with('.')
+                || !self.tokenize(index, line, &mut pieces, false)
+            {
+                continue;
+            }
             let Some(Piece::Token(first)) = pieces.first() else {
                 continue;
             };
@@ -186,12 +233,20 @@ impl<'s> Asm<'s> {
                 _ => {}
             }
         }
+        self.code.reserve_exact(instructions);
+        self.lines.reserve_exact(instructions);
     }
 
-    fn line(&mut self, index: usize) {
-        let Some(pieces) = self.pieces(index, true) else {
-            return;
-        };
+    /// Pass 1 on line `index`.
+    fn line(&mut self, index: usize, text: &'s str) {
+        let mut pieces = std::mem::take(&mut self.pieces);
+        if self.tokenize(index, text, &mut pieces, true) {
+            self.pieces_of_line(index, &pieces);
+        }
+        self.pieces = pieces;
+    }
+
+    fn pieces_of_line(&mut self, index: usize, pieces: &[Piece<'s>]) {
         let first = match pieces.first() {
             None => return,
             Some(Piece::Comma(at)) => {
@@ -204,7 +259,7 @@ impl<'s> Asm<'s> {
             self.directive(index, first, &pieces[1..]);
             return;
         }
-        let mut rest = &pieces[..];
+        let mut rest = pieces;
         let mut addr = None;
         if let Some(prefix) = first.text.strip_suffix(':') {
             rest = &pieces[1..];
@@ -245,8 +300,9 @@ impl<'s> Asm<'s> {
         let Some(func) = self.function_for_code(span) else {
             return;
         };
-        let body = if is_hex_start(head.text) {
-            self.hex_instruction(index, rest, addr, func)
+        let mut buffers = std::mem::take(&mut self.buffers);
+        let instr = if is_hex_start(head.text) {
+            self.hex_instruction(index, rest, addr, func, &mut buffers.tokens)
         } else {
             if let Some((_, addr_span)) = addr {
                 self.error(
@@ -254,29 +310,48 @@ impl<'s> Asm<'s> {
                     "an address must be followed by a hex instruction",
                 );
             }
-            self.text_instruction(index, head, &rest[1..])
+            self.text_instruction(index, head, &rest[1..], func, &mut buffers)
         };
+        self.buffers = buffers;
+        let pc = self.code.len() as u32;
         if let Some((line, _)) = self.pending_line.take() {
-            self.rows.push(LineEntry {
-                pc: self.code_len,
-                line,
-            });
+            self.rows.push(LineEntry { pc, line });
         }
-        self.code_len += 1;
-        self.functions[func].slots.push(Slot { span, body });
+        let line = index as u32 + 1;
+        if self.lines.last().is_none_or(|row| row.line != line) {
+            self.lines.push(LineEntry { pc, line });
+        }
+        match instr {
+            Some(instr) => self.code.push(instr),
+            None => {
+                self.code.push(self.nop);
+                self.broken.insert(pc);
+            }
+        }
+        self.functions[func].len += 1;
+    }
+
+    /// The 0-based listing line of instruction `pc`, by a line table with a row per
+    /// instruction.
+    fn listing_line(&self, lines: &[LineEntry], pc: u32) -> usize {
+        let after = lines.partition_point(|row| row.pc <= pc);
+        after
+            .checked_sub(1)
+            .map_or(0, |i| (lines[i].line as usize).saturating_sub(1))
     }
 
     fn finish(mut self) -> Result<Module, Diagnostics> {
-        if let Some(f) = self.current.take()
-            && self.functions[f].open
-        {
-            let name = self.functions[f].name.clone();
-            let span = self.functions[f].span;
-            self.error_help(
-                span,
-                format!("function `{name}` has no `.end`"),
-                "add `.end` after its last instruction",
-            );
+        if let Some(f) = self.current.take() {
+            if self.functions[f].open {
+                let name = self.functions[f].name.clone();
+                let span = self.functions[f].span;
+                self.error_help(
+                    span,
+                    format!("function `{name}` has no `.end`"),
+                    "add `.end` after its last instruction",
+                );
+            }
+            self.close_function(f);
         }
         if let Some((_, span)) = self.pending_line {
             self.error(span, "`.line` with no instruction after it");
@@ -288,7 +363,7 @@ impl<'s> Asm<'s> {
             );
         }
         for f in 0..self.functions.len() {
-            if self.functions[f].slots.is_empty() {
+            if self.functions[f].len == 0 {
                 let name = self.functions[f].name.clone();
                 let span = self.functions[f].span;
                 self.error(span, format!("function `{name}` has no instructions"));
@@ -304,55 +379,25 @@ impl<'s> Asm<'s> {
             })
             .collect();
 
-        // Resolve every instruction; a broken one becomes `None` (its error is reported).
-        let funcs = std::mem::take(&mut self.functions);
-        let mut resolved: Vec<Vec<Option<Resolved>>> = Vec::with_capacity(funcs.len());
-        for f in &funcs {
-            let mut instrs = Vec::with_capacity(f.slots.len());
-            for slot in &f.slots {
-                instrs.push(match &slot.body {
-                    Body::Broken => None,
-                    Body::Hex { instr, words } => Some(Resolved {
-                        instr: *instr,
-                        span: slot.span,
-                        operands: operand_spans(instr.opcode(), |w| words[1 + w]),
-                    }),
-                    Body::Text { opcode, operands } => {
-                        self.resolve(f, *opcode, operands)
-                            .map(|(instr, operands)| Resolved {
-                                instr,
-                                span: slot.span,
-                                operands,
-                            })
-                    }
-                });
-            }
-            resolved.push(instrs);
-        }
+        // Resolve every name left; an instruction with an unknown one becomes `nop`.
+        self.resolve_names();
 
-        // Stands in for a broken instruction; its error keeps the module from being returned.
-        let nop = Instruction::from_words([Opcode::Nop.word(), 0, 0, 0, 0]).expect("nop decodes");
-        let mut code = Vec::with_capacity(self.code_len as usize);
-        let mut functions = Vec::with_capacity(funcs.len());
-        for (f, instrs) in funcs.iter().zip(&resolved) {
-            let entry = code.len() as u32;
-            let needed = instrs
+        let mut functions = Vec::with_capacity(self.functions.len());
+        for f in &self.functions {
+            let code = &self.code[f.entry as usize..][..f.len as usize];
+            // A broken instruction is `nop`, which names no register.
+            let needed = code
                 .iter()
-                .flatten()
-                .map(|r| frame_needed(&r.instr))
+                .map(frame_needed)
                 .fold(f.params.max(1), u32::max);
-            for r in instrs {
-                code.push(r.as_ref().map_or(nop, |r| r.instr));
-            }
             functions.push(Function {
                 name: f.name.clone(),
-                entry,
-                len: f.slots.len() as u32,
+                entry: f.entry,
+                len: f.len,
                 regs: f.regs.unwrap_or(needed.min(MAX_REGISTERS)),
                 params: f.params,
             });
         }
-        self.functions = funcs;
 
         let entry = match self.entry.take() {
             Some(EntryDecl::None) => None,
@@ -389,66 +434,56 @@ impl<'s> Asm<'s> {
             });
         }
 
-        let debug = match self.source.take() {
-            Some((source, _)) => DebugInfo {
-                source,
-                lines: std::mem::take(&mut self.rows),
-            },
-            None => {
-                let mut lines: Vec<LineEntry> = Vec::new();
-                let slots = self.functions.iter().flat_map(|f| &f.slots);
-                for (pc, slot) in slots.enumerate() {
-                    let line = slot.span.line as u32 + 1;
-                    if lines.last().is_none_or(|row| row.line != line) {
-                        lines.push(LineEntry {
-                            pc: pc as u32,
-                            line,
-                        });
-                    }
-                }
+        // Without `.source`, the listing's own lines are the module's line table.
+        let (debug, listing_lines) = match self.source.take() {
+            Some((source, _)) => (
+                DebugInfo {
+                    source,
+                    lines: std::mem::take(&mut self.rows),
+                },
+                Some(std::mem::take(&mut self.lines)),
+            ),
+            None => (
                 DebugInfo {
                     source: self.file_name.to_string(),
-                    lines,
-                }
-            }
+                    lines: std::mem::take(&mut self.lines),
+                },
+                None,
+            ),
         };
 
         let module = Module {
             memory_size: self.memory_size() as u32,
             entry,
-            code,
+            code: std::mem::take(&mut self.code),
             functions,
             imports,
             exports,
-            data: self
-                .data
-                .iter()
+            data: std::mem::take(&mut self.data)
+                .into_iter()
                 .map(|d| DataSegment {
-                    name: d.name.clone(),
+                    name: d.name,
                     offset: d.offset as u32,
-                    bytes: d.bytes.clone(),
+                    bytes: d.bytes,
                 })
                 .collect(),
-            shaders: self
-                .shaders
-                .iter()
-                .map(|(name, _, source)| Shader {
-                    name: name.clone(),
-                    source: source.clone(),
-                })
+            shaders: std::mem::take(&mut self.shaders)
+                .into_iter()
+                .map(|(name, _, source)| Shader { name, source })
                 .collect(),
             debug,
         };
 
         // The verifier's rules, reported for every instruction at the operand at fault
-        // (instructions that did not resolve already have their diagnostic); then the
-        // whole verifier, whose structural rules have the last word. `verify` consumes
-        // the module and hands it back on success, so it is never copied.
+        // (broken instructions already have their diagnostic); then the whole verifier,
+        // whose structural rules have the last word. `verify` consumes the module and
+        // hands it back on success, so it is never copied.
         let module = if !self.options.verify {
             Some(module)
         } else {
+            let lines = listing_lines.as_deref().unwrap_or(&module.debug.lines);
             for error in adead_isa::instruction_errors(&module) {
-                self.verify_error(&resolved, error);
+                self.verify_error(&module.code, lines, error);
             }
             if !self.diags.is_empty() {
                 None
@@ -456,7 +491,9 @@ impl<'s> Asm<'s> {
                 match adead_isa::verify(module) {
                     Ok(verified) => Some(verified.into_inner()),
                     Err(e) => {
-                        self.verify_error(&resolved, e);
+                        // `instruction_errors` found nothing, so this is a structural
+                        // error, about no instruction.
+                        self.error(Span::at(0, 0), e.to_string());
                         None
                     }
                 }
@@ -465,7 +502,7 @@ impl<'s> Asm<'s> {
         match module {
             Some(module) if self.diags.is_empty() => Ok(module),
             _ => {
-                let mut diags = self.diags;
+                let mut diags = report::locate(self.text, self.diags);
                 diags.sort_by_key(|d| (d.line, d.column));
                 Err(Diagnostics::new(diags, self.omitted))
             }

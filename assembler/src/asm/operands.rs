@@ -1,6 +1,8 @@
 //! A line's tokens, the argument lists of directives and instructions, and operand
 //! values: registers, integers, floats, names and quoted text.
 
+use std::borrow::Cow;
+
 use adead_isa::{MAX_REGISTERS, OperandKind, OperandValue};
 
 use crate::lex::{self, LexError, Piece, Token};
@@ -8,15 +10,16 @@ use crate::lex::{self, LexError, Piece, Token};
 use super::Asm;
 use super::report::Span;
 
-/// An operand as pass 1 leaves it: a value, or a name pass 2 resolves by the kind.
+/// An operand as read from its token: a value, or a name to resolve by the kind (a
+/// plain name borrowed from the listing, a quoted one decoded).
 #[derive(Clone, Debug)]
-pub(super) enum Arg {
+pub(super) enum Arg<'a> {
     Value(OperandValue),
-    Name(String),
+    Name(Cow<'a, str>),
 }
 
 /// Reads one operand token of a known kind.
-pub(super) fn parse_operand(kind: OperandKind, text: &str) -> Result<Arg, LexError> {
+pub(super) fn parse_operand(kind: OperandKind, text: &str) -> Result<Arg<'_>, LexError> {
     let whole = |message: String| LexError {
         start: 0,
         end: text.len(),
@@ -63,13 +66,39 @@ pub(super) fn parse_operand(kind: OperandKind, text: &str) -> Result<Arg, LexErr
     Ok(Arg::Value(value))
 }
 
+/// The tokens of the instruction on an instruction line, commas left out: its mnemonic
+/// or first hex word, then its operands or other words, after any `label:` or `ADDR:`
+/// prefix. Pass 1 reads the line the same way; this finds an operand's token again for
+/// an error pass 2 reports.
+pub(super) fn instruction_tokens(line: &str) -> Vec<Token<'_>> {
+    let mut pieces = Vec::new();
+    if lex::tokenize_into(lex::strip_comment(line), &mut pieces).is_err() {
+        return Vec::new();
+    }
+    let prefix = matches!(pieces.first(), Some(Piece::Token(t)) if t.text.ends_with(':'));
+    pieces[usize::from(prefix)..]
+        .iter()
+        .filter_map(|piece| match *piece {
+            Piece::Token(t) => Some(t),
+            Piece::Comma(_) => None,
+        })
+        .collect()
+}
+
 impl<'s> Asm<'s> {
-    /// Tokens of a line's code, or `None` after reporting an unterminated string.
-    pub(super) fn pieces(&mut self, index: usize, report: bool) -> Option<Vec<Piece<'s>>> {
-        let line = self.lines[index];
+    /// Tokenizes the code of line `index` into `pieces`; false after reporting an
+    /// unterminated string (when `report`).
+    pub(super) fn tokenize(
+        &mut self,
+        index: usize,
+        line: &'s str,
+        pieces: &mut Vec<Piece<'s>>,
+        report: bool,
+    ) -> bool {
+        pieces.clear();
         let code = lex::strip_comment(line);
-        match lex::tokenize(code) {
-            Ok(pieces) => Some(pieces),
+        match lex::tokenize_into(code, pieces) {
+            Ok(()) => true,
             Err(at) => {
                 if report {
                     self.error(
@@ -81,7 +110,7 @@ impl<'s> Asm<'s> {
                         "unterminated string (add the closing `\"`)",
                     );
                 }
-                None
+                false
             }
         }
     }
@@ -113,6 +142,20 @@ impl<'s> Asm<'s> {
         what: &str,
     ) -> Option<Vec<Token<'t>>> {
         let mut out = Vec::new();
+        self.list_args_into(line, pieces, what, &mut out)
+            .then_some(out)
+    }
+
+    /// [`Asm::list_args`] into `out` (cleared first), a buffer reused from line to line;
+    /// false after reporting an error.
+    pub(super) fn list_args_into<'t>(
+        &mut self,
+        line: usize,
+        pieces: &[Piece<'t>],
+        what: &str,
+        out: &mut Vec<Token<'t>>,
+    ) -> bool {
+        out.clear();
         let mut want_item = true;
         let mut last_comma = None;
         for piece in pieces {
@@ -123,7 +166,7 @@ impl<'s> Asm<'s> {
                             Span::of(line, &t),
                             format!("expected `,` before `{}`", t.text),
                         );
-                        return None;
+                        return false;
                     }
                     out.push(t);
                     want_item = false;
@@ -134,7 +177,7 @@ impl<'s> Asm<'s> {
                             Span::at(line, at).sub(0, 1),
                             format!("expected {what} before `,`"),
                         );
-                        return None;
+                        return false;
                     }
                     want_item = true;
                     last_comma = Some(at);
@@ -146,9 +189,9 @@ impl<'s> Asm<'s> {
                 Span::at(line, at).sub(0, 1),
                 format!("expected {what} after `,`"),
             );
-            return None;
+            return false;
         }
-        Some(out)
+        true
     }
 
     /// Splits `key=value`, returning the value as a token of its own.
@@ -176,7 +219,7 @@ impl<'s> Asm<'s> {
 
     pub(super) fn name_arg(&mut self, line: usize, token: &Token<'_>) -> Option<String> {
         match lex::parse_name(token.text) {
-            Ok(name) => Some(name),
+            Ok(name) => Some(name.into_owned()),
             Err(e) => {
                 self.lex_error(Span::of(line, token), e);
                 None

@@ -2,13 +2,33 @@
 //! operand count and spelling select, its operands parsed, and the errors that say which
 //! forms were expected.
 
-use adead_isa::{Opcode, OperandKind, OperandValue, SyntaxClass, reference::assembly_form};
+use std::borrow::Cow;
+
+use adead_isa::{
+    Instruction, Opcode, OperandKind, OperandValue, SyntaxClass, reference::assembly_form,
+};
 
 use crate::lex::{self, Piece, Token};
 
 use super::operands::{Arg, parse_operand};
 use super::report::{Span, nearest};
-use super::{Asm, Body};
+use super::symbols::Fixup;
+use super::{Asm, Buffers};
+
+/// The most operands an instruction has (each takes at least one of the four operand
+/// words).
+const MAX_OPERANDS: usize = 4;
+
+/// The value an operand holds until the name it gives resolves.
+fn placeholder(kind: OperandKind) -> OperandValue {
+    match kind {
+        OperandKind::Label => OperandValue::Label(0),
+        OperandKind::Func => OperandValue::Func(0),
+        OperandKind::Import => OperandValue::Import(0),
+        OperandKind::Data => OperandValue::Data(0),
+        _ => OperandValue::Shader(0),
+    }
+}
 
 /// What an operand of this kind looks like, for "expected ..." messages.
 fn describe(kind: OperandKind) -> &'static str {
@@ -57,21 +77,38 @@ fn plural(n: usize, one: &str) -> String {
 }
 
 impl<'s> Asm<'s> {
+    /// The instruction of a mnemonic line (`head` the mnemonic, `rest` its operands),
+    /// encoded with its names recorded as fixups of function `func`, or `None` after
+    /// reporting why there is none.
     pub(super) fn text_instruction(
         &mut self,
         line: usize,
-        head: Token<'_>,
-        rest: &[Piece<'_>],
-    ) -> Body {
-        let mnemonic = head.text.to_ascii_lowercase();
+        head: Token<'s>,
+        rest: &[Piece<'s>],
+        func: usize,
+        buffers: &mut Buffers<'s>,
+    ) -> Option<Instruction> {
+        // Mnemonics are lower case in the table; most listings write them so.
+        let mnemonic = if head.text.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(head.text.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(head.text)
+        };
+        let mnemonic = mnemonic.as_ref();
         let head_span = Span::of(line, &head);
-        let candidates: Vec<Opcode> = Opcode::by_mnemonic(&mnemonic).collect();
+        let Buffers {
+            tokens: args,
+            candidates,
+            survivors,
+        } = buffers;
+        candidates.clear();
+        candidates.extend(Opcode::by_mnemonic(mnemonic));
         if candidates.is_empty() {
             if self.full() {
                 self.omitted += 1;
-                return Body::Broken;
+                return None;
             }
-            match nearest(&mnemonic, Opcode::mnemonics()) {
+            match nearest(mnemonic, Opcode::mnemonics()) {
                 Some(near) => self.error_help(
                     head_span,
                     format!("unknown mnemonic `{}`", head.text),
@@ -79,23 +116,25 @@ impl<'s> Asm<'s> {
                 ),
                 None => self.error(head_span, format!("unknown mnemonic `{}`", head.text)),
             }
-            return Body::Broken;
+            return None;
         }
-        let forms = || {
+        let forms = |candidates: &[Opcode]| {
             candidates
                 .iter()
                 .map(|&op| format!("`{}`", assembly_form(op)))
                 .collect::<Vec<_>>()
                 .join(" or ")
         };
-        let Some(args) = self.list_args(line, rest, "an operand") else {
-            return Body::Broken;
-        };
-        let mut survivors: Vec<Opcode> = candidates
-            .iter()
-            .copied()
-            .filter(|op| op.operands().len() == args.len())
-            .collect();
+        if !self.list_args_into(line, rest, "an operand", args) {
+            return None;
+        }
+        survivors.clear();
+        survivors.extend(
+            candidates
+                .iter()
+                .copied()
+                .filter(|op| op.operands().len() == args.len()),
+        );
         if survivors.is_empty() {
             let mut counts: Vec<usize> = candidates.iter().map(|op| op.operands().len()).collect();
             counts.sort_unstable();
@@ -119,19 +158,15 @@ impl<'s> Asm<'s> {
             self.error_help(
                 span,
                 format!("`{mnemonic}` takes {expected}, found {}", args.len()),
-                format!("expected {}", forms()),
+                format!("expected {}", forms(candidates)),
             );
-            return Body::Broken;
+            return None;
         }
         for (i, token) in args.iter().enumerate() {
-            let next: Vec<Opcode> = survivors
-                .iter()
-                .copied()
-                .filter(|op| fits(token.text, op.operands()[i].syntax_class()))
-                .collect();
-            if next.is_empty() {
+            let fits_here = |op: &Opcode| fits(token.text, op.operands()[i].syntax_class());
+            if !survivors.iter().any(fits_here) {
                 let mut expected: Vec<&str> = Vec::new();
-                for op in &survivors {
+                for op in survivors.iter() {
                     let d = describe(op.operands()[i]);
                     if !expected.contains(&d) {
                         expected.push(d);
@@ -145,45 +180,72 @@ impl<'s> Asm<'s> {
                         i + 1,
                         token.text
                     ),
-                    format!("expected {}", forms()),
+                    format!("expected {}", forms(candidates)),
                 );
-                return Body::Broken;
+                return None;
             }
-            survivors = next;
+            survivors.retain(fits_here);
         }
         let opcode = survivors[0];
-        let mut operands = Vec::with_capacity(args.len());
+        let kinds = opcode.operands();
+        let mut values = [OperandValue::Count(0); MAX_OPERANDS];
+        let mut names: [Option<Cow<'s, str>>; MAX_OPERANDS] = Default::default();
         let mut ok = true;
-        for (token, &kind) in args.iter().zip(opcode.operands()) {
-            let span = Span::of(line, token);
+        for (i, (token, &kind)) in args.iter().zip(kinds).enumerate() {
             match parse_operand(kind, token.text) {
-                Ok(arg) => operands.push((span, arg)),
+                Ok(Arg::Value(value)) => values[i] = value,
+                Ok(Arg::Name(name)) => {
+                    values[i] = placeholder(kind);
+                    names[i] = Some(name);
+                }
                 Err(e) => {
-                    self.lex_error(span, e);
+                    self.lex_error(Span::of(line, token), e);
                     ok = false;
                 }
             }
         }
         if !ok {
-            return Body::Broken;
+            return None;
         }
         // The first use of an import declares it, with this instruction's argument count
         // unless an `.import` says otherwise.
-        let kinds = opcode.operands();
         let position = |wanted| kinds.iter().position(|&k| k == wanted);
         if let Some(i) = position(OperandKind::Import)
-            && let Some((_, Arg::Name(name))) = operands.get(i)
+            && let Some(name) = names[i].take()
         {
-            let name = name.clone();
-            let count = position(OperandKind::Count).and_then(|c| match operands.get(c) {
-                Some((span, Arg::Value(OperandValue::Count(n)))) => Some((*n, *span)),
+            let count = position(OperandKind::Count).and_then(|c| match values[c] {
+                OperandValue::Count(n) => Some((n, Span::of(line, &args[c]))),
                 _ => None,
             });
-            let index = self.import(name);
+            let index = self.import(&name);
+            values[i] = OperandValue::Import(index as u32);
             if let Some(count) = count {
                 self.imports[index].first_use.get_or_insert(count);
             }
         }
-        Body::Text { opcode, operands }
+        let instr = match Instruction::from_operands(opcode, &values[..kinds.len()]) {
+            Ok(instr) => instr,
+            Err(e) => {
+                let span = args.first().map_or(Span::at(0, 0), |t| Span::of(line, t));
+                self.error(span, format!("internal error: {e}"));
+                return None;
+            }
+        };
+        let pc = self.code.len() as u32;
+        let mut word = 0;
+        for (i, (&kind, name)) in kinds.iter().zip(names).enumerate() {
+            if let Some(name) = name {
+                self.function_fixups.push(Fixup {
+                    pc,
+                    func: func as u32,
+                    operand: i as u8,
+                    word,
+                    kind,
+                    name,
+                });
+            }
+            word += kind.words() as u8;
+        }
+        Some(instr)
     }
 }

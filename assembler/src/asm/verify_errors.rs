@@ -1,14 +1,20 @@
 //! Verifier errors as diagnostics: each instruction error reported at the operand it
 //! is about, with help naming the frame or the declaration at odds with it.
 
-use adead_isa::{OperandKind, OperandValue, VerifyError, VerifyErrorKind};
+use adead_isa::{Instruction, LineEntry, OperandKind, OperandValue, VerifyError, VerifyErrorKind};
 
-use super::report::Span;
-use super::{Asm, Resolved};
+use super::Asm;
+use super::report::{At, Span};
 
 impl<'s> Asm<'s> {
-    /// Reports a verifier error at the operand it is about.
-    pub(super) fn verify_error(&mut self, resolved: &[Vec<Option<Resolved>>], error: VerifyError) {
+    /// Reports a verifier error at the operand it is about. `code` is the module's code
+    /// and `lines` the listing line of each instruction.
+    pub(super) fn verify_error(
+        &mut self,
+        code: &[Instruction],
+        lines: &[LineEntry],
+        error: VerifyError,
+    ) {
         let VerifyError::Instruction {
             function_index,
             pc,
@@ -19,15 +25,23 @@ impl<'s> Asm<'s> {
             self.error(Span::at(0, 0), error.to_string());
             return;
         };
-        // An instruction that did not resolve already has its diagnostic.
-        let Some(r) = resolved
-            .get(function_index as usize)
-            .and_then(|f| f.get(pc as usize))
-            .and_then(Option::as_ref)
-        else {
+        let Some(f) = self.functions.get(function_index as usize) else {
             return;
         };
-        let operands: Vec<_> = r.instr.operands().collect();
+        let pc = f.entry + pc.min(f.len);
+        let end = f.entry + f.len;
+        // An instruction that did not assemble already has its diagnostic.
+        if pc >= end || self.broken.contains(pc) {
+            return;
+        }
+        let Some(&instr) = code.get(pc as usize) else {
+            return;
+        };
+        if self.full() {
+            self.omitted += 1;
+            return;
+        }
+        let operands: Vec<_> = instr.operands().collect();
         let wanted = |k: OperandKind| operands.iter().position(|&(kind, _)| kind == k);
         let index = match &kind {
             VerifyErrorKind::RegisterOutsideFrame { reg, .. } => {
@@ -46,10 +60,15 @@ impl<'s> Asm<'s> {
             VerifyErrorKind::ShaderIndexOutOfRange { .. } => wanted(OperandKind::Shader),
             _ => None,
         };
-        let span = index
-            .and_then(|i| r.operands.get(i))
-            .copied()
-            .unwrap_or(r.span);
+        let line = self.listing_line(lines, pc);
+        let at = match index {
+            Some(index) => At::Operand {
+                line,
+                opcode: instr.opcode(),
+                index,
+            },
+            None => At::Instruction { line },
+        };
         let explicit_regs = self
             .functions
             .get(function_index as usize)
@@ -81,8 +100,8 @@ impl<'s> Asm<'s> {
             _ => None,
         };
         match help {
-            Some(help) => self.error_help(span, kind.to_string(), help),
-            None => self.error(span, kind.to_string()),
+            Some(help) => self.error_help(at, kind.to_string(), help),
+            None => self.error(at, kind.to_string()),
         }
     }
 }
