@@ -339,10 +339,18 @@ pub(crate) fn parse_int(text: &str) -> Result<i128, String> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return Err(format!("invalid integer `{text}`"));
     }
-    let magnitude = u128::from_str_radix(digits, radix)
-        .ok()
-        .filter(|&m| m <= u128::from(u64::MAX))
-        .ok_or_else(|| format!("integer `{text}` does not fit in 64 bits"))?;
+    // Up to 16 digits always fit in 64 bits (16 hex digits exactly): the usual literal
+    // is read without `from_str_radix`.
+    let magnitude = if digits.len() <= 16 {
+        digits.bytes().fold(0u128, |m, d| {
+            m * u128::from(radix) + u128::from(char::from(d).to_digit(radix).unwrap_or(0))
+        })
+    } else {
+        u128::from_str_radix(digits, radix)
+            .ok()
+            .filter(|&m| m <= u128::from(u64::MAX))
+            .ok_or_else(|| format!("integer `{text}` does not fit in 64 bits"))?
+    };
     let value = magnitude as i128;
     Ok(if negative { -value } else { value })
 }

@@ -51,10 +51,8 @@ use symbols::{Broken, DataDef, EntryDecl, ExportDecl, Fixup, FuncDef, ImportDef}
 struct Buffers<'s> {
     /// An instruction's operand tokens, or a hex line's words.
     tokens: Vec<Token<'s>>,
-    /// The opcodes a mnemonic names.
-    candidates: Vec<Opcode>,
-    /// Those whose operands fit the line.
-    survivors: Vec<Opcode>,
+    /// The overloads of a mnemonic whose operands fit the line so far, with their kinds.
+    survivors: Vec<(Opcode, &'static [OperandKind])>,
 }
 
 /// The assembler's state across both passes: the listing, the errors, what the prescan

@@ -27,6 +27,18 @@ pub(super) fn parse_operand(kind: OperandKind, text: &str) -> Result<Arg<'_>, Le
     };
     let value = match kind {
         OperandKind::Dst | OperandKind::Src | OperandKind::RegRange => {
+            // `r` and one to three digits, the usual register, read without `parse`.
+            if let [b'r', digits @ ..] = text.as_bytes()
+                && (1..=3).contains(&digits.len())
+                && digits.iter().all(u8::is_ascii_digit)
+            {
+                let r = digits
+                    .iter()
+                    .fold(0u32, |r, d| r * 10 + u32::from(d - b'0'));
+                if r < MAX_REGISTERS {
+                    return Ok(Arg::Value(OperandValue::Reg(r as u8)));
+                }
+            }
             match text[1..].parse::<u32>() {
                 Ok(r) if r < MAX_REGISTERS => OperandValue::Reg(r as u8),
                 _ => {

@@ -3,6 +3,9 @@
 //! forms were expected.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 
 use adead_isa::{
     Instruction, Opcode, OperandKind, OperandValue, SyntaxClass, reference::assembly_form,
@@ -18,6 +21,52 @@ use super::{Asm, Buffers};
 /// The most operands an instruction has (each takes at least one of the four operand
 /// words).
 const MAX_OPERANDS: usize = 4;
+
+/// FxHash's rule (a rotate, a xor and a multiply per eight bytes), for the mnemonic
+/// index: its keys are the opcode table's, so no listing can make them collide.
+#[derive(Default)]
+struct MnemonicHasher(u64);
+
+impl MnemonicHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for MnemonicHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The opcodes a mnemonic names (more than one for an overload set), in table order,
+/// as `Opcode::by_mnemonic` gives them, from an index built once: every instruction
+/// line looks its mnemonic up, and a hash is cheaper than `by_mnemonic`'s binary
+/// search of string comparisons.
+fn overloads(mnemonic: &str) -> &'static [Opcode] {
+    type Index = HashMap<&'static str, Vec<Opcode>, BuildHasherDefault<MnemonicHasher>>;
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut index = Index::default();
+        for &op in Opcode::ALL {
+            index.entry(op.mnemonic()).or_default().push(op);
+        }
+        index
+    });
+    index.get(mnemonic).map_or(&[], Vec::as_slice)
+}
 
 /// The value an operand holds until the name it gives resolves.
 fn placeholder(kind: OperandKind) -> OperandValue {
@@ -95,19 +144,13 @@ impl<'s> Asm<'s> {
             Cow::Borrowed(head.text)
         };
         let mnemonic = mnemonic.as_ref();
-        let head_span = Span::of(line, &head);
-        let Buffers {
-            tokens: args,
-            candidates,
-            survivors,
-        } = buffers;
-        candidates.clear();
-        candidates.extend(Opcode::by_mnemonic(mnemonic));
+        let candidates = overloads(mnemonic);
         if candidates.is_empty() {
             if self.full() {
                 self.omitted += 1;
                 return None;
             }
+            let head_span = Span::of(line, &head);
             match nearest(mnemonic, Opcode::mnemonics()) {
                 Some(near) => self.error_help(
                     head_span,
@@ -118,76 +161,30 @@ impl<'s> Asm<'s> {
             }
             return None;
         }
-        let forms = |candidates: &[Opcode]| {
-            candidates
-                .iter()
-                .map(|&op| format!("`{}`", assembly_form(op)))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        };
+        let Buffers {
+            tokens: args,
+            survivors,
+        } = buffers;
         if !self.list_args_into(line, rest, "an operand", args) {
             return None;
         }
-        survivors.clear();
-        survivors.extend(
-            candidates
-                .iter()
-                .copied()
-                .filter(|op| op.operands().len() == args.len()),
-        );
-        if survivors.is_empty() {
-            let mut counts: Vec<usize> = candidates.iter().map(|op| op.operands().len()).collect();
-            counts.sort_unstable();
-            counts.dedup();
-            let max = *counts.last().unwrap_or(&0);
-            let expected = match counts.as_slice() {
-                [one] => plural(*one, "operand"),
-                many => format!(
-                    "{} operands",
-                    many.iter()
-                        .map(usize::to_string)
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
-            };
-            let span = if args.len() > max {
-                Span::of(line, &args[max]).to(Span::of(line, &args[args.len() - 1]))
-            } else {
-                Span::at(line, args.last().unwrap_or(&head).end() + 1)
-            };
-            self.error_help(
-                span,
-                format!("`{mnemonic}` takes {expected}, found {}", args.len()),
-                format!("expected {}", forms(candidates)),
-            );
-            return None;
-        }
-        for (i, token) in args.iter().enumerate() {
-            let fits_here = |op: &Opcode| fits(token.text, op.operands()[i].syntax_class());
-            if !survivors.iter().any(fits_here) {
-                let mut expected: Vec<&str> = Vec::new();
-                for op in survivors.iter() {
-                    let d = describe(op.operands()[i]);
-                    if !expected.contains(&d) {
-                        expected.push(d);
-                    }
-                }
-                self.error_help(
-                    Span::of(line, token),
-                    format!(
-                        "expected {} as operand {} of `{mnemonic}`, found `{}`",
-                        expected.join(" or "),
-                        i + 1,
-                        token.text
-                    ),
-                    format!("expected {}", forms(candidates)),
-                );
-                return None;
+        // Most mnemonics name one opcode, and most lines fit it.
+        let only = match candidates {
+            [op] => {
+                let kinds = op.operands();
+                let fit = kinds.len() == args.len()
+                    && args
+                        .iter()
+                        .zip(kinds)
+                        .all(|(token, kind)| fits(token.text, kind.syntax_class()));
+                fit.then_some((*op, kinds))
             }
-            survivors.retain(fits_here);
-        }
-        let opcode = survivors[0];
-        let kinds = opcode.operands();
+            _ => None,
+        };
+        let (opcode, kinds) = match only {
+            Some(found) => found,
+            None => self.select(line, head, mnemonic, candidates, args, survivors)?,
+        };
         let mut values = [OperandValue::Count(0); MAX_OPERANDS];
         let mut names: [Option<Cow<'s, str>>; MAX_OPERANDS] = Default::default();
         let mut ok = true;
@@ -223,7 +220,20 @@ impl<'s> Asm<'s> {
                 self.imports[index].first_use.get_or_insert(count);
             }
         }
-        let instr = match Instruction::from_operands(opcode, &values[..kinds.len()]) {
+        // Every value fits its kind, so the words are those of the instruction.
+        let mut words = [opcode.word(), 0, 0, 0, 0];
+        let mut first_word = [0u8; MAX_OPERANDS];
+        let mut at = 0;
+        for (i, (&kind, value)) in kinds.iter().zip(values).enumerate() {
+            let (low, high) = value.to_words();
+            words[1 + at] = low;
+            if let Some(high) = high {
+                words[2 + at] = high;
+            }
+            first_word[i] = at as u8;
+            at += kind.words();
+        }
+        let instr = match Instruction::from_words(words) {
             Ok(instr) => instr,
             Err(e) => {
                 let span = args.first().map_or(Span::at(0, 0), |t| Span::of(line, t));
@@ -232,20 +242,115 @@ impl<'s> Asm<'s> {
             }
         };
         let pc = self.code.len() as u32;
-        let mut word = 0;
         for (i, (&kind, name)) in kinds.iter().zip(names).enumerate() {
             if let Some(name) = name {
                 self.function_fixups.push(Fixup {
                     pc,
                     func: func as u32,
                     operand: i as u8,
-                    word,
+                    word: first_word[i],
                     kind,
                     name,
                 });
             }
-            word += kind.words() as u8;
         }
         Some(instr)
+    }
+
+    /// The one opcode among `candidates` that takes `args`, selected by operand count and
+    /// then operand by operand by spelling; `None` after reporting the forms expected.
+    fn select(
+        &mut self,
+        line: usize,
+        head: Token<'s>,
+        mnemonic: &str,
+        candidates: &[Opcode],
+        args: &[Token<'s>],
+        survivors: &mut Vec<(Opcode, &'static [OperandKind])>,
+    ) -> Option<(Opcode, &'static [OperandKind])> {
+        let forms = || {
+            candidates
+                .iter()
+                .map(|&op| format!("`{}`", assembly_form(op)))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        survivors.clear();
+        survivors.extend(
+            candidates
+                .iter()
+                .map(|&op| (op, op.operands()))
+                .filter(|(_, kinds)| kinds.len() == args.len()),
+        );
+        if survivors.is_empty() {
+            let mut counts: Vec<usize> = candidates.iter().map(|op| op.operands().len()).collect();
+            counts.sort_unstable();
+            counts.dedup();
+            let max = *counts.last().unwrap_or(&0);
+            let expected = match counts.as_slice() {
+                [one] => plural(*one, "operand"),
+                many => format!(
+                    "{} operands",
+                    many.iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            };
+            let span = if args.len() > max {
+                Span::of(line, &args[max]).to(Span::of(line, &args[args.len() - 1]))
+            } else {
+                Span::at(line, args.last().unwrap_or(&head).end() + 1)
+            };
+            self.error_help(
+                span,
+                format!("`{mnemonic}` takes {expected}, found {}", args.len()),
+                format!("expected {}", forms()),
+            );
+            return None;
+        }
+        for (i, token) in args.iter().enumerate() {
+            let fits_here =
+                |(_, kinds): &(Opcode, &[OperandKind])| fits(token.text, kinds[i].syntax_class());
+            if !survivors.iter().any(fits_here) {
+                let mut expected: Vec<&str> = Vec::new();
+                for (_, kinds) in survivors.iter() {
+                    let d = describe(kinds[i]);
+                    if !expected.contains(&d) {
+                        expected.push(d);
+                    }
+                }
+                self.error_help(
+                    Span::of(line, token),
+                    format!(
+                        "expected {} as operand {} of `{mnemonic}`, found `{}`",
+                        expected.join(" or "),
+                        i + 1,
+                        token.text
+                    ),
+                    format!("expected {}", forms()),
+                );
+                return None;
+            }
+            survivors.retain(fits_here);
+        }
+        survivors.first().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mnemonic_index_gives_what_by_mnemonic_gives() {
+        for &op in Opcode::ALL {
+            let expected: Vec<Opcode> = Opcode::by_mnemonic(op.mnemonic()).collect();
+            assert_eq!(overloads(op.mnemonic()), expected, "{op:?}");
+        }
+        assert_eq!(overloads("halt"), [Opcode::HaltReg, Opcode::Halt]);
+        for unknown in ["", "ad", "ADD", "halt ", "add\0"] {
+            assert!(overloads(unknown).is_empty(), "{unknown:?}");
+        }
     }
 }
