@@ -39,7 +39,7 @@ use adead_isa::{
 
 use crate::Options;
 use crate::diag::Diagnostics;
-use crate::lex::{Piece, Token};
+use crate::lex::{self, Piece, Token};
 
 use hex::is_hex_start;
 pub use report::MAX_DIAGNOSTICS;
@@ -58,7 +58,7 @@ struct Buffers<'s> {
 /// The assembler's state across both passes: the listing, the errors, what the prescan
 /// found, the symbol tables and the code.
 struct Asm<'s> {
-    /// The listing (without a byte order mark), read again only to locate errors.
+    /// The listing, without a byte order mark.
     text: &'s str,
     file_name: &'s str,
     options: Options,
@@ -106,7 +106,6 @@ struct Asm<'s> {
     /// The line table `.line` directives make (with `.source`).
     rows: Vec<LineEntry>,
 
-    pieces: Vec<Piece<'s>>,
     buffers: Buffers<'s>,
 }
 
@@ -149,12 +148,25 @@ pub(crate) fn assemble(
         lines: Vec::new(),
         pending_line: None,
         rows: Vec::new(),
-        pieces: Vec::new(),
         buffers: Buffers::default(),
     };
     asm.prescan();
-    for (index, line) in source.lines().enumerate() {
-        asm.line(index, line);
+    let mut lines = lex::LineTokens::new(source);
+    let mut pieces = Vec::new();
+    let mut index = 0;
+    while let Some(tokenized) = lines.next_into(&mut pieces) {
+        match tokenized {
+            Ok(()) => asm.line(index, &pieces),
+            Err((at, end)) => asm.error(
+                Span {
+                    line: index,
+                    start: at,
+                    end,
+                },
+                "unterminated string (add the closing `\"`)",
+            ),
+        }
+        index += 1;
     }
     asm.finish()
 }
@@ -187,15 +199,17 @@ impl<'s> Asm<'s> {
         let text = self.text;
         let mut pieces = Vec::new();
         let mut instructions = 0;
-        for (index, line) in text.lines().enumerate() {
+        for (index, line) in lex::lines(text).enumerate() {
             if may_hold_instruction(line) {
                 instructions += 1;
                 continue;
             }
-            if !line
+            let code = lex::strip_comment(line);
+            pieces.clear();
+            if !code
                 .trim_start_matches(|c: char| c.is_ascii_whitespace())
                 .starts_with('.')
-                || !self.tokenize(index, line, &mut pieces, false)
+                || lex::tokenize_into(code, &mut pieces).is_err()
             {
                 continue;
             }
@@ -235,16 +249,8 @@ impl<'s> Asm<'s> {
         self.lines.reserve_exact(instructions);
     }
 
-    /// Pass 1 on line `index`.
-    fn line(&mut self, index: usize, text: &'s str) {
-        let mut pieces = std::mem::take(&mut self.pieces);
-        if self.tokenize(index, text, &mut pieces, true) {
-            self.pieces_of_line(index, &pieces);
-        }
-        self.pieces = pieces;
-    }
-
-    fn pieces_of_line(&mut self, index: usize, pieces: &[Piece<'s>]) {
+    /// Pass 1 on line `index`, given its pieces.
+    fn line(&mut self, index: usize, pieces: &[Piece<'s>]) {
         let first = match pieces.first() {
             None => return,
             Some(Piece::Comma(at)) => {

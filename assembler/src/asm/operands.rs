@@ -98,35 +98,6 @@ pub(super) fn instruction_tokens(line: &str) -> Vec<Token<'_>> {
 }
 
 impl<'s> Asm<'s> {
-    /// Tokenizes the code of line `index` into `pieces`; false after reporting an
-    /// unterminated string (when `report`).
-    pub(super) fn tokenize(
-        &mut self,
-        index: usize,
-        line: &'s str,
-        pieces: &mut Vec<Piece<'s>>,
-        report: bool,
-    ) -> bool {
-        pieces.clear();
-        let code = lex::strip_comment(line);
-        match lex::tokenize_into(code, pieces) {
-            Ok(()) => true,
-            Err(at) => {
-                if report {
-                    self.error(
-                        Span {
-                            line: index,
-                            start: at,
-                            end: code.len(),
-                        },
-                        "unterminated string (add the closing `\"`)",
-                    );
-                }
-                false
-            }
-        }
-    }
-
     /// Arguments with no commas.
     pub(super) fn plain_args<'t>(
         &mut self,
