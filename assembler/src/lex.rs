@@ -198,41 +198,31 @@ impl<'a> LineTokens<'a> {
             return None;
         }
         let mut i = start;
-        loop {
-            let Some(&b) = bytes.get(i) else {
-                self.pos = i;
-                return Some(Ok(()));
-            };
-            match b {
-                b'\n' => {
+        while let Some(&b) = bytes.get(i) {
+            match CLASS[usize::from(b)] {
+                NEWLINE => {
                     self.pos = i + 1;
                     return Some(Ok(()));
                 }
-                b';' | b'#' => {
+                COMMENT => {
                     self.pos = line_end(bytes, i).1;
                     return Some(Ok(()));
                 }
-                b',' => {
+                COMMA => {
                     pieces.push(Piece::Comma(i - start));
                     i += 1;
                 }
-                _ if b.is_ascii_whitespace() => i += 1,
+                SPACE => i += 1,
                 _ => {
                     let token = i;
                     while let Some(&b) = bytes.get(i) {
-                        match b {
-                            b'"' => match quoted_len(bytes, i) {
+                        match CLASS[usize::from(b)] {
+                            PLAIN => i += 1,
+                            QUOTE => match quoted_len(bytes, i) {
                                 Some(len) => i += len,
-                                None => {
-                                    let (end, next) = line_end(bytes, i);
-                                    self.pos = next;
-                                    let crlf = next > end && bytes[end - 1] == b'\r';
-                                    return Some(Err((i - start, end - usize::from(crlf) - start)));
-                                }
+                                None => return Some(Err(self.unterminated(start, i))),
                             },
-                            b',' | b';' | b'#' => break,
-                            _ if b.is_ascii_whitespace() => break,
-                            _ => i += 1,
+                            _ => break,
                         }
                     }
                     pieces.push(Piece::Token(Token {
@@ -242,8 +232,48 @@ impl<'a> LineTokens<'a> {
                 }
             }
         }
+        self.pos = i;
+        Some(Ok(()))
+    }
+
+    /// The error for the line that starts at `start`, whose string at `at` does not end,
+    /// and moves to the next line.
+    fn unterminated(&mut self, start: usize, at: usize) -> (usize, usize) {
+        let bytes = self.text.as_bytes();
+        let (end, next) = line_end(bytes, at);
+        self.pos = next;
+        let crlf = next > end && bytes[end - 1] == b'\r';
+        (at - start, end - usize::from(crlf) - start)
     }
 }
+
+/// What a byte is to [`LineTokens`].
+const PLAIN: u8 = 0;
+/// ASCII whitespace but `\n` (as [`tokenize`] skips it).
+const SPACE: u8 = 1;
+const NEWLINE: u8 = 2;
+const COMMA: u8 = 3;
+/// `;` or `#`.
+const COMMENT: u8 = 4;
+const QUOTE: u8 = 5;
+
+/// The class of every byte.
+static CLASS: [u8; 256] = {
+    let mut class = [PLAIN; 256];
+    let mut b = 0;
+    while b < 256 {
+        class[b] = match b as u8 {
+            b'\n' => NEWLINE,
+            b' ' | b'\t' | b'\r' | b'\x0C' => SPACE,
+            b',' => COMMA,
+            b';' | b'#' => COMMENT,
+            b'"' => QUOTE,
+            _ => PLAIN,
+        };
+        b += 1;
+    }
+    class
+};
 
 /// [`string_len`] of the string starting at `bytes[at] == b'"'`, within its line (up to
 /// the next `\n`; a `\r` before that `\n` cannot change the outcome, since no `"` can
@@ -647,6 +677,23 @@ mod tests {
         assert_eq!(scanner.next_into(&mut pieces), Some(Ok(())));
         assert_eq!(texts(&pieces), ["z@0"]);
         assert_eq!(scanner.next_into(&mut pieces), None);
+    }
+
+    #[test]
+    fn byte_classes_agree_with_the_tokenizer() {
+        for b in 0..=255u8 {
+            let class = CLASS[usize::from(b)];
+            assert_eq!(
+                matches!(class, SPACE | NEWLINE),
+                b.is_ascii_whitespace(),
+                "{b}"
+            );
+            assert_eq!(class == NEWLINE, b == b'\n', "{b}");
+            assert_eq!(
+                class == COMMENT,
+                comment_start(&char::from(b).to_string()) == Some(0)
+            );
+        }
     }
 
     #[test]

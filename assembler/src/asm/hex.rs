@@ -60,10 +60,19 @@ impl<'s> Asm<'s> {
         let mut ok = true;
         for (i, token) in tokens.iter().enumerate() {
             spans[i] = Span::of(line, token);
-            let valid = token.text.len() == 8 && token.text.bytes().all(|b| b.is_ascii_hexdigit());
-            match u32::from_str_radix(token.text, 16) {
-                Ok(word) if valid => words[i] = word,
-                _ => {
+            // Eight hex digits: what `u32::from_str_radix(_, 16)` reads, without its
+            // generic loop.
+            let digits = token.text.as_bytes();
+            let value = (digits.len() == 8)
+                .then(|| {
+                    digits.iter().try_fold(0u32, |word, &d| {
+                        Some(word << 4 | char::from(d).to_digit(16)?)
+                    })
+                })
+                .flatten();
+            match value {
+                Some(word) => words[i] = word,
+                None => {
                     self.error(
                         spans[i],
                         format!("invalid hex word `{}`: expected 8 hex digits", token.text),

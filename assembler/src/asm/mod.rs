@@ -6,9 +6,11 @@
 //! collects the symbol tables (functions, labels, imports, data, shaders) and encodes
 //! every instruction into the module's code at once, leaving only names it cannot
 //! resolve yet (see [`symbols`]). Pass 2 resolves those names, checks what needs the
-//! whole file, builds the module and runs the verifier. An erroneous line still takes
-//! its instruction slot (a `nop` marked broken), so later labels and hex addresses stay
-//! right and one mistake gives one error.
+//! whole file, builds the module and runs the verifier: `adead_isa::verify` alone when
+//! nothing else is wrong, and only if that fails, the listing is assembled again to
+//! report every instruction's verifier error at its operand. An erroneous line still
+//! takes its instruction slot (a `nop` marked broken), so later labels and hex
+//! addresses stay right and one mistake gives one error.
 //!
 //! Memory is what the module needs and little more: the code, one line-table row per
 //! instruction, the current function's labels, and the names waiting for pass 2. The
@@ -62,6 +64,7 @@ struct Asm<'s> {
     text: &'s str,
     file_name: &'s str,
     options: Options,
+    verification: Verification,
     /// The errors kept, located once all are found.
     diags: Vec<Pending>,
     /// Errors found past [`MAX_DIAGNOSTICS`], counted but not kept.
@@ -105,8 +108,16 @@ struct Asm<'s> {
     pending_line: Option<(u32, Span)>,
     /// The line table `.line` directives make (with `.source`).
     rows: Vec<LineEntry>,
+}
 
-    buffers: Buffers<'s>,
+/// How [`Asm::finish`] runs the verifier on a listing without other errors.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verification {
+    /// `adead_isa::verify` alone: the usual, valid module passes at the cost of one
+    /// pass, and one that fails is assembled again with [`Verification::Every`].
+    First,
+    /// Every instruction's verifier error, each at its operand, then the whole verifier.
+    Every,
 }
 
 /// Assembles `source`; see [`crate::assemble`].
@@ -117,10 +128,31 @@ pub(crate) fn assemble(
 ) -> Result<Module, Diagnostics> {
     // A byte order mark is not part of the first line.
     let source = source.strip_prefix('\u{FEFF}').unwrap_or(source);
+    let mut verification = Verification::First;
+    loop {
+        if let Some(result) = run(source, file_name, options, verification) {
+            return result;
+        }
+        // The module failed `verify`: assembled again (to the same module, since
+        // assembling is a function of the text) to report each verifier error at its
+        // operand. `Verification::Every` always finishes.
+        verification = Verification::Every;
+    }
+}
+
+/// Both passes over `source`; `None` when `Verification::First` found the module
+/// invalid.
+fn run(
+    source: &str,
+    file_name: &str,
+    options: &Options,
+    verification: Verification,
+) -> Option<Result<Module, Diagnostics>> {
     let mut asm = Asm {
         text: source,
         file_name,
         options: *options,
+        verification,
         diags: Vec::new(),
         omitted: 0,
         has_func: false,
@@ -148,15 +180,15 @@ pub(crate) fn assemble(
         lines: Vec::new(),
         pending_line: None,
         rows: Vec::new(),
-        buffers: Buffers::default(),
     };
     asm.prescan();
     let mut lines = lex::LineTokens::new(source);
     let mut pieces = Vec::new();
+    let mut buffers = Buffers::default();
     let mut index = 0;
     while let Some(tokenized) = lines.next_into(&mut pieces) {
         match tokenized {
-            Ok(()) => asm.line(index, &pieces),
+            Ok(()) => asm.line(index, &pieces, &mut buffers),
             Err((at, end)) => asm.error(
                 Span {
                     line: index,
@@ -250,7 +282,7 @@ impl<'s> Asm<'s> {
     }
 
     /// Pass 1 on line `index`, given its pieces.
-    fn line(&mut self, index: usize, pieces: &[Piece<'s>]) {
+    fn line(&mut self, index: usize, pieces: &[Piece<'s>], buffers: &mut Buffers<'s>) {
         let first = match pieces.first() {
             None => return,
             Some(Piece::Comma(at)) => {
@@ -304,7 +336,6 @@ impl<'s> Asm<'s> {
         let Some(func) = self.function_for_code(span) else {
             return;
         };
-        let mut buffers = std::mem::take(&mut self.buffers);
         let instr = if is_hex_start(head.text) {
             self.hex_instruction(index, rest, addr, func, &mut buffers.tokens)
         } else {
@@ -314,9 +345,8 @@ impl<'s> Asm<'s> {
                     "an address must be followed by a hex instruction",
                 );
             }
-            self.text_instruction(index, head, &rest[1..], func, &mut buffers)
+            self.text_instruction(index, head, &rest[1..], func, buffers)
         };
-        self.buffers = buffers;
         let pc = self.code.len() as u32;
         if let Some((line, _)) = self.pending_line.take() {
             self.rows.push(LineEntry { pc, line });
@@ -344,7 +374,8 @@ impl<'s> Asm<'s> {
             .map_or(0, |i| (lines[i].line as usize).saturating_sub(1))
     }
 
-    fn finish(mut self) -> Result<Module, Diagnostics> {
+    /// Pass 2. `None` when [`Verification::First`] found the module invalid.
+    fn finish(mut self) -> Option<Result<Module, Diagnostics>> {
         if let Some(f) = self.current.take() {
             if self.functions[f].open {
                 let name = self.functions[f].name.clone();
@@ -388,17 +419,21 @@ impl<'s> Asm<'s> {
 
         let mut functions = Vec::with_capacity(self.functions.len());
         for f in &self.functions {
-            let code = &self.code[f.entry as usize..][..f.len as usize];
-            // A broken instruction is `nop`, which names no register.
-            let needed = code
-                .iter()
-                .map(frame_needed)
-                .fold(f.params.max(1), u32::max);
+            // Without `regs=`, the frame covers every register the code names (a broken
+            // instruction is `nop`, which names none).
+            let regs = f.regs.unwrap_or_else(|| {
+                let code = &self.code[f.entry as usize..][..f.len as usize];
+                let needed = code
+                    .iter()
+                    .map(frame_needed)
+                    .fold(f.params.max(1), u32::max);
+                needed.min(MAX_REGISTERS)
+            });
             functions.push(Function {
                 name: f.name.clone(),
                 entry: f.entry,
                 len: f.len,
-                regs: f.regs.unwrap_or(needed.min(MAX_REGISTERS)),
+                regs,
                 params: f.params,
             });
         }
@@ -484,6 +519,11 @@ impl<'s> Asm<'s> {
         // hands it back on success, so it is never copied.
         let module = if !self.options.verify {
             Some(module)
+        } else if self.verification == Verification::First && self.diags.is_empty() {
+            // A module `verify` accepts has no instruction errors either.
+            return adead_isa::verify(module)
+                .ok()
+                .map(|verified| Ok(verified.into_inner()));
         } else {
             let lines = listing_lines.as_deref().unwrap_or(&module.debug.lines);
             for error in adead_isa::instruction_errors(&module) {
@@ -503,14 +543,14 @@ impl<'s> Asm<'s> {
                 }
             }
         };
-        match module {
+        Some(match module {
             Some(module) if self.diags.is_empty() => Ok(module),
             _ => {
                 let mut diags = report::locate(self.text, self.diags);
                 diags.sort_by_key(|d| (d.line, d.column));
                 Err(Diagnostics::new(diags, self.omitted))
             }
-        }
+        })
     }
 }
 
