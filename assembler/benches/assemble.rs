@@ -7,12 +7,14 @@
 //! comments; and `assemble/hex`, the same program as raw hex instruction lines.
 //! Criterion reports each in MB/s of listing text (`Throughput::BytesDecimal`).
 //!
-//! Before timing, each listing is assembled once, checked against the module the
-//! generator built independently, under a counting global allocator, which prints the peak of live heap bytes during `assemble` above what was live
-//! before it (the listing itself is allocated before), per instruction:
+//! Before timing, each listing is assembled once under a counting global allocator
+//! and checked against the module the generator built independently; the bench
+//! prints the peak of live heap bytes during `assemble` above what was live before it
+//! (the listing itself is allocated before), per instruction:
 //!
 //! ```text
-//! assemble/mnemonic: 1000000 instructions, 24.6 MB of listing: peak heap 41.3 MB = 41.3 bytes/instruction
+//! assemble/mnemonic: 1000000 instructions, 29.3 MB of listing:
+//!     peak heap 39.5 MB = 39.5 bytes/instruction
 //! ```
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -121,7 +123,8 @@ fn report_memory(listings: &[(&'static str, String, Module)]) {
         assert!(module == *expected, "{name}: not the generated module");
         drop(module);
         println!(
-            "assemble/{name}: {INSTRUCTIONS} instructions, {:.1} MB of listing: peak heap {:.1} MB = {:.1} bytes/instruction",
+            "assemble/{name}: {INSTRUCTIONS} instructions, {:.1} MB of listing:\n    \
+             peak heap {:.1} MB = {:.1} bytes/instruction",
             text.len() as f64 / 1e6,
             peak as f64 / 1e6,
             peak as f64 / INSTRUCTIONS as f64,

@@ -1,5 +1,8 @@
-//! The lexical layer of a listing line: comments, tokens, string literals, names and
-//! number literals. Positions are byte offsets within the line.
+//! The lexical layer of a listing: its lines, and in a line comments, tokens, string
+//! literals, names and number literals. Positions are byte offsets within the line.
+//! [`LineTokens`] reads the listing for the assembler's pass 1, each line's bytes once;
+//! it gives what [`lines`], [`strip_comment`] and [`tokenize_into`] give one after
+//! another.
 
 use std::borrow::Cow;
 
@@ -83,8 +86,7 @@ pub(crate) fn strip_comment(line: &str) -> &str {
     comment_start(line).map_or(line, |at| &line[..at])
 }
 
-/// Splits the code part of a line into tokens and commas. The error is the byte offset
-/// of a string that does not end on the line.
+/// [`tokenize_into`] a new `Vec`.
 #[cfg(test)]
 pub(crate) fn tokenize(code: &str) -> Result<Vec<Piece<'_>>, usize> {
     let mut pieces = Vec::new();
@@ -92,8 +94,9 @@ pub(crate) fn tokenize(code: &str) -> Result<Vec<Piece<'_>>, usize> {
     Ok(pieces)
 }
 
-/// Tokenizes like [`tokenize`], appending to `pieces` (a buffer the assembler reuses for
-/// every line). On an error, `pieces` holds what came before the string.
+/// Splits the code part of a line into tokens and commas, appending them to `pieces`.
+/// The error is the byte offset of a string that does not end on the line (`pieces`
+/// then holds what came before it).
 pub(crate) fn tokenize_into<'a>(code: &'a str, pieces: &mut Vec<Piece<'a>>) -> Result<(), usize> {
     let bytes = code.as_bytes();
     let mut i = 0;
@@ -171,8 +174,8 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The listing's lines, each tokenized in one pass over its bytes: the lines of
-/// [`lines`], and of each the pieces [`tokenize`] gives for the code [`strip_comment`]
-/// leaves. The assembler's pass 1 reads the listing through this.
+/// [`lines`], and of each the pieces [`tokenize_into`] gives for the code that
+/// [`strip_comment`] leaves. The assembler's pass 1 reads the listing through this.
 pub(crate) struct LineTokens<'a> {
     text: &'a str,
     pos: usize,
@@ -249,7 +252,7 @@ impl<'a> LineTokens<'a> {
 
 /// What a byte is to [`LineTokens`].
 const PLAIN: u8 = 0;
-/// ASCII whitespace but `\n` (as [`tokenize`] skips it).
+/// ASCII whitespace but `\n` (as [`tokenize_into`] skips it).
 const SPACE: u8 = 1;
 const NEWLINE: u8 = 2;
 const COMMA: u8 = 3;

@@ -46,6 +46,7 @@ use crate::lex::{self, Piece, Token};
 use hex::is_hex_start;
 pub use report::MAX_DIAGNOSTICS;
 use report::{Pending, Span};
+
 use symbols::{Broken, DataDef, EntryDecl, ExportDecl, Fixup, FuncDef, ImportDef};
 
 /// Buffers reused from line to line, so that reading an instruction allocates nothing.
@@ -365,15 +366,6 @@ impl<'s> Asm<'s> {
         self.functions[func].len += 1;
     }
 
-    /// The 0-based listing line of instruction `pc`, by a line table with a row per
-    /// instruction.
-    fn listing_line(&self, lines: &[LineEntry], pc: u32) -> usize {
-        let after = lines.partition_point(|row| row.pc <= pc);
-        after
-            .checked_sub(1)
-            .map_or(0, |i| (lines[i].line as usize).saturating_sub(1))
-    }
-
     /// Pass 2. `None` when [`Verification::First`] found the module invalid.
     fn finish(mut self) -> Option<Result<Module, Diagnostics>> {
         if let Some(f) = self.current.take() {
@@ -552,6 +544,15 @@ impl<'s> Asm<'s> {
             }
         })
     }
+}
+
+/// The 0-based listing line of instruction `pc`, by a line table with a row per
+/// instruction.
+fn listing_line(lines: &[LineEntry], pc: u32) -> usize {
+    let after = lines.partition_point(|row| row.pc <= pc);
+    after
+        .checked_sub(1)
+        .map_or(0, |i| (lines[i].line as usize).saturating_sub(1))
 }
 
 /// The smallest frame covering every register an instruction names.

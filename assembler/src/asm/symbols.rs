@@ -15,8 +15,8 @@ use adead_isa::{Instruction, OperandKind};
 
 use crate::lex;
 
-use super::Asm;
 use super::report::{At, Span, nearest};
+use super::{Asm, listing_line};
 
 #[derive(Debug)]
 pub(super) struct FuncDef<'s> {
@@ -217,7 +217,7 @@ impl<'s> Asm<'s> {
         for fixup in &fixups {
             let pc = fixup.pc;
             let at = At::Operand {
-                line: self.listing_line(&self.lines, pc),
+                line: listing_line(&self.lines, pc),
                 opcode: self.code[pc as usize].opcode(),
                 index: usize::from(fixup.operand),
             };

@@ -3,8 +3,8 @@
 
 use adead_isa::{Instruction, LineEntry, OperandKind, OperandValue, VerifyError, VerifyErrorKind};
 
-use super::Asm;
 use super::report::{At, Span};
+use super::{Asm, listing_line};
 
 impl<'s> Asm<'s> {
     /// Reports a verifier error at the operand it is about. `code` is the module's code
@@ -60,7 +60,7 @@ impl<'s> Asm<'s> {
             VerifyErrorKind::ShaderIndexOutOfRange { .. } => wanted(OperandKind::Shader),
             _ => None,
         };
-        let line = self.listing_line(lines, pc);
+        let line = listing_line(lines, pc);
         let at = match index {
             Some(index) => At::Operand {
                 line,
