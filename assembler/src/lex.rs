@@ -1,5 +1,8 @@
-//! The lexical layer of a listing line: comments, tokens, string literals, names and
-//! number literals. Positions are byte offsets within the line.
+//! The lexical layer of a listing: its lines, and in a line comments, tokens, string
+//! literals, names and number literals. Positions are byte offsets within the line.
+//! [`LineTokens`] reads the listing for the assembler's pass 1, each line's bytes once;
+//! it gives what [`lines`], [`strip_comment`] and [`tokenize_into`] give one after
+//! another.
 
 use std::borrow::Cow;
 
@@ -83,11 +86,19 @@ pub(crate) fn strip_comment(line: &str) -> &str {
     comment_start(line).map_or(line, |at| &line[..at])
 }
 
-/// Splits the code part of a line into tokens and commas. The error is the byte offset
-/// of a string that does not end on the line.
+/// [`tokenize_into`] a new `Vec`.
+#[cfg(test)]
 pub(crate) fn tokenize(code: &str) -> Result<Vec<Piece<'_>>, usize> {
-    let bytes = code.as_bytes();
     let mut pieces = Vec::new();
+    tokenize_into(code, &mut pieces)?;
+    Ok(pieces)
+}
+
+/// Splits the code part of a line into tokens and commas, appending them to `pieces`.
+/// The error is the byte offset of a string that does not end on the line (`pieces`
+/// then holds what came before it).
+pub(crate) fn tokenize_into<'a>(code: &'a str, pieces: &mut Vec<Piece<'a>>) -> Result<(), usize> {
+    let bytes = code.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -111,7 +122,182 @@ pub(crate) fn tokenize(code: &str) -> Result<Vec<Piece<'_>>, usize> {
             }));
         }
     }
-    Ok(pieces)
+    Ok(())
+}
+
+/// Where the next `\n` is in `bytes`, eight bytes at a time.
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ (ONES * 0x0A);
+        // The lowest byte of `word` that is zero sets its high bit here first.
+        let zero = word.wrapping_sub(ONES) & !word & HIGHS;
+        if zero != 0 {
+            return Some(at + zero.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| at + i)
+}
+
+/// The end of the line that starts at `start` (where its `\n` is, or the text's end)
+/// and where the next line starts.
+fn line_end(bytes: &[u8], start: usize) -> (usize, usize) {
+    match find_newline(&bytes[start..]) {
+        Some(i) => (start + i, start + i + 1),
+        None => (bytes.len(), bytes.len()),
+    }
+}
+
+/// The lines of `text` exactly as `str::lines` gives them (a line ends at `\n`, and a
+/// `\r` just before that `\n` is not part of it), found eight bytes at a time.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= bytes.len() {
+            return None;
+        }
+        let start = pos;
+        let (end, next) = line_end(bytes, start);
+        pos = next;
+        let crlf = next > end && end > start && bytes[end - 1] == b'\r';
+        Some(&text[start..end - usize::from(crlf)])
+    })
+}
+
+/// The listing's lines, each tokenized in one pass over its bytes: the lines of
+/// [`lines`], and of each the pieces [`tokenize_into`] gives for the code that
+/// [`strip_comment`] leaves. The assembler's pass 1 reads the listing through this.
+pub(crate) struct LineTokens<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> LineTokens<'a> {
+    pub(crate) fn new(text: &'a str) -> LineTokens<'a> {
+        LineTokens { text, pos: 0 }
+    }
+
+    /// Tokenizes the next line into `pieces` (cleared first), with offsets in the line.
+    /// `None` past the last line; `Err((at, len))` for a string that does not end on
+    /// the line: where it starts, and the line's length (the code is the whole line
+    /// then, since no comment starts before such a string).
+    pub(crate) fn next_into(
+        &mut self,
+        pieces: &mut Vec<Piece<'a>>,
+    ) -> Option<Result<(), (usize, usize)>> {
+        pieces.clear();
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        if start >= bytes.len() {
+            return None;
+        }
+        let mut i = start;
+        while let Some(&b) = bytes.get(i) {
+            match CLASS[usize::from(b)] {
+                NEWLINE => {
+                    self.pos = i + 1;
+                    return Some(Ok(()));
+                }
+                COMMENT => {
+                    self.pos = line_end(bytes, i).1;
+                    return Some(Ok(()));
+                }
+                COMMA => {
+                    pieces.push(Piece::Comma(i - start));
+                    i += 1;
+                }
+                SPACE => i += 1,
+                _ => {
+                    let token = i;
+                    while let Some(&b) = bytes.get(i) {
+                        match CLASS[usize::from(b)] {
+                            PLAIN => i += 1,
+                            QUOTE => match quoted_len(bytes, i) {
+                                Some(len) => i += len,
+                                None => return Some(Err(self.unterminated(start, i))),
+                            },
+                            _ => break,
+                        }
+                    }
+                    pieces.push(Piece::Token(Token {
+                        text: &self.text[token..i],
+                        start: token - start,
+                    }));
+                }
+            }
+        }
+        self.pos = i;
+        Some(Ok(()))
+    }
+
+    /// The error for the line that starts at `start`, whose string at `at` does not end,
+    /// and moves to the next line.
+    fn unterminated(&mut self, start: usize, at: usize) -> (usize, usize) {
+        let bytes = self.text.as_bytes();
+        let (end, next) = line_end(bytes, at);
+        self.pos = next;
+        let crlf = next > end && bytes[end - 1] == b'\r';
+        (at - start, end - usize::from(crlf) - start)
+    }
+}
+
+/// What a byte is to [`LineTokens`].
+const PLAIN: u8 = 0;
+/// ASCII whitespace but `\n` (as [`tokenize_into`] skips it).
+const SPACE: u8 = 1;
+const NEWLINE: u8 = 2;
+const COMMA: u8 = 3;
+/// `;` or `#`.
+const COMMENT: u8 = 4;
+const QUOTE: u8 = 5;
+
+/// The class of every byte.
+static CLASS: [u8; 256] = {
+    let mut class = [PLAIN; 256];
+    let mut b = 0;
+    while b < 256 {
+        class[b] = match b as u8 {
+            b'\n' => NEWLINE,
+            b' ' | b'\t' | b'\r' | b'\x0C' => SPACE,
+            b',' => COMMA,
+            b';' | b'#' => COMMENT,
+            b'"' => QUOTE,
+            _ => PLAIN,
+        };
+        b += 1;
+    }
+    class
+};
+
+/// [`string_len`] of the string starting at `bytes[at] == b'"'`, within its line (up to
+/// the next `\n`; a `\r` before that `\n` cannot change the outcome, since no `"` can
+/// follow it on the line).
+fn quoted_len(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut escaped = false;
+    let mut i = at + 1;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\n' {
+            return None;
+        }
+        if escaped {
+            escaped = false;
+        } else if b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            return Some(i + 1 - at);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// An error inside a token: byte range relative to the token, and the message.
@@ -267,16 +453,17 @@ pub(crate) fn name_text(name: &str) -> Cow<'_, str> {
     }
 }
 
-/// Reads a name token: a plain name or a quoted, non-empty string.
-pub(crate) fn parse_name(token: &str) -> Result<String, LexError> {
+/// Reads a name token: a plain name (borrowed from the token) or a quoted, non-empty
+/// string.
+pub(crate) fn parse_name(token: &str) -> Result<Cow<'_, str>, LexError> {
     if token.starts_with('"') {
         let name = decode_text(token)?;
         if name.is_empty() {
             return Err(LexError::new(0, token.len(), "a name cannot be empty"));
         }
-        Ok(name)
+        Ok(Cow::Owned(name))
     } else if is_plain_name(token) {
-        Ok(token.to_string())
+        Ok(Cow::Borrowed(token))
     } else if is_register_like(token) {
         Err(LexError::new(
             0,
@@ -330,10 +517,18 @@ pub(crate) fn parse_int(text: &str) -> Result<i128, String> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return Err(format!("invalid integer `{text}`"));
     }
-    let magnitude = u128::from_str_radix(digits, radix)
-        .ok()
-        .filter(|&m| m <= u128::from(u64::MAX))
-        .ok_or_else(|| format!("integer `{text}` does not fit in 64 bits"))?;
+    // Up to 16 digits always fit in 64 bits (16 hex digits exactly): the usual literal
+    // is read without `from_str_radix`.
+    let magnitude = if digits.len() <= 16 {
+        digits.bytes().fold(0u128, |m, d| {
+            m * u128::from(radix) + u128::from(char::from(d).to_digit(radix).unwrap_or(0))
+        })
+    } else {
+        u128::from_str_radix(digits, radix)
+            .ok()
+            .filter(|&m| m <= u128::from(u64::MAX))
+            .ok_or_else(|| format!("integer `{text}` does not fit in 64 bits"))?
+    };
     let value = magnitude as i128;
     Ok(if negative { -value } else { value })
 }
@@ -440,6 +635,70 @@ mod tests {
             .collect()
     }
 
+    /// Text made mostly of what matters to lines, comments, strings and tokens.
+    fn listing_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => prop::sample::select(vec![
+                "\n", "\r\n", "\r", "\"", "\\", ";", "#", ",", " ", "\t", "add", "r1",
+                "\"a;b\"", "x:", "é", "\u{FEFF}", "\x0b", "\x0c",
+            ])
+            .prop_map(String::from),
+            1 => any::<String>(),
+        ];
+        prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    #[test]
+    fn lines_and_tokens_at_the_edges() {
+        for text in [
+            "",
+            "\n",
+            "\r\n",
+            "a",
+            "a\n",
+            "a\r",
+            "a\r\n\r\n",
+            "\"x\r\n",
+            "\"x\\\r\ny\"",
+            "a;b\nc",
+            "\"a\" ; \"b",
+            "\"a",
+            "x \"a\r",
+            "é,\"é\"",
+        ] {
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+        let mut scanner = LineTokens::new("  add r1,\"a\r\n.ascii \"x;\" ; c\r\nz");
+        let mut pieces = Vec::new();
+        assert_eq!(scanner.next_into(&mut pieces), Some(Err((9, 11))));
+        assert_eq!(scanner.next_into(&mut pieces), Some(Ok(())));
+        assert_eq!(texts(&pieces), [".ascii@0", "\"x;\"@7"]);
+        assert_eq!(scanner.next_into(&mut pieces), Some(Ok(())));
+        assert_eq!(texts(&pieces), ["z@0"]);
+        assert_eq!(scanner.next_into(&mut pieces), None);
+    }
+
+    #[test]
+    fn byte_classes_agree_with_the_tokenizer() {
+        for b in 0..=255u8 {
+            let class = CLASS[usize::from(b)];
+            assert_eq!(
+                matches!(class, SPACE | NEWLINE),
+                b.is_ascii_whitespace(),
+                "{b}"
+            );
+            assert_eq!(class == NEWLINE, b == b'\n', "{b}");
+            assert_eq!(
+                class == COMMENT,
+                comment_start(&char::from(b).to_string()) == Some(0)
+            );
+        }
+    }
+
     #[test]
     fn comments_respect_strings() {
         assert_eq!(strip_comment("add r1 ; c"), "add r1 ");
@@ -538,6 +797,29 @@ mod tests {
         #[test]
         fn f32_bits_round_trip(bits in any::<u32>()) {
             prop_assert_eq!(parse_f32_bits(&format_f32(bits)), Ok(bits));
+        }
+
+        #[test]
+        fn lines_are_those_of_str_lines(text in listing_text()) {
+            let expected: Vec<&str> = text.lines().collect();
+            prop_assert_eq!(lines(&text).collect::<Vec<_>>(), expected);
+        }
+
+        #[test]
+        fn line_tokens_are_those_of_each_line(text in listing_text()) {
+            let mut scanner = LineTokens::new(&text);
+            let mut pieces = Vec::new();
+            for line in text.lines() {
+                let code = strip_comment(line);
+                let expected = tokenize(code).map_err(|at| (at, code.len()));
+                let found = scanner.next_into(&mut pieces);
+                prop_assert_eq!(found.map(|r| r.is_ok()), Some(expected.is_ok()), "{:?}", line);
+                match expected {
+                    Ok(expected) => prop_assert_eq!(&pieces, &expected, "{:?}", line),
+                    Err(error) => prop_assert_eq!(found, Some(Err(error)), "{:?}", line),
+                }
+            }
+            prop_assert_eq!(scanner.next_into(&mut pieces), None);
         }
 
         #[test]

@@ -1,9 +1,11 @@
 //! Integration tests of `adead-asm`: the examples, byte-exact round trips (property
-//! tests over arbitrary modules), diagnostics and the command-line tool.
+//! tests over arbitrary modules), the benchmark's generated listings, diagnostics and
+//! the command-line tool.
 
 mod cli;
 mod diagnostics;
 mod examples;
+mod generated;
 mod roundtrip;
 
 use std::path::PathBuf;
