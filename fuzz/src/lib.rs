@@ -1,0 +1,100 @@
+//! # adead-fuzz: fuzz targets on the pinned stable toolchain
+//!
+//! This crate's one concern is fuzzing the parts of ADead-BIB that take untrusted or
+//! generated input, each against the properties it promises. The first target:
+//!
+//! | target | under test | what must hold |
+//! | --- | --- | --- |
+//! | [`reader`](targets::reader) | `adead_isa::format::read` | no panic; allocations bounded by the input's length; what it accepts writes back byte for byte, reads again equal, and disassembles to listings that assemble back to it |
+//!
+//! ## Why a mutation fuzzer in the repository
+//!
+//! `cargo fuzz` (libFuzzer) needs a nightly toolchain (it passes `-Z sanitizer`) and a
+//! C++ compiler, and `rust-toolchain.toml` pins stable; `cargo afl` needs AFL++ built
+//! and installed beside it. So the loop is here ([`driver`]): a corpus seeded with the
+//! repository's examples and conformance cases, target-specific mutators that know
+//! the formats (the `.bib` section table and its count and length fields), and
+//! feedback from *behaviour*: each check reports features (an error's section and
+//! kind, the opcodes and table sizes of an accepted module), and an input that shows a
+//! feature never seen joins the corpus.
+//!
+//! Every run is deterministic from its seed: the same seed and iteration count make
+//! the same inputs. A failure writes the input to
+//! `target/fuzz-failures/TARGET-SEED-ITERATION.EXT`, prints its path and the command
+//! that repeats the run; `adead-fuzz TARGET --input FILE` checks that one file again.
+//!
+//! ```
+//! use adead_fuzz::TargetName;
+//! assert_eq!("reader".parse::<TargetName>(), Ok(TargetName::Reader));
+//! assert!("nothing".parse::<TargetName>().is_err());
+//! ```
+
+pub mod alloc;
+pub mod driver;
+pub mod mutate;
+pub mod rng;
+pub mod seeds;
+pub mod targets;
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use driver::{Exec, Failure, Options, Report, Target, replay, run};
+pub use rng::Rng;
+
+/// The targets by name, for the command line and the tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TargetName {
+    /// [`targets::reader::Reader`].
+    Reader,
+}
+
+impl TargetName {
+    /// Every target, in the order `adead-fuzz all` runs them.
+    pub const ALL: [TargetName; 1] = [TargetName::Reader];
+
+    /// The name on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TargetName::Reader => "reader",
+        }
+    }
+
+    /// The extension of the target's reproducer files.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            TargetName::Reader => "bib",
+        }
+    }
+
+    /// Fuzzes this target with `options`.
+    pub fn run(self, options: &Options) -> Report {
+        match self {
+            TargetName::Reader => run(&mut targets::reader::Reader::new(), options),
+        }
+    }
+
+    /// Checks one reproducer file's contents on this target.
+    pub fn replay(self, bytes: &[u8]) -> Report {
+        match self {
+            TargetName::Reader => replay(&mut targets::reader::Reader::new(), bytes),
+        }
+    }
+}
+
+impl fmt::Display for TargetName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for TargetName {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<TargetName, String> {
+        TargetName::ALL
+            .into_iter()
+            .find(|target| target.name() == name)
+            .ok_or_else(|| format!("unknown target `{name}` (reader)"))
+    }
+}
