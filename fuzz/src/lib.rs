@@ -1,11 +1,12 @@
 //! # adead-fuzz: fuzz targets on the pinned stable toolchain
 //!
 //! This crate's one concern is fuzzing the parts of ADead-BIB that take untrusted or
-//! generated input, each against the properties it promises. The first target:
+//! generated input, each against the properties it promises:
 //!
 //! | target | under test | what must hold |
 //! | --- | --- | --- |
 //! | [`reader`](targets::reader) | `adead_isa::format::read` | no panic; allocations bounded by the input's length; what it accepts writes back byte for byte, reads again equal, and disassembles to listings that assemble back to it |
+//! | [`verifier`](targets::verifier) | `adead_isa::verify`, then `adead-vm` | no panic; a module it accepts loads and runs without a panic on `interp`, `opt` and `auto` (threshold 0) under a small fuel budget, with the same outcome, trap, stdout, fuel, memory and tensors |
 //!
 //! ## Why a mutation fuzzer in the repository
 //!
@@ -13,10 +14,11 @@
 //! C++ compiler, and `rust-toolchain.toml` pins stable; `cargo afl` needs AFL++ built
 //! and installed beside it. So the loop is here ([`driver`]): a corpus seeded with the
 //! repository's examples and conformance cases, target-specific mutators that know
-//! the formats (the `.bib` section table and its count and length fields), and
-//! feedback from *behaviour*: each check reports features (an error's section and
-//! kind, the opcodes and table sizes of an accepted module), and an input that shows a
-//! feature never seen joins the corpus.
+//! the formats (the `.bib` section table and its count and length fields, operand
+//! kinds), and feedback from *behaviour*: each check reports features (an error's
+//! section and kind, a verifier error with its opcode, a trap kind with its opcode,
+//! the fuel used by powers of two, the opcodes and table sizes of an accepted
+//! module), and an input that shows a feature never seen joins the corpus.
 //!
 //! Every run is deterministic from its seed: the same seed and iteration count make
 //! the same inputs. A failure writes the input to
@@ -30,6 +32,7 @@
 //! ```
 
 pub mod alloc;
+pub mod differential;
 pub mod driver;
 pub mod mutate;
 pub mod rng;
@@ -47,23 +50,26 @@ pub use rng::Rng;
 pub enum TargetName {
     /// [`targets::reader::Reader`].
     Reader,
+    /// [`targets::verifier::Verifier`].
+    Verifier,
 }
 
 impl TargetName {
     /// Every target, in the order `adead-fuzz all` runs them.
-    pub const ALL: [TargetName; 1] = [TargetName::Reader];
+    pub const ALL: [TargetName; 2] = [TargetName::Reader, TargetName::Verifier];
 
     /// The name on the command line.
     pub const fn name(self) -> &'static str {
         match self {
             TargetName::Reader => "reader",
+            TargetName::Verifier => "verifier",
         }
     }
 
     /// The extension of the target's reproducer files.
     pub const fn extension(self) -> &'static str {
         match self {
-            TargetName::Reader => "bib",
+            TargetName::Reader | TargetName::Verifier => "bib",
         }
     }
 
@@ -71,6 +77,7 @@ impl TargetName {
     pub fn run(self, options: &Options) -> Report {
         match self {
             TargetName::Reader => run(&mut targets::reader::Reader::new(), options),
+            TargetName::Verifier => run(&mut targets::verifier::Verifier::new(), options),
         }
     }
 
@@ -78,6 +85,7 @@ impl TargetName {
     pub fn replay(self, bytes: &[u8]) -> Report {
         match self {
             TargetName::Reader => replay(&mut targets::reader::Reader::new(), bytes),
+            TargetName::Verifier => replay(&mut targets::verifier::Verifier::new(), bytes),
         }
     }
 }
@@ -95,6 +103,6 @@ impl FromStr for TargetName {
         TargetName::ALL
             .into_iter()
             .find(|target| target.name() == name)
-            .ok_or_else(|| format!("unknown target `{name}` (reader)"))
+            .ok_or_else(|| format!("unknown target `{name}` (reader, verifier)"))
     }
 }

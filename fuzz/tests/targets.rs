@@ -2,7 +2,7 @@
 //! from a fixed seed (a few seconds each, unoptimised, on two cores), with no failure
 //! allowed; and proof that the harness catches what it is built to catch: a reader
 //! that panics, one that over-allocates and one that accepts what it cannot write
-//! back, a reproducer that replays.
+//! back, a difference between two runs, a reproducer that replays.
 
 use std::io::Write;
 
@@ -40,6 +40,17 @@ fn reader() {
     let report = fuzz(TargetName::Reader, 0xF022_0001, 8000);
     assert!(report.tallies.get("accepted").copied().unwrap_or(0) > report.seeds as u64);
     assert!(report.tallies.get("rejected").copied().unwrap_or(0) > 1000);
+}
+
+#[test]
+fn verifier() {
+    let report = fuzz(TargetName::Verifier, 0xF022_0002, 500);
+    for what in ["verified", "rejected", "trapped", "returned"] {
+        assert!(
+            report.tallies.get(what).copied().unwrap_or(0) > 0,
+            "no input {what}"
+        );
+    }
 }
 
 #[test]
@@ -153,6 +164,37 @@ fn a_reader_that_allocates_what_the_file_claims_is_caught() {
 #[test]
 fn a_reader_that_accepts_what_it_cannot_write_back_is_caught() {
     catches(ignores_trailing_bytes, 0xB06_0003, "write back");
+}
+
+#[test]
+fn runs_that_differ_are_reported() {
+    use adead_fuzz::differential::{Setup, run_all};
+    use adead_vm::{Config, Tier};
+    let module = adead_asm::assemble(
+        ".func main params=0 regs=2\n movi r1, 1000\nloop:\n addi r1, r1, -1\n jnz r1, loop\n halt\n.end\n",
+        "loop.asm",
+    )
+    .expect("assembles");
+    let setup = |name: &str, fuel: u64, tier: Tier| Setup {
+        name: name.to_string(),
+        config: Config {
+            fuel: Some(fuel),
+            tier,
+            ..Config::default()
+        },
+    };
+    let same = [
+        setup("interp", 100, Tier::Interp),
+        setup("opt", 100, Tier::Opt),
+    ];
+    run_all(&module, &[], &same).expect("the tiers agree");
+    let different = [
+        setup("interp", 100, Tier::Interp),
+        setup("opt with more fuel", 100_000, Tier::Opt),
+    ];
+    let report = run_all(&module, &[], &different).expect_err("a difference");
+    assert!(report.contains("outcome"), "{report}");
+    assert!(report.contains("fuel"), "{report}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! inputs, and what must hold for every input.
 
 pub mod reader;
+pub mod verifier;
 
 /// The first `max_lines` lines of `text`, and a line saying how many more there were.
 pub(crate) fn excerpt(text: &str, max_lines: usize) -> String {
