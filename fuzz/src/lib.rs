@@ -7,6 +7,7 @@
 //! | --- | --- | --- |
 //! | [`reader`](targets::reader) | `adead_isa::format::read` | no panic; allocations bounded by the input's length; what it accepts writes back byte for byte, reads again equal, and disassembles to listings that assemble back to it |
 //! | [`verifier`](targets::verifier) | `adead_isa::verify`, then `adead-vm` | no panic; a module it accepts loads and runs without a panic on `interp`, `opt` and `auto` (threshold 0) under a small fuel budget, with the same outcome, trap, stdout, fuel, memory and tensors |
+//! | [`assembler`](targets::assembler) | `adead_asm::assemble` | no panic; at most `MAX_DIAGNOSTICS` errors kept, rendering bounded; what it accepts verifies, and its listings in both styles assemble back to it |
 //!
 //! ## Why a mutation fuzzer in the repository
 //!
@@ -15,7 +16,7 @@
 //! and installed beside it. So the loop is here ([`driver`]): a corpus seeded with the
 //! repository's examples and conformance cases, target-specific mutators that know
 //! the formats (the `.bib` section table and its count and length fields, operand
-//! kinds), and feedback from *behaviour*: each check reports features (an error's
+//! kinds, listing lines and tokens), and feedback from *behaviour*: each check reports features (an error's
 //! section and kind, a verifier error with its opcode, a trap kind with its opcode,
 //! the fuel used by powers of two, the opcodes and table sizes of an accepted
 //! module), and an input that shows a feature never seen joins the corpus.
@@ -26,9 +27,10 @@
 //! that repeats the run; `adead-fuzz TARGET --input FILE` checks that one file again.
 //!
 //! ```
-//! use adead_fuzz::TargetName;
-//! assert_eq!("reader".parse::<TargetName>(), Ok(TargetName::Reader));
-//! assert!("nothing".parse::<TargetName>().is_err());
+//! use adead_fuzz::{Options, driver, targets::assembler::Assembler};
+//! let report = driver::run(&mut Assembler::new(), &Options::iterations(7, 50));
+//! assert_eq!(report.executions, 50);
+//! assert!(report.failure.is_none(), "{report}");
 //! ```
 
 pub mod alloc;
@@ -52,17 +54,24 @@ pub enum TargetName {
     Reader,
     /// [`targets::verifier::Verifier`].
     Verifier,
+    /// [`targets::assembler::Assembler`].
+    Assembler,
 }
 
 impl TargetName {
     /// Every target, in the order `adead-fuzz all` runs them.
-    pub const ALL: [TargetName; 2] = [TargetName::Reader, TargetName::Verifier];
+    pub const ALL: [TargetName; 3] = [
+        TargetName::Reader,
+        TargetName::Verifier,
+        TargetName::Assembler,
+    ];
 
     /// The name on the command line.
     pub const fn name(self) -> &'static str {
         match self {
             TargetName::Reader => "reader",
             TargetName::Verifier => "verifier",
+            TargetName::Assembler => "assembler",
         }
     }
 
@@ -70,6 +79,7 @@ impl TargetName {
     pub const fn extension(self) -> &'static str {
         match self {
             TargetName::Reader | TargetName::Verifier => "bib",
+            TargetName::Assembler => "asm",
         }
     }
 
@@ -78,6 +88,7 @@ impl TargetName {
         match self {
             TargetName::Reader => run(&mut targets::reader::Reader::new(), options),
             TargetName::Verifier => run(&mut targets::verifier::Verifier::new(), options),
+            TargetName::Assembler => run(&mut targets::assembler::Assembler::new(), options),
         }
     }
 
@@ -86,6 +97,7 @@ impl TargetName {
         match self {
             TargetName::Reader => replay(&mut targets::reader::Reader::new(), bytes),
             TargetName::Verifier => replay(&mut targets::verifier::Verifier::new(), bytes),
+            TargetName::Assembler => replay(&mut targets::assembler::Assembler::new(), bytes),
         }
     }
 }
@@ -103,6 +115,6 @@ impl FromStr for TargetName {
         TargetName::ALL
             .into_iter()
             .find(|target| target.name() == name)
-            .ok_or_else(|| format!("unknown target `{name}` (reader, verifier)"))
+            .ok_or_else(|| format!("unknown target `{name}` (reader, verifier, assembler)"))
     }
 }

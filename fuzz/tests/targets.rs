@@ -54,6 +54,17 @@ fn verifier() {
 }
 
 #[test]
+fn assembler() {
+    let report = fuzz(TargetName::Assembler, 0xF022_0003, 500);
+    for what in ["accepted", "rejected"] {
+        assert!(
+            report.tallies.get(what).copied().unwrap_or(0) > 0,
+            "no listing {what}"
+        );
+    }
+}
+
+#[test]
 fn a_run_is_repeated_exactly_by_its_seed() {
     let run = || {
         let report = TargetName::Reader.run(&Options::iterations(0xF022_0005, 1500));

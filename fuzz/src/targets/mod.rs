@@ -1,6 +1,7 @@
 //! The targets. Each is a [`Target`](crate::Target): its seeds, how it makes new
 //! inputs, and what must hold for every input.
 
+pub mod assembler;
 pub mod reader;
 pub mod verifier;
 
