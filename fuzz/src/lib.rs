@@ -8,23 +8,24 @@
 //! | [`reader`](targets::reader) | `adead_isa::format::read` | no panic; allocations bounded by the input's length; what it accepts writes back byte for byte, reads again equal, and disassembles to listings that assemble back to it |
 //! | [`verifier`](targets::verifier) | `adead_isa::verify`, then `adead-vm` | no panic; a module it accepts loads and runs without a panic on `interp`, `opt` and `auto` (threshold 0) under a small fuel budget, with the same outcome, trap, stdout, fuel, memory and tensors |
 //! | [`assembler`](targets::assembler) | `adead_asm::assemble` | no panic; at most `MAX_DIAGNOSTICS` errors kept, rendering bounded; what it accepts verifies, and its listings in both styles assemble back to it |
+//! | [`execution`](targets::execution) | tensor programs in `adead-vm` | every kernel path (scalar, AVX2, AVX-512, as available) x 1 and 2 threads x `interp`/`opt` observes bit for bit what the scalar interpreter does |
 //!
 //! ## Why a mutation fuzzer in the repository
 //!
 //! `cargo fuzz` (libFuzzer) needs a nightly toolchain (it passes `-Z sanitizer`) and a
 //! C++ compiler, and `rust-toolchain.toml` pins stable; `cargo afl` needs AFL++ built
-//! and installed beside it. So the loop is here ([`driver`]): a corpus seeded with the
-//! repository's examples and conformance cases, target-specific mutators that know
-//! the formats (the `.bib` section table and its count and length fields, operand
-//! kinds, listing lines and tokens), and feedback from *behaviour*: each check reports features (an error's
-//! section and kind, a verifier error with its opcode, a trap kind with its opcode,
-//! the fuel used by powers of two, the opcodes and table sizes of an accepted
-//! module), and an input that shows a feature never seen joins the corpus.
+//! and installed beside it. So the loop is here ([`driver`]): a corpus seeded with
+//! the repository's examples and conformance cases, target-specific mutators that
+//! know the formats (the `.bib` section table, operand kinds, listing lines and
+//! tokens, tensor shapes), and feedback from *behaviour*: each check reports features
+//! (an error's section and kind, a verifier error with its opcode, a trap kind with
+//! its opcode, the fuel used by powers of two, the opcodes and table sizes of an
+//! accepted module), and an input that shows a feature never seen joins the corpus.
 //!
 //! Every run is deterministic from its seed: the same seed and iteration count make
 //! the same inputs. A failure writes the input to
 //! `target/fuzz-failures/TARGET-SEED-ITERATION.EXT`, prints its path and the command
-//! that repeats the run; `adead-fuzz TARGET --input FILE` checks that one file again.
+//! that replays the run; `adead-fuzz TARGET --input FILE` checks that one file again.
 //!
 //! ```
 //! use adead_fuzz::{Options, driver, targets::assembler::Assembler};
@@ -56,14 +57,17 @@ pub enum TargetName {
     Verifier,
     /// [`targets::assembler::Assembler`].
     Assembler,
+    /// [`targets::execution::Execution`].
+    Execution,
 }
 
 impl TargetName {
     /// Every target, in the order `adead-fuzz all` runs them.
-    pub const ALL: [TargetName; 3] = [
+    pub const ALL: [TargetName; 4] = [
         TargetName::Reader,
         TargetName::Verifier,
         TargetName::Assembler,
+        TargetName::Execution,
     ];
 
     /// The name on the command line.
@@ -72,6 +76,7 @@ impl TargetName {
             TargetName::Reader => "reader",
             TargetName::Verifier => "verifier",
             TargetName::Assembler => "assembler",
+            TargetName::Execution => "execution",
         }
     }
 
@@ -79,7 +84,7 @@ impl TargetName {
     pub const fn extension(self) -> &'static str {
         match self {
             TargetName::Reader | TargetName::Verifier => "bib",
-            TargetName::Assembler => "asm",
+            TargetName::Assembler | TargetName::Execution => "asm",
         }
     }
 
@@ -89,6 +94,7 @@ impl TargetName {
             TargetName::Reader => run(&mut targets::reader::Reader::new(), options),
             TargetName::Verifier => run(&mut targets::verifier::Verifier::new(), options),
             TargetName::Assembler => run(&mut targets::assembler::Assembler::new(), options),
+            TargetName::Execution => run(&mut targets::execution::Execution::new(), options),
         }
     }
 
@@ -98,6 +104,7 @@ impl TargetName {
             TargetName::Reader => replay(&mut targets::reader::Reader::new(), bytes),
             TargetName::Verifier => replay(&mut targets::verifier::Verifier::new(), bytes),
             TargetName::Assembler => replay(&mut targets::assembler::Assembler::new(), bytes),
+            TargetName::Execution => replay(&mut targets::execution::Execution::new(), bytes),
         }
     }
 }
@@ -115,6 +122,8 @@ impl FromStr for TargetName {
         TargetName::ALL
             .into_iter()
             .find(|target| target.name() == name)
-            .ok_or_else(|| format!("unknown target `{name}` (reader, verifier, assembler)"))
+            .ok_or_else(|| {
+                format!("unknown target `{name}` (reader, verifier, assembler, execution)")
+            })
     }
 }

@@ -6,6 +6,7 @@
 
 use std::io::Write;
 
+use adead_fuzz::targets::execution::Execution;
 use adead_fuzz::targets::reader::Reader;
 use adead_fuzz::{Options, Report, TargetName, driver};
 use adead_isa::Module;
@@ -62,6 +63,20 @@ fn assembler() {
             "no listing {what}"
         );
     }
+}
+
+#[test]
+fn execution() {
+    let report = fuzz(TargetName::Execution, 0xF022_0004, 40);
+    for what in ["ended", "trapped"] {
+        assert!(
+            report.tallies.get(what).copied().unwrap_or(0) > 0,
+            "no program {what}"
+        );
+    }
+    // Every program ran on every path this CPU has, 1 and 2 threads, interp and opt.
+    let setups = Execution::new().setups(&Default::default());
+    assert_eq!(setups.len(), adead_kernels::Isa::available().len() * 4);
 }
 
 #[test]

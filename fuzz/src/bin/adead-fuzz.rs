@@ -26,8 +26,8 @@ use clap::Parser;
 #[global_allocator]
 static ALLOC: alloc::Counting = alloc::Counting;
 
-/// Fuzz targets of ADead-BIB: the .bib reader, the verifier with the tiers, the
-/// assembler.
+/// Fuzz targets of ADead-BIB: the .bib reader, the verifier, the assembler, and tensor
+/// execution on every kernel path.
 ///
 /// Each target starts from the repository's examples and conformance cases, mutates
 /// inputs deterministically from the seed, checks every input, keeps those that show
@@ -36,8 +36,8 @@ static ALLOC: alloc::Counting = alloc::Counting;
 #[derive(Parser, Debug)]
 #[command(name = "adead-fuzz", version)]
 struct Cli {
-    /// The target: reader, verifier, assembler, or all (each in turn, each for the whole
-    /// budget).
+    /// The target: reader, verifier, assembler, execution, or all (each in turn, each
+    /// for the whole budget).
     target: String,
     /// Run for this many seconds (per target). Default: 10, unless --iterations is given.
     #[arg(long, value_name = "N")]

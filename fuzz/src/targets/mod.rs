@@ -1,7 +1,8 @@
-//! The targets. Each is a [`Target`](crate::Target): its seeds, how it makes new
+//! The four targets. Each is a [`Target`](crate::Target): its seeds, how it makes new
 //! inputs, and what must hold for every input.
 
 pub mod assembler;
+pub mod execution;
 pub mod reader;
 pub mod verifier;
 
