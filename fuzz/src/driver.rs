@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::coverage;
 use crate::rng::Rng;
 
 /// Most inputs a run keeps in its corpus; past it a new input replaces a random
@@ -78,8 +79,8 @@ impl Exec {
 /// How long a run lasts and where its results go.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// The run's seed: with the same seed and the same number of iterations, a run
-    /// makes exactly the same inputs.
+    /// The run's seed: with the same seed and the same number of iterations, a run (in
+    /// its default, uninstrumented build) makes exactly the same inputs.
     pub seed: u64,
     /// Stop after this many executions (the seeds included).
     pub iterations: Option<u64>,
@@ -151,6 +152,9 @@ pub struct Report {
     pub corpus: usize,
     /// Distinct behaviour features seen.
     pub features: usize,
+    /// Counters of code edges hit when the build is instrumented
+    /// ([`coverage::counters`]); `None` otherwise.
+    pub edges: Option<(usize, usize)>,
     /// The target's tallies.
     pub tallies: BTreeMap<&'static str, u64>,
     /// The first bug found; the run stops there.
@@ -191,6 +195,9 @@ impl fmt::Display for Report {
                 self.seeds,
                 self.features
             )?;
+        }
+        if let Some((hit, total)) = self.edges {
+            write!(f, ", {hit}/{total} edges")?;
         }
         writeln!(f)?;
         if !self.tallies.is_empty() {
@@ -252,8 +259,10 @@ fn check_one<T: Target>(
     tallies: &mut BTreeMap<&'static str, u64>,
 ) -> (Result<(), String>, bool) {
     let mut exec = Exec::default();
+    coverage::reset();
     let result = catch_unwind(AssertUnwindSafe(|| target.check(input, &mut exec)))
         .unwrap_or_else(|payload| Err(format!("panicked: {}", panic_message(payload))));
+    coverage::features(&mut exec.features);
     let mut new = false;
     for feature in exec.features {
         new |= seen.insert(feature);
@@ -508,6 +517,7 @@ fn fuzz_loop<T: Target>(
     report.executions = iteration;
     report.corpus = corpus.len();
     report.features = seen.len();
+    report.edges = coverage::counters();
     report
 }
 

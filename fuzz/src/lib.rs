@@ -21,9 +21,15 @@
 //! (an error's section and kind, a verifier error with its opcode, a trap kind with
 //! its opcode, the fuel used by powers of two, the opcodes and table sizes of an
 //! accepted module), and an input that shows a feature never seen joins the corpus.
+//! Coverage guidance is there too where stable Rust allows it: LLVM's
+//! SanitizerCoverage is reachable through the stable `-C passes=sancov-module` and
+//! `-C llvm-args`, and a binary built with `fuzz/sancov-rustc.sh` as `RUSTC_WRAPPER`
+//! feeds every edge counter of the crates under test back into the same loop
+//! ([`coverage`]). Without it (the default, and in `cargo test`) only the feedback
+//! differs.
 //!
-//! Every run is deterministic from its seed: the same seed and iteration count make
-//! the same inputs. A failure writes the input to
+//! Every run is deterministic from its seed in the default build: the same seed and
+//! iteration count make the same inputs. A failure writes the input to
 //! `target/fuzz-failures/TARGET-SEED-ITERATION.EXT`, prints its path and the command
 //! that replays the run; `adead-fuzz TARGET --input FILE` checks that one file again.
 //!
@@ -35,6 +41,7 @@
 //! ```
 
 pub mod alloc;
+pub mod coverage;
 pub mod differential;
 pub mod driver;
 pub mod mutate;

@@ -19,12 +19,30 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use adead_fuzz::{Options, TargetName, alloc, driver, rng};
+use adead_fuzz::{Options, TargetName, alloc, coverage, driver, rng};
 use clap::Parser;
 
 /// Measures every allocation, for the reader target's bound.
 #[global_allocator]
 static ALLOC: alloc::Counting = alloc::Counting;
+
+/// SanitizerCoverage calls this once per instrumented object file at start-up, in a
+/// build with `fuzz/sancov-rustc.sh` as `RUSTC_WRAPPER`; never otherwise. It lives in
+/// the binary so that the linker always keeps it.
+///
+/// # Safety
+///
+/// Called by the instrumentation's module constructors with the bounds of a counter
+/// section that lives as long as the process.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn __sanitizer_cov_8bit_counters_init(start: *mut u8, end: *mut u8) {
+    // SAFETY: the instrumentation's contract, as above.
+    unsafe { coverage::register(start, end) };
+}
+
+/// SanitizerCoverage's PC table (with `-sanitizer-coverage-pc-table`): not used.
+#[unsafe(no_mangle)]
+pub extern "C" fn __sanitizer_cov_pcs_init(_start: *const usize, _end: *const usize) {}
 
 /// Fuzz targets of ADead-BIB: the .bib reader, the verifier, the assembler, and tensor
 /// execution on every kernel path.
@@ -230,6 +248,9 @@ fn main() -> ExitCode {
         watchdog: (!watchdog.is_zero()).then_some(watchdog),
         progress: (!progress.is_zero()).then_some(progress),
     };
+    if coverage::instrumented() {
+        eprintln!("adead-fuzz: SanitizerCoverage counters found: coverage feedback on");
+    }
     let mut failed = false;
     for target in targets {
         let report = target.run(&options);
