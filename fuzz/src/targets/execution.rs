@@ -6,7 +6,7 @@
 //! reference and AVX2 and AVX-512 paths that must reproduce it exactly, on one thread
 //! or several. A program (`Spec`) creates tensors of shapes drawn around the SIMD
 //! widths and the matmul tiles, mostly compatible with each other (`[m, k]`, `[k, n]`,
-//! `[m, n]`, rows, batches, heads), fills them from constants or from a data segment
+//! `[m, n]`, rows, batches, heads), now and then empty (a dimension of 0), fills them from constants or from a data segment
 //! of special values (NaNs with payloads, infinities, -0, subnormals, the largest
 //! finite values), then runs a random sequence of every tensor instruction (products,
 //! the linear layer, attention, elementwise, activations, row ops, reshapes, new and
@@ -237,7 +237,9 @@ impl Spec {
             .map(|_| {
                 if rng.one_in(6) {
                     let rank = 1 + rng.below(4) as usize;
-                    (0..rank).map(|_| pick_dim(rng)).collect()
+                    (0..rank)
+                        .map(|_| if rng.one_in(12) { 0 } else { pick_dim(rng) })
+                        .collect()
                 } else {
                     family[rng.index(family.len())].clone()
                 }
@@ -429,6 +431,16 @@ fn initial_bytes(shapes: &[Vec<u64>]) -> u64 {
     shapes.iter().map(|s| 4 * s.iter().product::<u64>()).sum()
 }
 
+/// A dimension: usually one of [`DIMS`], now and then 0 (an empty tensor, which the
+/// kernels must handle on every path) or one whose element count overflows.
+fn random_dim(rng: &mut Rng) -> u64 {
+    match rng.below(16) {
+        0 => 0,
+        1 => rng.pick(&[1 << 31, 1 << 32, 1 << 40, u64::MAX]),
+        _ => rng.pick(&DIMS),
+    }
+}
+
 /// Dimensions for a new tensor or a reshape: often the element count of `shape`
 /// refactored, else random.
 fn random_dims(rng: &mut Rng, shape: &[u64]) -> Vec<u64> {
@@ -441,7 +453,7 @@ fn random_dims(rng: &mut Rng, shape: &[u64]) -> Vec<u64> {
         }
         2 => {
             let rank = rng.below(6) as usize;
-            (0..rank).map(|_| rng.pick(&DIMS)).collect()
+            (0..rank).map(|_| random_dim(rng)).collect()
         }
         _ => {
             let mut dims = shape.to_vec();
@@ -527,12 +539,15 @@ fn result_shape(op: &Op, shapes: &Shapes) -> Option<Option<Vec<u64>>> {
             })
         }
         Op::Scale(_, b, _) => Some(get(b)?),
-        Op::New(_, dims) => ((1..=4).contains(&dims.len()) && dims.iter().all(|&d| d > 0))
-            .then(|| Some(dims.clone()))?,
+        Op::New(_, dims) => {
+            let count = dims.iter().try_fold(1u64, |n, &d| n.checked_mul(d));
+            ((1..=4).contains(&dims.len()) && count.is_some_and(|n| n < 1 << 28))
+                .then(|| Some(dims.clone()))?
+        }
         Op::Reshape(a, dims) => {
             let a = get(a)?;
-            let valid = (1..=4).contains(&dims.len())
-                && dims.iter().product::<u64>() == a.iter().product::<u64>();
+            let count = dims.iter().try_fold(1u64, |n, &d| n.checked_mul(d));
+            let valid = (1..=4).contains(&dims.len()) && count == Some(a.iter().product::<u64>());
             valid.then(|| Some(dims.clone()))?
         }
         Op::Free(_) => None,
@@ -814,7 +829,7 @@ mod tests {
     #[test]
     fn generated_programs_assemble_and_state_their_limits() {
         let mut rng = Rng::new(1);
-        for _ in 0..50 {
+        for _ in 0..400 {
             let mut spec = Spec::generate(&mut rng);
             spec.mutate(&mut rng);
             let listing = spec.render();
