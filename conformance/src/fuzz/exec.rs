@@ -7,7 +7,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use adead_isa::{Opcode, TrapKind};
 use adead_vm::{
-    CallError, Config, Engine, Entry, Finish, HostFunc, Instance, Module, Signature, ValType, stdio,
+    CallError, Config, Engine, Entry, Finish, HostFunc, Instance, Module, Signature, ValType,
+    Value, stdio,
 };
 
 use super::mix;
@@ -114,6 +115,22 @@ pub struct Run {
     pub observation: Observation,
     /// What the native tier did.
     pub native: NativeCounts,
+    /// The tensors live when the run ended, in handle order (none for the generated
+    /// scalar programs; the tensor programs of `adead-fuzz` compare them).
+    pub tensors: Vec<TensorState>,
+    /// The bytes the instance counts for its live tensors.
+    pub tensor_bytes: u64,
+}
+
+/// A tensor live after a run: its handle, its shape and the bits of its elements.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TensorState {
+    /// The handle a register holds for it.
+    pub handle: u64,
+    /// Its dimensions.
+    pub shape: Vec<usize>,
+    /// Its elements' bits, row-major.
+    pub bits: Vec<u32>,
 }
 
 /// The engine configuration of `program` on `policy` under `meter`.
@@ -143,7 +160,23 @@ pub fn config(program: &Program, policy: Policy, meter: Meter) -> Config {
 /// Runs `program` once. A panic inside the VM is caught and returned as `Err` with its
 /// message: it is a bug to report, never an outcome.
 pub fn observe(program: &Program, policy: Policy, meter: Meter) -> Result<Run, String> {
-    catch_unwind(AssertUnwindSafe(|| run(program, policy, meter))).map_err(panic_message)
+    observe_module(&program.module, config(program, policy, meter), &[])
+}
+
+/// Runs the entry function of any module once under `config`, with `args` (i64 bits)
+/// for its parameters, the standard print functions of `adead_vm::stdio` capturing its
+/// output, and the `interrupt` host function of the wild programs (with as many
+/// parameters as the module imports it with). A module that does
+/// not load, instantiate or accept the call is an [`Outcome::Failed`] saying why. A
+/// panic inside the VM is caught and returned as `Err` with its message: it is a bug to
+/// report, never an outcome. This is how [`observe`] runs a generated program; the
+/// fuzz targets of `adead-fuzz` run mutated modules and tensor programs through it.
+pub fn observe_module(
+    module: &adead_isa::Module,
+    config: Config,
+    args: &[u64],
+) -> Result<Run, String> {
+    catch_unwind(AssertUnwindSafe(|| run(module, config, args))).map_err(panic_message)
 }
 
 /// The message a panic was raised with.
@@ -164,32 +197,46 @@ fn no_run(message: String) -> Run {
             memory: Vec::new(),
         },
         native: NativeCounts::default(),
+        tensors: Vec::new(),
+        tensor_bytes: 0,
     }
 }
 
-fn run(program: &Program, policy: Policy, meter: Meter) -> Run {
-    let engine = Engine::new(config(program, policy, meter));
-    let module = match Module::from_isa(&engine, program.module.clone()) {
+fn run(module: &adead_isa::Module, config: Config, args: &[u64]) -> Run {
+    let engine = Engine::new(config);
+    let module = match Module::from_isa(&engine, module.clone()) {
         Ok(module) => module,
         Err(error) => return no_run(format!("load: {error}")),
     };
     let (output, captured) = stdio::Output::capture();
     let mut imports = stdio::imports(&output);
     let handle = engine.interrupt_handle();
+    // The generated programs pass one argument; a module may import it with any count
+    // (the conformance cases pass none): the function ignores its arguments.
+    let params = module
+        .isa()
+        .imports
+        .iter()
+        .find(|import| import.name == "interrupt")
+        .map_or(1, |import| import.params as usize);
     imports.define(
         "interrupt",
-        HostFunc::new(Signature::new(&[ValType::I64], None), move |_, _| {
-            if let Some(handle) = &handle {
-                handle.interrupt();
-            }
-            Ok(None)
-        }),
+        HostFunc::new(
+            Signature::new(&vec![ValType::I64; params], None),
+            move |_, _| {
+                if let Some(handle) = &handle {
+                    handle.interrupt();
+                }
+                Ok(None)
+            },
+        ),
     );
     let mut instance = match Instance::new(&module, &imports) {
         Ok(instance) => instance,
         Err(error) => return no_run(format!("instantiate: {error}")),
     };
-    let result = instance.call_entry(&[]);
+    let args: Vec<Value> = args.iter().map(|&bits| Value::I64(bits as i64)).collect();
+    let result = instance.call_entry(&args);
     let flushed = output.flush();
     let (outcome, fuel) = match result {
         Ok(completion) => (
@@ -228,6 +275,15 @@ fn run(program: &Program, policy: Policy, meter: Meter) -> Run {
             .count() as u64;
         native.refused = profile.refused.len() as u64;
     }
+    let mut tensors: Vec<TensorState> = instance
+        .tensors()
+        .map(|(handle, tensor)| TensorState {
+            handle,
+            shape: tensor.shape().to_vec(),
+            bits: tensor.data().iter().map(|x| x.to_bits()).collect(),
+        })
+        .collect();
+    tensors.sort_by_key(|tensor| tensor.handle);
     Run {
         observation: Observation {
             outcome,
@@ -236,6 +292,8 @@ fn run(program: &Program, policy: Policy, meter: Meter) -> Run {
             memory: instance.memory().to_vec(),
         },
         native,
+        tensors,
+        tensor_bytes: instance.tensor_bytes(),
     }
 }
 

@@ -38,7 +38,8 @@ use std::time::{Duration, Instant};
 use adead_isa::Opcode;
 
 pub use exec::{
-    Divergence, FUEL_BOUND, Meter, NativeCounts, Policy, Row, Verdict, check, check_all,
+    Divergence, FUEL_BOUND, Meter, NativeCounts, Policy, Row, Run, TensorState, Verdict, check,
+    check_all, observe_module,
 };
 pub use minimize::minimize;
 pub use program::{Hazard, Intent, Limits, Program, generate};
