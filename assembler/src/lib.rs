@@ -32,12 +32,14 @@
 mod asm;
 mod diag;
 mod disasm;
+mod input;
 mod lex;
 
 use adead_isa::Module;
 
 pub use asm::MAX_DIAGNOSTICS;
 pub use diag::{Diagnostic, Diagnostics};
+pub use input::{looks_like_listing, not_utf8};
 pub use lex::comment_start;
 
 /// How [`disassemble`] writes each instruction.

@@ -188,35 +188,6 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Reported> {
         })
 }
 
-/// Why `bytes` are not UTF-8 text, with the first invalid byte's line and column
-/// (columns count bytes from 1); `adead-vm run` words it the same.
-fn not_utf8(name: &str, bytes: &[u8], error: std::str::Utf8Error) -> String {
-    let at = error.valid_up_to();
-    let before = &bytes[..at];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = at
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1)
-        + 1;
-    format!(
-        "`{name}` is not UTF-8 text: invalid byte 0x{:02x} at line {line}, column {column}",
-        bytes[at]
-    )
-}
-
-/// True when `bytes` are UTF-8 text without control characters other than whitespace:
-/// what an assembly listing looks like, and no `.bib` module does.
-fn looks_like_text(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes).is_ok_and(|text| {
-        !text.trim().is_empty()
-            && text
-                .chars()
-                .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-    })
-}
-
 fn assemble(input: &Path, output: Option<&Path>, verify: bool) -> Result<(), Reported> {
     let bytes = read(input)?;
     let name = input.display().to_string();
@@ -228,7 +199,7 @@ fn assemble(input: &Path, output: Option<&Path>, verify: bool) -> Result<(), Rep
     }
     let source = match std::str::from_utf8(&bytes) {
         Ok(source) => source,
-        Err(error) => return Err(fail(EXIT_DATA, not_utf8(&name, &bytes, error))),
+        Err(error) => return Err(fail(EXIT_DATA, adead_asm::not_utf8(&name, &bytes, error))),
     };
     let output = output.map_or_else(|| input.with_extension("bib"), Path::to_path_buf);
     if output == input {
@@ -255,14 +226,15 @@ fn disassemble(input: &Path, output: Option<&Path>, mnemonic: bool) -> Result<()
     let bytes = read(input)?;
     let name = input.display();
     let module = adead_isa::format::read(&bytes).map_err(|e| {
-        let hint =
-            if e.kind == adead_isa::format::FormatErrorKind::BadMagic && looks_like_text(&bytes) {
-                format!(
-                    " (it looks like assembly text: assemble it with `adead-asm {name} -o OUT.bib`)"
-                )
-            } else {
-                String::new()
-            };
+        let hint = if e.kind == adead_isa::format::FormatErrorKind::BadMagic
+            && adead_asm::looks_like_listing(&bytes)
+        {
+            format!(
+                " (it looks like assembly text: assemble it with `adead-asm {name} -o OUT.bib`)"
+            )
+        } else {
+            String::new()
+        };
         fail(EXIT_DATA, format_args!("`{name}`: {e}{hint}"))
     })?;
     let style = if mnemonic {

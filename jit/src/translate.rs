@@ -74,6 +74,15 @@ pub fn register_args(params: u32, entry: Entry) -> usize {
     }
 }
 
+/// The cold block in `slot`, made on first use.
+fn cold_block(b: &mut FunctionBuilder<'_>, slot: &mut Option<Block>) -> Block {
+    *slot.get_or_insert_with(|| {
+        let block = b.create_block();
+        b.set_cold_block(block);
+        block
+    })
+}
+
 fn trusted() -> MemFlagsData {
     MemFlagsData::trusted()
 }
@@ -663,15 +672,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// The block a transfer into leader `pc` jumps to: its charge block when metered.
     fn edge(&mut self, pc: usize) -> Block {
         if self.callers.is_empty() && self.f.exits_to(pc) {
-            return match self.f.loop_exit[pc] {
-                Some(block) => block,
-                None => {
-                    let block = self.b.create_block();
-                    self.b.set_cold_block(block);
-                    self.f.loop_exit[pc] = Some(block);
-                    block
-                }
-            };
+            return cold_block(&mut self.b, &mut self.f.loop_exit[pc]);
         }
         if !self.view.metered {
             return self.body(pc);
@@ -703,15 +704,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// The cold exit that traps `interrupted` at check point `pc` (its run not
     /// charged).
     fn interrupted(&mut self, pc: usize) -> Block {
-        match self.f.interrupted[pc] {
-            Some(block) => block,
-            None => {
-                let block = self.b.create_block();
-                self.b.set_cold_block(block);
-                self.f.interrupted[pc] = Some(block);
-                block
-            }
-        }
+        cold_block(&mut self.b, &mut self.f.interrupted[pc])
     }
 
     /// At check point `pc` (a function's entry): traps `interrupted` there when the
@@ -742,15 +735,7 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     /// The cold block that leaves for the interpreter at leader `pc`, uncharged.
     fn bail(&mut self, pc: usize) -> Block {
-        match self.f.bail[pc] {
-            Some(block) => block,
-            None => {
-                let block = self.b.create_block();
-                self.b.set_cold_block(block);
-                self.f.bail[pc] = Some(block);
-                block
-            }
-        }
+        cold_block(&mut self.b, &mut self.f.bail[pc])
     }
 
     /// The cold block that leaves for the interpreter at leader `pc` from the top of
@@ -758,15 +743,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// that fell into it, which charged exactly `charge(pc)` for what follows), so the
     /// exit gives that back.
     fn guard_bail(&mut self, pc: usize) -> Block {
-        match self.f.guard_bail[pc] {
-            Some(block) => block,
-            None => {
-                let block = self.b.create_block();
-                self.b.set_cold_block(block);
-                self.f.guard_bail[pc] = Some(block);
-                block
-            }
-        }
+        cold_block(&mut self.b, &mut self.f.guard_bail[pc])
     }
 
     /// Branches to a new cold block that reports trap `kind` at `pc` when `condition`

@@ -411,7 +411,8 @@ fn load(engine: &Engine, path: &Path) -> Result<Module, ExitCode> {
         return Module::from_bytes(engine, &bytes).map_err(|error| {
             let hint = match &error {
                 LoadError::Format(format)
-                    if format.kind == FormatErrorKind::BadMagic && looks_like_text(&bytes) =>
+                    if format.kind == FormatErrorKind::BadMagic
+                        && adead_asm::looks_like_listing(&bytes) =>
                 {
                     " (it looks like assembly text: name it .asm to run it)"
                 }
@@ -428,7 +429,7 @@ fn load(engine: &Engine, path: &Path) -> Result<Module, ExitCode> {
         ));
     }
     let source = std::str::from_utf8(&bytes)
-        .map_err(|error| fail(EXIT_LOAD, not_utf8(&name, &bytes, error)))?;
+        .map_err(|error| fail(EXIT_LOAD, adead_asm::not_utf8(&name, &bytes, error)))?;
     Module::from_asm(engine, source, &name).map_err(|error| match error {
         // The same first line as `adead-asm`'s, the diagnostics after it.
         LoadError::Assemble { count, rendered } => {
@@ -440,35 +441,6 @@ fn load(engine: &Engine, path: &Path) -> Result<Module, ExitCode> {
             ExitCode::from(EXIT_LOAD)
         }
         error => fail(EXIT_LOAD, format_args!("`{name}`: {error}")),
-    })
-}
-
-/// Why `bytes` are not UTF-8 text, with the first invalid byte's line and column
-/// (columns count bytes from 1), in `adead-asm`'s words.
-fn not_utf8(name: &str, bytes: &[u8], error: std::str::Utf8Error) -> String {
-    let at = error.valid_up_to();
-    let before = &bytes[..at];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = at
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1)
-        + 1;
-    format!(
-        "`{name}` is not UTF-8 text: invalid byte 0x{:02x} at line {line}, column {column}",
-        bytes[at]
-    )
-}
-
-/// True when `bytes` are UTF-8 text without control characters other than whitespace:
-/// what an assembly listing looks like, and no `.bib` module does.
-fn looks_like_text(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes).is_ok_and(|text| {
-        !text.trim().is_empty()
-            && text
-                .chars()
-                .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
     })
 }
 
