@@ -14,16 +14,19 @@
 //! the [`Compiler::trampoline`]. The crate knows the VM only through the `#[repr(C)]`
 //! contract of [`abi`]: a context the VM keeps current, an exit record, and the VM's
 //! `extern "C"` helpers. It never imports `adead-vm`, so a second native tier (a
-//! baseline compiler) plugs into the same contract.
+//! baseline compiler) plugs into the same contract: the baseline tier
+//! ([`BaselineCompiler`]) assembles templates per opcode on x86-64.
 
 pub mod abi;
 mod analysis;
+mod baseline;
 mod compiler;
 mod error;
 mod nan;
 mod translate;
 
 pub use abi::{ExitRecord, FUEL_SHORT, Helpers, NativeFn, Status, Trampoline, VmContext};
+pub use baseline::{BaselineCompiled, BaselineCompiler, HotCounters, TierUpHelper, Versions};
 pub use compiler::{Compiled, Compiler, Options};
 pub use error::{CompileError, JitError};
 pub use translate::{Entry, REGISTER_ARGS, register_args};

@@ -1,0 +1,228 @@
+//! The baseline compiler on x86-64 Unix hosts.
+
+use std::time::Instant;
+
+use dynasmrt::{DynasmApi, dynasm};
+
+use adead_isa::Module as IsaModule;
+
+use super::code_memory::CodeMemory;
+use super::emit::{FunctionEmitter, Ops, Setting};
+use super::{BaselineCompiled, HotCounters, Versions};
+use crate::abi::{Trampoline, offsets};
+use crate::compiler::Options;
+use crate::error::{CompileError, JitError};
+use crate::translate::REGISTER_ARGS;
+
+/// The baseline compiler of one VM module: its code lives as long as the compiler.
+///
+/// ```
+/// use adead_jit::{BaselineCompiler, ExitRecord, Helpers, Options, Status, VmContext};
+///
+/// unsafe extern "C" fn refuse(_: *mut VmContext, _: u64) -> u32 { 9 }
+/// unsafe extern "C" fn refuse2(_: *mut VmContext, _: u64, _: u64) -> u32 { 9 }
+/// unsafe extern "C" fn refuse3(_: *mut VmContext, _: u64, _: u64, _: u64) -> u32 { 9 }
+/// unsafe extern "C" fn no_call(_: *mut VmContext, _: u32, _: u64, _: u64) -> u32 { 1 }
+/// unsafe extern "C" fn no_frame(_: *mut VmContext, _: u32, _: u32, _: u32, _: u64) {}
+/// let helpers = Helpers {
+///     call: no_call, grow_stack: refuse, hcall: refuse2, alloc: refuse, free: refuse,
+///     mcopy: refuse3, mfill: refuse3, tensor: refuse3, push_frame: no_frame,
+/// };
+/// let module = adead_asm::assemble(
+///     ".func answer params=1 regs=2\n movi r1, 40\n add r1, r1, r0\n ret r1\n.end\n",
+///     "answer.asm",
+/// ).unwrap();
+/// let options = Options { metered: false, max_call_depth: 1000, helpers,
+///     max_function_len: 10_000, verify_ir: false, disassemble: false, count_opcodes: false,
+///     interruptible: false };
+/// let mut compiler = match BaselineCompiler::new(options) {
+///     Ok(compiler) => compiler,
+///     Err(_) => return Ok(()), // not an x86-64 Unix host
+/// };
+/// let compiled = compiler.compile(&module, 0, None)?;
+///
+/// let mut stack = [0u64; 2];
+/// let table = [compiled.versions.start as usize];
+/// let no_stop = std::sync::atomic::AtomicU32::new(0);
+/// let mut ctx = VmContext {
+///     memory_base: std::ptr::null_mut(), memory_len: 0,
+///     stack_base: stack.as_mut_ptr(), stack_len: 16,
+///     native_stack_limit: 0, code_table: table.as_ptr(),
+///     fuel: 0, ret: 0, exit: ExitRecord::default(),
+///     opcode_counts: std::ptr::null_mut(), vm: std::ptr::null_mut(), interrupt: &no_stop,
+/// };
+/// // SAFETY: the context, the frame and the code belong together.
+/// let status = unsafe {
+///     (compiler.trampolines()[1])(&mut ctx, 0, 1, compiled.versions.start, 2, 0, 0, 0)
+/// };
+/// assert_eq!(Status::from_code(status), Some(Status::Returned));
+/// assert_eq!(ctx.ret, 42);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct BaselineCompiler {
+    options: Options,
+    memory: CodeMemory,
+    trampoline: Trampoline,
+}
+
+impl BaselineCompiler {
+    /// A compiler with its trampoline built.
+    pub fn new(options: Options) -> Result<BaselineCompiler, JitError> {
+        let mut memory = CodeMemory::new();
+        let trampoline = build_trampoline(&mut memory)?;
+        Ok(BaselineCompiler {
+            options,
+            memory,
+            trampoline,
+        })
+    }
+
+    /// Calls native code from Rust, by number of register arguments (one trampoline
+    /// serves every count: it passes all four).
+    pub fn trampolines(&self) -> [Trampoline; REGISTER_ARGS + 1] {
+        [self.trampoline; REGISTER_ARGS + 1]
+    }
+
+    /// Compiles function `func` of `module` (verified), every entry of it, counting
+    /// toward optimized code with `counters`.
+    pub fn compile(
+        &mut self,
+        module: &IsaModule,
+        func: u32,
+        counters: Option<&HotCounters>,
+    ) -> Result<BaselineCompiled, CompileError> {
+        let mut results = self.compile_batch(module, &[(func, counters)]);
+        results.pop().expect("one per function")
+    }
+
+    /// Compiles the functions `batch` names (each with its counters) into one piece of
+    /// executable memory: one page mapping change for all of them.
+    pub fn compile_batch(
+        &mut self,
+        module: &IsaModule,
+        batch: &[(u32, Option<&HotCounters>)],
+    ) -> Vec<Result<BaselineCompiled, CompileError>> {
+        let started = Instant::now();
+        let setting = Setting {
+            module,
+            helpers: &self.options.helpers,
+            metered: self.options.metered,
+            max_call_depth: self.options.max_call_depth,
+            count_opcodes: self.options.count_opcodes,
+            interruptible: self.options.interruptible,
+        };
+        let mut ops = Ops::new(0);
+        let mut emitted = Vec::with_capacity(batch.len());
+        for &(func, counters) in batch {
+            let function_started = Instant::now();
+            let result = match module.functions.get(func as usize) {
+                None => Err(CompileError::NoSuchFunction(func)),
+                Some(function) if function.len > self.options.max_function_len => {
+                    Err(CompileError::TooLarge {
+                        len: function.len,
+                        limit: self.options.max_function_len,
+                    })
+                }
+                Some(_) => {
+                    let begin = ops.offset().0;
+                    FunctionEmitter::new(&mut ops, &setting, func, counters)
+                        .emit()
+                        .map(|versions| (versions, begin))
+                }
+            };
+            emitted.push((result, function_started.elapsed()));
+        }
+        let end = ops.offset().0;
+        let installed = ops
+            .finalize()
+            .inspect(|bytes| {
+                if let Some(path) = std::env::var_os("ADEAD_BASELINE_DUMP") {
+                    let _ = std::fs::write(path, bytes);
+                }
+            })
+            .map_err(|e| CompileError::Codegen(format!("dynasm: {e}")))
+            .and_then(|bytes| {
+                self.memory
+                    .install(&bytes)
+                    .map_err(|e| CompileError::Codegen(format!("executable memory: {e}")))
+            });
+        let base = match installed {
+            Ok(base) => base,
+            Err(error) => return batch.iter().map(|_| Err(error.clone())).collect(),
+        };
+        let share = started
+            .elapsed()
+            .saturating_sub(emitted.iter().map(|(_, t)| *t).sum())
+            / batch.len().max(1) as u32;
+        let ends: Vec<usize> = emitted
+            .iter()
+            .filter_map(|(r, _)| r.as_ref().ok().map(|(_, begin)| *begin))
+            .skip(1)
+            .chain(std::iter::once(end))
+            .collect();
+        let mut ends = ends.into_iter();
+        emitted
+            .into_iter()
+            .map(|(result, time)| {
+                let (versions, begin) = result?;
+                let end = ends.next().expect("one end per compiled function");
+                // SAFETY: offsets inside the code just installed at `base`.
+                let at = |offset: usize| unsafe { base.add(offset) };
+                Ok(BaselineCompiled {
+                    versions: Versions {
+                        start: at(versions.start),
+                        loops: versions
+                            .loops
+                            .into_iter()
+                            .map(|(header, offset)| (header, at(offset)))
+                            .collect(),
+                    },
+                    size: end - begin,
+                    time: time + share,
+                })
+            })
+            .collect()
+    }
+
+    /// Bytes of executable pages in use.
+    pub fn code_bytes(&self) -> usize {
+        self.memory.used()
+    }
+}
+
+/// `trampoline(ctx, fp, depth, code, a0, a1, a2, a3)`: calls `code` with the native
+/// signature and all four register arguments (a function ignores those it does not
+/// take), stores its value in `ctx.ret` and returns its status.
+fn build_trampoline(memory: &mut CodeMemory) -> Result<Trampoline, JitError> {
+    let mut ops = Ops::new(0);
+    dynasm!(ops
+        ; .arch x64
+        ; push rbp
+        ; mov rbp, rsp
+        ; push rbx
+        ; sub rsp, 24
+        ; mov rbx, rdi
+        ; mov rax, rcx
+        ; mov rcx, r8
+        ; mov r8, r9
+        ; mov r9, [rbp + 16]
+        ; mov r10, [rbp + 24]
+        ; mov [rsp], r10
+        ; call rax
+        ; mov [rbx + offsets::RET], rax
+        ; mov rax, rdx
+        ; add rsp, 24
+        ; pop rbx
+        ; pop rbp
+        ; ret
+    );
+    let bytes = ops
+        .finalize()
+        .map_err(|e| JitError::Setup(format!("the trampoline: {e}")))?;
+    let code = memory
+        .install(&bytes)
+        .map_err(|e| JitError::Setup(format!("executable memory: {e}")))?;
+    // SAFETY: the bytes are a complete function of exactly the `Trampoline` signature
+    // in the System V convention, the C convention of x86-64 Unix.
+    Ok(unsafe { std::mem::transmute::<*const u8, Trampoline>(code) })
+}
