@@ -21,6 +21,13 @@
 //! figure the native tier's goal is stated in: at most 100), the median over start
 //! entries only, the worst compilation, and the total time over the total instructions.
 //!
+//! The baseline tier (`adead_jit::BaselineCompiler`) is measured beside it on the same
+//! functions: the summary adds, per function, the median baseline compilation (every
+//! entry of the function at once, as the baseline tier compiles; one compiler kept for
+//! all compilations, as the VM keeps one per module), the ratio of Cranelift's time for
+//! the start entry to the baseline's, and the VM instructions the baseline compiles per
+//! second; criterion's group `baseline/` times the same compilations.
+//!
 //! Compiled code is never run here, so the VM's helpers are stand-ins that report a
 //! host trap (as in the example on `adead_jit::Compiler`).
 
@@ -29,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use adead_benches::{NAIVE_PROGRAMS, PROGRAMS, Program};
 use adead_isa::Module as IsaModule;
-use adead_jit::{Compiler, Entry, Helpers, Options, VmContext};
+use adead_jit::{BaselineCompiler, Compiler, Entry, Helpers, Options, VmContext};
 use adead_vm::Config;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -199,6 +206,60 @@ fn summary(units: &[Unit]) {
     );
 }
 
+/// Prints the baseline tier's side of the summary: per function (its start entry's
+/// row), the median of `SAMPLES` baseline compilations by one compiler against the
+/// median Cranelift compilation of its start entry.
+fn baseline_summary(units: &[Unit]) {
+    const SAMPLES: usize = 201;
+    let mut compiler = BaselineCompiler::new(options()).expect("an x86-64 Unix host");
+    println!("baseline compile-time summary (median of {SAMPLES} compilations each, one compiler)");
+    println!(
+        "{:<44} {:>6} {:>10} {:>12} {:>12} {:>10}",
+        "function", "instrs", "µs", "µs/100 instr", "cranelift µs", "ratio"
+    );
+    let (mut total_baseline, mut total_cranelift, mut total_instructions) = (0.0, 0.0, 0);
+    let mut ratios = Vec::new();
+    for unit in units.iter().filter(|u| u.entry == Entry::Start) {
+        let mut time = || {
+            let start = Instant::now();
+            let compiled = compiler.compile(unit.module, unit.func, None);
+            let elapsed = start.elapsed();
+            compiled.unwrap_or_else(|e| panic!("{}: {e}", unit.label));
+            elapsed.as_secs_f64() * 1e6
+        };
+        time();
+        let baseline = median((0..SAMPLES).map(|_| time()).collect());
+        let cranelift = median(
+            (0..5)
+                .map(|_| compile_once(unit).0.as_secs_f64() * 1e6)
+                .collect(),
+        );
+        println!(
+            "{:<44} {:>6} {:>10.2} {:>12.2} {:>12.1} {:>10.1}",
+            unit.label,
+            unit.instructions,
+            baseline,
+            per_100(baseline, unit.instructions),
+            cranelift,
+            cranelift / baseline
+        );
+        total_baseline += baseline;
+        total_cranelift += cranelift;
+        total_instructions += unit.instructions;
+        ratios.push(cranelift / baseline);
+    }
+    println!(
+        "baseline: {total_baseline:.1} µs for {total_instructions} instructions: {:.2} µs per 100 instructions, {:.1} million instructions per second",
+        per_100(total_baseline, total_instructions),
+        total_instructions as f64 / total_baseline
+    );
+    println!(
+        "cranelift/baseline: {:.1} all together, median per function {:.1}\n",
+        total_cranelift / total_baseline,
+        median(ratios)
+    );
+}
+
 fn compile(c: &mut Criterion) {
     let units = units();
     // Only when benchmarking: not for `--list`, nor when `cargo test --benches` runs this
@@ -206,6 +267,7 @@ fn compile(c: &mut Criterion) {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--list") {
         summary(&units);
+        baseline_summary(&units);
     }
     let options = options();
     let mut group = c.benchmark_group("compile");
@@ -224,6 +286,19 @@ fn compile(c: &mut Criterion) {
                 },
                 BatchSize::PerIteration,
             );
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("baseline");
+    let mut compiler = BaselineCompiler::new(options).expect("an x86-64 Unix host");
+    for unit in units.iter().filter(|u| u.entry == Entry::Start) {
+        group.throughput(Throughput::Elements(unit.instructions));
+        group.bench_function(&unit.label, |b| {
+            b.iter(|| {
+                compiler
+                    .compile(black_box(unit.module), unit.func, None)
+                    .expect("compiles")
+            });
         });
     }
     group.finish();

@@ -22,7 +22,7 @@ fn forms(name: &str) -> [(String, Vec<Module>); 2] {
 /// move to native code in their second iteration), counting instructions.
 fn modules(program: &Program) -> Vec<Module> {
     let name = program.file_name();
-    [Tier::Interp, Tier::Opt, Tier::Auto]
+    [Tier::Interp, Tier::Baseline, Tier::Opt, Tier::Auto]
         .into_iter()
         .map(|tier| {
             let engine = Engine::new(Config {

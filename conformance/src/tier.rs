@@ -23,31 +23,48 @@ pub const THREAD_COUNTS: [usize; 3] = [1, 2, 3];
 pub enum Engine {
     /// The predecoding interpreter, never tiering up.
     Interpreter,
-    /// Native code for every function from the first instruction.
+    /// Baseline code for every function from the first instruction.
+    Baseline,
+    /// Optimized (Cranelift) code for every function from the first instruction.
     Opt,
-    /// The interpreter tiering up at the first entry or back-edge (threshold 0).
+    /// The interpreter moving to optimized code at the first entry or back-edge
+    /// (thresholds 0, no baseline code).
     Auto0,
-    /// The interpreter tiering up at the second entry or back-edge (threshold 1):
-    /// loops move to native code in the middle (on-stack replacement).
+    /// The interpreter moving to optimized code at the second entry or back-edge
+    /// (threshold 1): loops move to native code in the middle (on-stack replacement).
     Auto1,
+    /// Three tiers: baseline code from the first entry or back-edge (threshold 0), which
+    /// asks for optimized code at its own second entry or back-edge (threshold 2): calls
+    /// between the two tiers, and loops moving from baseline to optimized code in the
+    /// middle of calls made by baseline code.
+    Mixed0,
+    /// Three tiers at thresholds 1 and 3: the interpreter, then baseline code, then
+    /// optimized code, each taking over loops in the middle.
+    Mixed1,
 }
 
 impl Engine {
     /// Every engine, the reference (the interpreter) first.
     pub const ALL: &'static [Engine] = &[
         Engine::Interpreter,
+        Engine::Baseline,
         Engine::Opt,
         Engine::Auto0,
         Engine::Auto1,
+        Engine::Mixed0,
+        Engine::Mixed1,
     ];
 
     /// The short name used on the command line and in reports.
     pub const fn name(self) -> &'static str {
         match self {
             Engine::Interpreter => "interp",
+            Engine::Baseline => "baseline",
             Engine::Opt => "opt",
             Engine::Auto0 => "auto0",
             Engine::Auto1 => "auto1",
+            Engine::Mixed0 => "mixed0",
+            Engine::Mixed1 => "mixed1",
         }
     }
 
@@ -106,14 +123,18 @@ impl Tier {
         config.kernel_threads = self.threads;
         match self.engine {
             Engine::Interpreter => config.tier = Policy::Interp,
+            Engine::Baseline => config.tier = Policy::Baseline,
             Engine::Opt => config.tier = Policy::Opt,
-            Engine::Auto0 => {
+            Engine::Auto0 | Engine::Auto1 | Engine::Mixed0 | Engine::Mixed1 => {
+                let (baseline, optimized) = match self.engine {
+                    Engine::Auto0 => (0, 0),
+                    Engine::Auto1 => (1, 1),
+                    Engine::Mixed0 => (0, 2),
+                    _ => (1, 3),
+                };
                 config.tier = Policy::Auto;
-                config.jit_threshold = 0;
-            }
-            Engine::Auto1 => {
-                config.tier = Policy::Auto;
-                config.jit_threshold = 1;
+                config.baseline_threshold = baseline;
+                config.jit_threshold = optimized;
             }
         }
     }
@@ -155,11 +176,16 @@ mod tests {
         let tiers = Tier::all();
         assert_eq!(tiers[0], Tier::REFERENCE);
         let paths = Isa::available().len();
-        assert_eq!(tiers.len(), paths * THREAD_COUNTS.len() + 3 * paths);
+        let native_engines = Engine::ALL.len() - 1;
+        assert_eq!(
+            tiers.len(),
+            paths * THREAD_COUNTS.len() + native_engines * paths
+        );
         for tier in tiers {
             assert_eq!(tier.to_string().parse::<Tier>(), Ok(tier));
         }
         assert!("interp/sse/1t".parse::<Tier>().is_err());
         assert!("opt/scalar/1t".parse::<Tier>().is_ok());
+        assert!("baseline/scalar/1t".parse::<Tier>().is_ok());
     }
 }

@@ -6,7 +6,7 @@
 //! | target | under test | what must hold |
 //! | --- | --- | --- |
 //! | [`reader`](targets::reader) | `adead_isa::format::read` | no panic; allocations bounded by the input's length; what it accepts writes back byte for byte, reads again equal, and disassembles to listings that assemble back to it |
-//! | [`verifier`](targets::verifier) | `adead_isa::verify`, then `adead-vm` | no panic; a module it accepts loads and runs without a panic on `interp`, `opt` and `auto` (threshold 0) under a small fuel budget, with the same outcome, trap, stdout, fuel, memory and tensors |
+//! | [`verifier`](targets::verifier) | `adead_isa::verify`, then `adead-vm` | no panic; a module it accepts loads and runs without a panic on `interp`, `baseline`, `opt` and `auto` (threshold 0) under a small fuel budget, with the same outcome, trap, stdout, fuel, memory and tensors |
 //! | [`assembler`](targets::assembler) | `adead_asm::assemble` | no panic; at most `MAX_DIAGNOSTICS` errors kept, rendering bounded; what it accepts verifies, and its listings in both styles assemble back to it |
 //! | [`execution`](targets::execution) | tensor programs in `adead-vm` | every kernel path (scalar, AVX2, AVX-512, as available) x 1 and 2 threads x `interp`/`opt` observes bit for bit what the scalar interpreter does |
 //!

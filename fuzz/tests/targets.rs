@@ -74,9 +74,10 @@ fn execution() {
             "no program {what}"
         );
     }
-    // Every program ran on every path this CPU has, 1 and 2 threads, interp and opt.
+    // Every program ran on every path this CPU has, 1 and 2 threads, interp, baseline
+    // and opt.
     let setups = Execution::new().setups(&Default::default());
-    assert_eq!(setups.len(), adead_kernels::Isa::available().len() * 4);
+    assert_eq!(setups.len(), adead_kernels::Isa::available().len() * 6);
 }
 
 #[test]

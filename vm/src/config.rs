@@ -12,25 +12,34 @@ use adead_kernels::Isa;
 pub enum Tier {
     /// The interpreter alone.
     Interp,
-    /// Native code for everything: every function is compiled when the module loads,
+    /// Baseline code for everything: every function is assembled from templates when
+    /// the module loads (the optimizing tier never runs). For tests and for short runs.
+    Baseline,
+    /// Optimized (Cranelift) code for everything: every function is compiled when the module loads,
     /// and a call that was running in the interpreter (after an exit from native code)
     /// moves back to native code at its next loop back-edge.
     Opt,
-    /// The interpreter first; a function is compiled once its entries or a loop's
-    /// back-edges pass [`Config::jit_threshold`], and a hot loop moves to native code
-    /// at its next back-edge (on-stack replacement).
+    /// Three tiers: the interpreter first; a function moves to baseline code once its
+    /// entries or a loop's back-edges pass [`Config::baseline_threshold`], and to
+    /// optimized code once they pass [`Config::jit_threshold`] (counted by the
+    /// interpreter and by baseline code). A hot loop moves up at its next back-edge
+    /// (on-stack replacement, from the interpreter or from baseline code). Where the
+    /// baseline tier does not exist (hosts other than x86-64 Unix), or when
+    /// `baseline_threshold >= jit_threshold`, the interpreter tiers up straight to
+    /// optimized code.
     #[default]
     Auto,
 }
 
 impl Tier {
     /// Every policy, as the CLI names them.
-    pub const ALL: [Tier; 3] = [Tier::Interp, Tier::Opt, Tier::Auto];
+    pub const ALL: [Tier; 4] = [Tier::Interp, Tier::Baseline, Tier::Opt, Tier::Auto];
 
-    /// The name the CLI and the statistics use: `interp`, `opt`, `auto`.
+    /// The name the CLI and the statistics use: `interp`, `baseline`, `opt`, `auto`.
     pub const fn name(self) -> &'static str {
         match self {
             Tier::Interp => "interp",
+            Tier::Baseline => "baseline",
             Tier::Opt => "opt",
             Tier::Auto => "auto",
         }
@@ -50,7 +59,7 @@ impl FromStr for Tier {
         Tier::ALL
             .into_iter()
             .find(|tier| tier.name() == name)
-            .ok_or_else(|| format!("unknown tier `{name}` (interp, opt or auto)"))
+            .ok_or_else(|| format!("unknown tier `{name}` (interp, baseline, opt or auto)"))
     }
 }
 
@@ -83,9 +92,12 @@ pub struct Config {
     pub interruptible: bool,
     /// Which tiers run the code.
     pub tier: Tier,
+    /// Function entries or loop back-edges after which [`Tier::Auto`] moves a function
+    /// to baseline code (0: at the first entry or back-edge).
+    pub baseline_threshold: u64,
     /// Function entries or loop back-edges after which [`Tier::Auto`] compiles a
-    /// function (0: at the first entry or back-edge); the profile calls code past it
-    /// hot.
+    /// function with the optimizing tier (0: at the first entry or back-edge); the
+    /// profile calls code past it hot.
     pub jit_threshold: u64,
     /// Bytes of machine stack native code may use below the host's call before it
     /// continues in the interpreter, whose frames live on the heap (so a deep recursion
@@ -145,6 +157,7 @@ impl Default for Config {
             count_instructions: false,
             interruptible: false,
             tier: Tier::Auto,
+            baseline_threshold: 10,
             jit_threshold: 1000,
             native_stack: 512 * 1024,
             count_native_opcodes: false,

@@ -1,12 +1,11 @@
 //! An instance: a module with its own linear memory, host functions and counters.
 
-use crate::config::Tier;
 use crate::error::{CallError, InstantiateError};
 use crate::host::{HostFunc, Imports};
 use crate::interp::{Finish, Frame, Machine};
 use crate::memory::Memory;
 use crate::module::Module;
-use crate::native::Shared;
+use crate::native::{Shared, Thresholds};
 use crate::profile::{FunctionProfile, LoopProfile, Profile};
 use crate::tensors::TensorTable;
 use crate::trap::Trap;
@@ -172,11 +171,7 @@ impl Instance {
             // Resolved when the module was loaded if it has tensor instructions.
             kernels: self.module.engine().kernels().ok(),
             native,
-            jit_threshold: match (native, config.tier) {
-                (None, _) | (_, Tier::Interp) => u64::MAX,
-                (Some(_), Tier::Opt) => 0,
-                (Some(_), Tier::Auto) => config.jit_threshold,
-            },
+            thresholds: Thresholds::of(native.is_some(), config),
             interrupt,
             shared: &mut shared,
             pc: 0,

@@ -61,7 +61,7 @@ pub use instance::{Completion, Instance};
 pub use interp::Finish;
 pub use interrupt::InterruptHandle;
 pub use module::Module;
-pub use native::{CompileRecord, NativeProfile};
+pub use native::{CompileRecord, Level, NativeProfile};
 pub use profile::{FunctionProfile, LoopProfile, Profile};
 pub use trap::{Trap, TrapKind};
 pub use value::{ValType, Value};

@@ -137,8 +137,9 @@ struct RunArgs {
     /// Most tensors live at once.
     #[arg(long, value_name = "N", default_value_t = Config::default().max_tensors)]
     max_tensors: u64,
-    /// Which tiers run the code: the interpreter alone, native code for everything, or
-    /// the interpreter moving hot code to native code.
+    /// Which tiers run the code: the interpreter alone, baseline code for everything,
+    /// optimized code for everything, or the interpreter moving warm code to baseline
+    /// code and hot code to optimized code.
     #[arg(
         long,
         value_name = "TIER",
@@ -147,7 +148,12 @@ struct RunArgs {
             .try_map(|name| name.parse::<Tier>())
     )]
     tier: Tier,
-    /// Function entries or loop back-edges after which `--tier auto` compiles a function.
+    /// Function entries or loop back-edges after which `--tier auto` moves a function to
+    /// baseline code.
+    #[arg(long, value_name = "N", default_value_t = Config::default().baseline_threshold)]
+    baseline_threshold: u64,
+    /// Function entries or loop back-edges after which `--tier auto` compiles a function
+    /// with the optimizing tier (Cranelift).
     #[arg(long, value_name = "N", default_value_t = Config::default().jit_threshold)]
     jit_threshold: u64,
     /// The tensor kernel path (every path gives the same bits); overrides the
@@ -228,6 +234,7 @@ fn run(args: &RunArgs) -> ExitCode {
         // The statistics report instructions; counting is what makes them exact.
         count_instructions: args.stats,
         tier: args.tier,
+        baseline_threshold: args.baseline_threshold,
         jit_threshold: args.jit_threshold,
         perf_map: args.perfmap,
         // Ctrl-C and --timeout stop the program through the engine's interrupt request.
@@ -525,9 +532,10 @@ fn stats(out: &mut String, profile: &Profile, module: &Module, elapsed: Duration
                 .at_instruction
                 .map_or_else(|| "at load".to_string(), |n| n.to_string());
             say!(
-                "  {:<24} {:<12} cranelift {:>9.1} us {:>7} {:>14}",
+                "  {:<24} {:<12} {:<9} {:>9.1} us {:>7} {:>14}",
                 name(record.func),
                 entry(record.entry),
+                record.level.name(),
                 record.time.as_secs_f64() * 1e6,
                 record.size,
                 at

@@ -13,6 +13,7 @@ fn configs() -> Vec<Config> {
     let mut configs = Vec::new();
     for (tier, threshold) in [
         (Tier::Interp, 0),
+        (Tier::Baseline, 0),
         (Tier::Opt, 0),
         (Tier::Auto, 0),
         (Tier::Auto, 1),

@@ -64,7 +64,12 @@ fn every_budget(name: &str, source: &str, args: &[i64]) {
     let full = run(source, Tier::Interp, 0, None, args);
     let needed = full.fuel.expect("counted");
     assert!(needed > 20, "{name}: the program should run a while");
-    for (tier, threshold) in [(Tier::Opt, 0), (Tier::Auto, 0), (Tier::Auto, 1)] {
+    for (tier, threshold) in [
+        (Tier::Baseline, 0),
+        (Tier::Opt, 0),
+        (Tier::Auto, 0),
+        (Tier::Auto, 1),
+    ] {
         assert_eq!(
             run(source, tier, threshold, None, args),
             full,
@@ -73,7 +78,7 @@ fn every_budget(name: &str, source: &str, args: &[i64]) {
     }
     for budget in 0..=needed {
         let reference = run(source, Tier::Interp, 0, Some(budget), args);
-        for (tier, threshold) in [(Tier::Opt, 0), (Tier::Auto, 1)] {
+        for (tier, threshold) in [(Tier::Baseline, 0), (Tier::Opt, 0), (Tier::Auto, 1)] {
             let seen = run(source, tier, threshold, Some(budget), args);
             assert_eq!(
                 seen, reference,

@@ -520,7 +520,8 @@ mod cli {
                 fields[2]
             })
             .collect();
-        assert_eq!(names, ["adead::main", "adead::fib"]);
+        // Each name says which tier made the code.
+        assert_eq!(names, ["adead::main[cranelift]", "adead::fib[cranelift]"]);
     }
 
     /// Runs `adead-vm` with its stdout going to `stdout`.
@@ -943,9 +944,11 @@ top:
             "[default: 16777216]",
             "--max-tensors <N>",
             "[default: 1048576]",
+            "--baseline-threshold <N>",
+            "[default: 10]",
             "--jit-threshold <N>",
             "[default: 1000]",
-            "[default: auto] [possible values: interp, opt, auto]",
+            "[default: auto] [possible values: interp, baseline, opt, auto]",
             "ADEAD_KERNELS_ISA",
             "[possible values: scalar, avx2, avx512]",
             "--invoke <NAME>",

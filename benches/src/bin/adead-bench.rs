@@ -66,9 +66,13 @@ struct Cli {
     #[arg(long)]
     expect: Option<String>,
     /// Which tiers run the code.
-    #[arg(long, default_value = "auto", value_parser = ["interp", "opt", "auto"])]
+    #[arg(long, default_value = "auto", value_parser = ["interp", "baseline", "opt", "auto"])]
     tier: String,
-    /// Entries or back-edges after which `--tier auto` compiles a function.
+    /// Entries or back-edges after which `--tier auto` moves a function to baseline code.
+    #[arg(long, default_value_t = Config::default().baseline_threshold)]
+    baseline_threshold: u64,
+    /// Entries or back-edges after which `--tier auto` compiles a function with
+    /// Cranelift.
     #[arg(long, default_value_t = Config::default().jit_threshold)]
     jit_threshold: u64,
     /// Run with this fuel budget (fuel is otherwise off).
@@ -129,6 +133,7 @@ fn run(cli: &Cli) -> Result<(), String> {
     let bytes = std::fs::read(program).map_err(|e| format!("cannot read {path}: {e}"))?;
     let config = Config {
         tier: cli.tier.parse::<Tier>()?,
+        baseline_threshold: cli.baseline_threshold,
         jit_threshold: cli.jit_threshold,
         fuel: cli.fuel,
         interruptible: cli.interruptible,

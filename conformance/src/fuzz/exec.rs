@@ -28,11 +28,13 @@ pub const FUEL_BOUND: u64 = 200_000;
 /// `Rng::new(mix(seed ^ RUNNER_SALT))`, independent of the program's.
 pub const RUNNER_SALT: u64 = 0x5DEE_CE66_D1CE_5EED;
 
-/// A tier policy with its compile threshold: how one run executes.
+/// A tier policy with its compile thresholds: how one run executes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
     /// The engine's tier policy.
     pub tier: adead_vm::Tier,
+    /// `Config::baseline_threshold` (meaningful for `Tier::Auto`).
+    pub baseline: u64,
     /// `Config::jit_threshold` (meaningful for `Tier::Auto`).
     pub threshold: u64,
 }
@@ -41,19 +43,30 @@ impl Policy {
     /// The interpreter alone: the reference.
     pub const INTERP: Policy = Policy {
         tier: adead_vm::Tier::Interp,
+        baseline: 0,
+        threshold: 0,
+    };
+
+    /// Every function assembled by the baseline tier at load.
+    pub const BASELINE: Policy = Policy {
+        tier: adead_vm::Tier::Baseline,
+        baseline: 0,
         threshold: 0,
     };
 
     /// Every function compiled at load.
     pub const OPT: Policy = Policy {
         tier: adead_vm::Tier::Opt,
+        baseline: 0,
         threshold: 0,
     };
 
-    /// Compile once entries or back-edges pass `threshold`.
-    pub const fn auto(threshold: u64) -> Policy {
+    /// Baseline code once entries or back-edges pass `baseline`, optimized code once
+    /// they pass `threshold` (no baseline code when `baseline >= threshold`).
+    pub const fn auto(baseline: u64, threshold: u64) -> Policy {
         Policy {
             tier: adead_vm::Tier::Auto,
+            baseline,
             threshold,
         }
     }
@@ -62,7 +75,7 @@ impl Policy {
 impl fmt::Display for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.tier {
-            adead_vm::Tier::Auto => write!(f, "auto{}", self.threshold),
+            adead_vm::Tier::Auto => write!(f, "auto{}/{}", self.baseline, self.threshold),
             tier => f.write_str(tier.name()),
         }
     }
@@ -144,6 +157,7 @@ pub fn config(program: &Program, policy: Policy, meter: Meter) -> Config {
         fuel,
         count_instructions,
         tier: policy.tier,
+        baseline_threshold: policy.baseline,
         jit_threshold: policy.threshold,
         max_call_depth: program.limits.max_call_depth,
         max_stack_registers: program.limits.max_stack_registers,
@@ -443,16 +457,23 @@ pub struct Row {
     pub observed: Result<Observation, String>,
 }
 
-/// The five tiers a program runs on: the interpreter, `opt`, and `auto` with
-/// thresholds 0, 1 and one drawn from 2..=20 by the runner's generator.
-pub fn policies(seed: u64) -> [Policy; 5] {
+/// The seven tiers a program runs on: the interpreter, `baseline`, `opt`, and `auto`
+/// straight from the interpreter to optimized code at thresholds 0 and 1, through
+/// baseline code at thresholds 0 and 1 (baseline code asks for optimized code at its
+/// first entry or back-edge), and through baseline code at thresholds drawn by the
+/// runner's generator (baseline 1..=4, optimized 1..=16 counts later).
+pub fn policies(seed: u64) -> [Policy; 7] {
     let mut rng = runner_rng(seed);
+    let baseline = 1 + rng.below(4);
+    let optimized = baseline + 1 + rng.below(16);
     [
         Policy::INTERP,
+        Policy::BASELINE,
         Policy::OPT,
-        Policy::auto(0),
-        Policy::auto(1),
-        Policy::auto(2 + rng.below(19)),
+        Policy::auto(0, 0),
+        Policy::auto(1, 1),
+        Policy::auto(0, 1),
+        Policy::auto(baseline, optimized),
     ]
 }
 
@@ -585,7 +606,13 @@ pub fn check_program(program: &Program, mut rows: Option<&mut Vec<Row>>) -> Verd
         // Unmetered code differs from metered code only in carrying no fuel code; the
         // tier that compiles everything and the one that moves loops to native code in
         // their middle cover it, and compilation is most of the fuzzer's time.
-        let unmetered = [Policy::INTERP, Policy::OPT, Policy::auto(1)];
+        let unmetered = [
+            Policy::INTERP,
+            Policy::BASELINE,
+            Policy::OPT,
+            Policy::auto(1, 1),
+            Policy::auto(0, 1),
+        ];
         let tiers: &[Policy] = if *meter == Meter::Unmetered {
             &unmetered
         } else {

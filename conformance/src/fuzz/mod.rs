@@ -2,9 +2,11 @@
 //! observable.
 //!
 //! [`program`] builds a random verified program from a seed; [`exec`] runs it on the
-//! interpreter (the reference), on `opt` (everything compiled at load) and on `auto`
-//! with thresholds 0, 1 and a random one from 2..=20 (tier-up at entries and on-stack
-//! replacement in the middle of loops), each counting without a budget, with exactly
+//! interpreter (the reference), on `baseline` and `opt` (everything compiled at load by
+//! one tier) and on `auto` at several thresholds: straight to optimized code, and
+//! through baseline code to optimized code (see [`exec::policies`]: tier-up at entries
+//! and on-stack replacement in the middle of loops, from the interpreter and from
+//! baseline code), each counting without a budget, with exactly
 //! the budget the reference used, unmetered, and with a random budget below it (which
 //! must trap `out_of_fuel` at the same instruction on every tier). Every run's outcome
 //! (returned or halt value bits, trap kind, code, function, instruction and detail),

@@ -14,7 +14,7 @@
 //! good and bad addresses), part of it in a loop, under a fuel budget that is
 //! sometimes too small, and tensor limits that are sometimes tight. It runs on every
 //! kernel path `adead_kernels::Isa::available()` reports, with 1 and 2 kernel threads,
-//! on `Tier::Interp` and `Tier::Opt`; every run must observe exactly what the
+//! on `Tier::Interp`, `Tier::Baseline` and `Tier::Opt`; every run must observe exactly what the
 //! interpreter on the scalar path with one thread does: outcome, trap kind and place,
 //! stdout, fuel, memory, and every live tensor's handle, shape and bits
 //! ([`crate::differential`]).
@@ -704,7 +704,7 @@ impl Execution {
     /// The setups a program runs on, the reference (interp, scalar, 1 thread) first.
     pub fn setups(&self, limits: &Limits) -> Vec<Setup> {
         let mut setups = Vec::new();
-        for tier in [Tier::Interp, Tier::Opt] {
+        for tier in [Tier::Interp, Tier::Baseline, Tier::Opt] {
             for &isa in &self.isas {
                 for threads in [1, 2] {
                     setups.push(Setup {

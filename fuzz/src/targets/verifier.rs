@@ -14,7 +14,7 @@
 //! - `verify` returns without panicking, and never reports a structural violation
 //!   (`read` has already checked the structure);
 //! - a module it accepts loads and runs, from its entry with small arguments, under a
-//!   small fuel budget, on `Tier::Interp`, `Tier::Opt` and `Tier::Auto` with
+//!   small fuel budget, on `Tier::Interp`, `Tier::Baseline`, `Tier::Opt` and `Tier::Auto` with
 //!   `jit_threshold` 0, without a panic and with the same outcome (result or halt
 //!   bits, trap kind, function, instruction and detail), stdout, fuel, memory and
 //!   live tensors on each ([`crate::differential`]).
@@ -410,6 +410,7 @@ impl Target for Verifier {
         let fuel = fuel_for(input);
         let setups: Vec<Setup> = [
             ("interp", Tier::Interp),
+            ("baseline", Tier::Baseline),
             ("opt", Tier::Opt),
             ("auto (threshold 0)", Tier::Auto),
         ]

@@ -57,10 +57,23 @@ impl Machine<'_> {
         self.pc = entry;
         self.fp = fp;
         self.func = func;
-        if self.calls[func as usize] > self.jit_threshold {
-            match self.run_native(func, Entry::Start) {
+        let entries = self.calls[func as usize];
+        if entries > self.thresholds.native {
+            match self.run_native(func, Entry::Start, self.thresholds.level(entries)) {
                 Native::Declined | Native::Resume => {}
-                Native::Returned(value) => return Ok(Finish::Returned(value)),
+                // Native code that left for the interpreter and went on natively in a
+                // loop's optimized version (`ExitRecord::reenter`) returns from the
+                // innermost of the frames its exit recorded, not from `func`: the
+                // interpreter continues in that caller.
+                Native::Returned(value) => match self.frames.pop() {
+                    None => return Ok(Finish::Returned(value)),
+                    Some(caller) => {
+                        self.stack[caller.fp + usize::from(caller.dst)] = value;
+                        self.pc = caller.ret_pc as usize;
+                        self.fp = caller.fp;
+                        self.func = caller.func;
+                    }
+                },
                 Native::Finished(finish) => return Ok(finish),
                 Native::Trapped(trapped) => return Err(trapped),
             }

@@ -17,7 +17,7 @@ use adead_jit::Entry;
 use super::code::{Code, Inst, Op};
 use crate::host::{Caller, HostFunc};
 use crate::memory::Memory;
-use crate::native::{Native, NativeTier, Shared};
+use crate::native::{Native, NativeTier, Shared, Thresholds};
 use crate::tensors::{TensorContext, TensorTable};
 use crate::value::Value;
 use adead_kernels::Kernels;
@@ -81,8 +81,9 @@ pub(crate) struct Machine<'a> {
     pub kernels: Option<&'a Kernels>,
     /// The module's native tier, when the engine runs one.
     pub native: Option<&'a NativeTier>,
-    /// Entries and back-edges past which code moves to native code (`u64::MAX`: never).
-    pub jit_threshold: u64,
+    /// Entries and back-edges past which code moves to native code (`u64::MAX`: never),
+    /// and past which it asks for optimized code.
+    pub thresholds: Thresholds,
     /// Nonzero when the host asks the run to stop (see `InterruptHandle`): polled on
     /// entering a function and on taking a backward branch.
     pub interrupt: &'a AtomicU32,
@@ -268,12 +269,12 @@ impl Machine<'_> {
             }};
         }
         // Moves the current function, at `ip` (its start or a loop header, not yet
-        // charged), to native code when the tier has it; otherwise charges `$cost` and
+        // charged), to native code of level `$want` or better when the tier has it; otherwise charges `$cost` and
         // interprets on.
         macro_rules! native {
-            ($entry:expr, $cost:expr) => {{
+            ($entry:expr, $cost:expr, $want:expr) => {{
                 save!();
-                match self.run_native(func, $entry) {
+                match self.run_native(func, $entry, $want) {
                     Native::Declined => fall_through!($cost),
                     Native::Returned(value) => {
                         fuel = self.fuel;
@@ -334,9 +335,10 @@ impl Machine<'_> {
                             // SAFETY: loops has one counter per instruction.
                             let count = unsafe { self.loops.get_unchecked_mut(br.k as usize) };
                             *count += 1;
-                            if !METERED && *count > self.jit_threshold {
+                            if !METERED && *count > self.thresholds.native {
                                 let header = br.k - funcs[func as usize].entry;
-                                native!(Entry::LoopHeader(header), br.lo())
+                                let want = self.thresholds.level(*count);
+                                native!(Entry::LoopHeader(header), br.lo(), want)
                             }
                         }
                         enter!(br.k, br.lo())
@@ -530,8 +532,9 @@ impl Machine<'_> {
                     // SAFETY: the callee's entry is a verified instruction index.
                     ip = unsafe { insts.add(callee.entry as usize) };
                     poll_interrupt!();
-                    if !METERED && *entries > self.jit_threshold {
-                        native!(Entry::Start, callee.entry_cost)
+                    if !METERED && *entries > self.thresholds.native {
+                        let want = self.thresholds.level(*entries);
+                        native!(Entry::Start, callee.entry_cost, want)
                     }
                     fall_through!(callee.entry_cost)
                 }

@@ -9,6 +9,7 @@ use adead_jit::{Entry, ExitRecord, Status, VmContext};
 
 use crate::config::Config;
 use crate::interp::{Finish, Frame, Machine, Trapped};
+use crate::native::Level;
 
 /// Machine stack native code must have left when it starts (its frame, the
 /// trampoline, a helper and the interpreter's frame in a nested call).
@@ -125,8 +126,9 @@ impl Machine<'_> {
     }
 
     /// Runs the current function (`self.func` with its frame at `self.fp`) natively
-    /// from `entry`, which is where `self.pc` stands, its run not yet charged.
-    pub(crate) fn run_native(&mut self, func: u32, entry: Entry) -> Native {
+    /// from `entry`, which is where `self.pc` stands, its run not yet charged, in code
+    /// of level `want` or better.
+    pub(crate) fn run_native(&mut self, func: u32, entry: Entry, want: Level) -> Native {
         let Some(tier) = self.native else {
             return Native::Declined;
         };
@@ -134,7 +136,7 @@ impl Machine<'_> {
             .shared
             .metered
             .then(|| self.shared.instructions_before + (self.shared.fuel_start - self.fuel));
-        let Some(code) = tier.code_for(self.module, func, entry, at_instruction) else {
+        let Some(code) = tier.code_for(self.module, func, entry, at_instruction, want) else {
             return Native::Declined;
         };
         let params = self.module.functions[func as usize].params;
@@ -197,9 +199,10 @@ impl Machine<'_> {
                 if exit.reenter == 0 {
                     return Native::Resume;
                 }
-                // A loop entry's version reached a loop around it: go on natively in
-                // the version entered there (nested loops each take one such step).
-                match self.run_native(exit.func, Entry::LoopHeader(exit.pc)) {
+                // A loop entry's version reached a loop around it, or baseline code's
+                // loop became hot: go on in the optimized version entered there
+                // (nested loops each take one such step).
+                match self.run_native(exit.func, Entry::LoopHeader(exit.pc), Level::Optimized) {
                     Native::Declined => Native::Resume,
                     outcome => outcome,
                 }

@@ -8,7 +8,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use adead_isa::TrapKind;
-use adead_jit::{FUEL_SHORT, Helpers, Status, VmContext};
+use adead_jit::{Entry, FUEL_SHORT, Helpers, Status, VmContext};
 
 use super::enter::ExitFrame;
 use crate::host::Caller;
@@ -82,6 +82,32 @@ fn working(
         Ok(()) => 0,
         Err(TrapKind::OutOfFuel) => FUEL_SHORT,
         Err(kind) => kind.code(),
+    }
+}
+
+/// Baseline code's request for optimized code (`adead_jit::HotCounters::tier_up`).
+pub(crate) const TIER_UP: adead_jit::TierUpHelper = tier_up;
+
+unsafe extern "C" fn tier_up(ctx: *mut VmContext, func: u32) -> u32 {
+    // SAFETY: called by baseline code with its context.
+    unsafe {
+        with_machine(ctx, 0, |m| {
+            if let Some(tier) = m.native {
+                let at_instruction = m.shared.metered.then(|| {
+                    m.shared.instructions_before + (m.shared.fuel_start - m.shared.ctx.fuel)
+                });
+                // The code goes to the code table for later calls; this call goes on
+                // in baseline code either way.
+                let _ = tier.code_for(
+                    m.module,
+                    func,
+                    Entry::Start,
+                    at_instruction,
+                    crate::native::Level::Optimized,
+                );
+            }
+            0
+        })
     }
 }
 
@@ -235,7 +261,7 @@ unsafe extern "C" fn call(ctx: *mut VmContext, func: u32, fp: u64, depth: u64) -
                 tensors: &mut *m.tensors,
                 kernels: m.kernels,
                 native: m.native,
-                jit_threshold: m.jit_threshold,
+                thresholds: m.thresholds,
                 interrupt: m.interrupt,
                 shared: &mut *m.shared,
                 pc: 0,

@@ -2,7 +2,7 @@
 //! when the tier policy says so, entering native code from the interpreter, and the
 //! helpers native code calls back into.
 //!
-//! A module's [`NativeTier`] owns its Cranelift compiler and a code table (per
+//! A module's [`NativeTier`] owns its compilers (baseline and Cranelift) and a code table (per
 //! function, the address of its native code, or 0); instances of the module share
 //! both. Native code is entered only at a run's first instruction with the run not yet
 //! charged (a function's start, or a loop header for on-stack replacement), and leaves
@@ -14,5 +14,5 @@ mod helpers;
 mod tier;
 
 pub(crate) use enter::{Native, Shared};
-pub(crate) use tier::NativeTier;
-pub use tier::{CompileRecord, NativeProfile};
+pub use tier::{CompileRecord, Level, NativeProfile};
+pub(crate) use tier::{NativeTier, Thresholds};

@@ -1,12 +1,16 @@
-//! Per module: the compiler, the code table, and what was compiled when.
+//! Per module: the compilers of both native tiers, the code table, and what was
+//! compiled when.
 
 use std::io::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use adead_isa::Module as IsaModule;
-use adead_jit::{Compiler, Entry, NativeFn, Options, REGISTER_ARGS, Trampoline, register_args};
+use adead_jit::{
+    BaselineCompiler, Compiler, Entry, HotCounters, NativeFn, Options, REGISTER_ARGS, Trampoline,
+    register_args,
+};
 
 use crate::config::{Config, Tier};
 
@@ -17,19 +21,78 @@ const FAILED: usize = usize::MAX;
 /// version entered there: 0 before it is tried, or `FAILED`.
 type LoopEntries = Box<[(u32, AtomicUsize)]>;
 
+/// Which native tier made a piece of code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    /// The baseline tier: templates per opcode, compiled in one pass.
+    Baseline,
+    /// The optimizing tier: Cranelift.
+    Optimized,
+}
+
+impl Level {
+    /// The name the statistics use: `baseline`, `cranelift`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Level::Baseline => "baseline",
+            Level::Optimized => "cranelift",
+        }
+    }
+}
+
+/// Where the interpreter hands code to native code: counts of a function's entries or
+/// of a loop's back-edges.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Thresholds {
+    /// Past this count, code moves to native code (`u64::MAX`: never).
+    pub native: u64,
+    /// Past this count, it asks for optimized code.
+    pub optimized: u64,
+}
+
+impl Thresholds {
+    /// The thresholds of `config`'s tier policy, for a module with a native tier or
+    /// without one.
+    pub(crate) fn of(native: bool, config: &Config) -> Thresholds {
+        let (native, optimized) = match (native, config.tier) {
+            (false, _) | (_, Tier::Interp) => (u64::MAX, u64::MAX),
+            (_, Tier::Opt) => (0, 0),
+            (_, Tier::Baseline) => (0, u64::MAX),
+            (_, Tier::Auto) => (
+                config.baseline_threshold.min(config.jit_threshold),
+                config.jit_threshold,
+            ),
+        };
+        Thresholds { native, optimized }
+    }
+
+    /// The level code with this count of entries or back-edges asks for.
+    pub(crate) fn level(self, count: u64) -> Level {
+        if count > self.optimized {
+            Level::Optimized
+        } else {
+            Level::Baseline
+        }
+    }
+}
+
 /// One function compiled to native code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompileRecord {
     /// The function's index.
     pub func: u32,
-    /// Where the code starts: the function's start, or a loop header.
+    /// Where the code starts: the function's start, or a loop header. The baseline tier
+    /// compiles every entry of a function at once, recorded as its start.
     pub entry: Entry,
+    /// The tier that compiled it.
+    pub level: Level,
     /// Time spent compiling it.
     pub time: Duration,
     /// Bytes of machine code.
     pub size: usize,
     /// Instructions the instance had executed when it asked for the code (`None` when
-    /// instructions are not counted, or at load with [`Tier::Opt`]).
+    /// instructions are not counted, or at load with [`Tier::Opt`] or
+    /// [`Tier::Baseline`]).
     pub at_instruction: Option<u64>,
     /// When the code was ready.
     pub finished: Instant,
@@ -45,19 +108,79 @@ pub struct NativeProfile {
     pub refused: Vec<(u32, Entry, String)>,
 }
 
+/// The code of one level: per function, its start version and its loop versions.
+struct LevelCode {
+    /// Per function: its start version's address, 0 before it is tried, or `FAILED`.
+    starts: Box<[AtomicUsize]>,
+    /// Per function: its loop headers and the address of the version entered there.
+    loops: Box<[LoopEntries]>,
+}
+
+impl LevelCode {
+    fn new(module: &IsaModule) -> LevelCode {
+        LevelCode {
+            starts: module
+                .functions
+                .iter()
+                .map(|_| AtomicUsize::new(0))
+                .collect(),
+            loops: (0..module.functions.len() as u32)
+                .map(|func| {
+                    Compiler::loop_headers(module, func)
+                        .into_iter()
+                        .map(|header| (header, AtomicUsize::new(0)))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    fn slot(&self, func: u32, entry: Entry) -> Option<&AtomicUsize> {
+        match entry {
+            Entry::Start => self.starts.get(func as usize),
+            Entry::LoopHeader(header) => {
+                let entries = self.loops.get(func as usize)?;
+                let at = entries.binary_search_by_key(&header, |(h, _)| *h).ok()?;
+                Some(&entries[at].1)
+            }
+        }
+    }
+}
+
+/// What a slot holds: `None` before it is tried, `Some(None)` after a failure.
+fn read(slot: &AtomicUsize) -> Option<Option<NativeFn>> {
+    match slot.load(Ordering::Acquire) {
+        0 => None,
+        FAILED => Some(None),
+        code => Some(Some(code as NativeFn)),
+    }
+}
+
+/// Baseline code's own counts toward optimized code (tier `auto` only).
+struct HotCounts {
+    entry: AtomicU32,
+    loops: Box<[(u32, AtomicU32)]>,
+}
+
 /// The native tier of one module.
 pub(crate) struct NativeTier {
     options: Options,
     perf_map: bool,
-    /// Per function: the address of its start version, or 0 (not compiled, or never
-    /// to be). Native code reads it through `VmContext::code_table`.
+    /// Per function: the address of its best start version, or 0 (not compiled, or
+    /// never to be). Native code reads it through `VmContext::code_table`.
     code_table: Box<[AtomicUsize]>,
-    /// Per function: its start version's address, 0 before it is tried, or `FAILED`.
-    starts: Box<[AtomicUsize]>,
-    /// Per function: its loop headers and the address of the version entered there.
-    loop_entries: Box<[LoopEntries]>,
+    /// The levels the policy uses.
+    use_baseline: bool,
+    use_optimized: bool,
+    baseline_code: LevelCode,
+    optimized_code: LevelCode,
+    /// With both levels: per function, baseline code's counts, and the count at which
+    /// it asks for optimized code.
+    hot_counts: Option<(Box<[HotCounts]>, u32)>,
     compiler: Mutex<Option<Compiler>>,
-    /// Per number of register arguments, once a compiler exists.
+    baseline: Mutex<Option<BaselineCompiler>>,
+    /// Per number of register arguments, once a compiler exists (both tiers' code has
+    /// one signature, so either compiler's trampolines call either's code).
     trampolines: OnceLock<[Trampoline; REGISTER_ARGS + 1]>,
     profile: Mutex<NativeProfile>,
 }
@@ -77,12 +200,28 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl NativeTier {
     /// The tier for `module` under `config`, or `None` for [`Tier::Interp`]. With
-    /// [`Tier::Opt`] every function is compiled now; one that cannot be stays
-    /// interpreted (see [`NativeProfile::refused`]).
+    /// [`Tier::Opt`] or [`Tier::Baseline`] every function is compiled now; one that
+    /// cannot be stays interpreted (see [`NativeProfile::refused`]).
     pub(crate) fn new(module: &IsaModule, config: &Config) -> Option<NativeTier> {
-        if config.tier == Tier::Interp {
-            return None;
-        }
+        let (use_baseline, use_optimized) = match config.tier {
+            Tier::Interp => return None,
+            Tier::Baseline => (true, false),
+            Tier::Opt => (false, true),
+            Tier::Auto => (config.baseline_threshold < config.jit_threshold, true),
+        };
+        let hot_counts = (use_baseline && use_optimized).then(|| {
+            let counts = (0..module.functions.len() as u32)
+                .map(|func| HotCounts {
+                    entry: AtomicU32::new(0),
+                    loops: Compiler::loop_headers(module, func)
+                        .into_iter()
+                        .map(|header| (header, AtomicU32::new(0)))
+                        .collect(),
+                })
+                .collect();
+            let gap = config.jit_threshold - config.baseline_threshold;
+            (counts, u32::try_from(gap).unwrap_or(u32::MAX))
+        });
         let tier = NativeTier {
             options: Options {
                 metered: config.metered(),
@@ -100,27 +239,27 @@ impl NativeTier {
                 .iter()
                 .map(|_| AtomicUsize::new(0))
                 .collect(),
-            starts: module
-                .functions
-                .iter()
-                .map(|_| AtomicUsize::new(0))
-                .collect(),
-            loop_entries: (0..module.functions.len() as u32)
-                .map(|func| {
-                    Compiler::loop_headers(module, func)
-                        .into_iter()
-                        .map(|header| (header, AtomicUsize::new(0)))
-                        .collect()
-                })
-                .collect(),
+            use_baseline,
+            use_optimized,
+            baseline_code: LevelCode::new(module),
+            optimized_code: LevelCode::new(module),
+            hot_counts,
             compiler: Mutex::new(None),
+            baseline: Mutex::new(None),
             trampolines: OnceLock::new(),
             profile: Mutex::new(NativeProfile::default()),
         };
-        if config.tier == Tier::Opt {
-            for func in 0..module.functions.len() as u32 {
-                tier.code_for(module, func, Entry::Start, None);
+        match config.tier {
+            Tier::Opt => {
+                for func in 0..module.functions.len() as u32 {
+                    tier.optimized(module, func, Entry::Start, None);
+                }
             }
+            Tier::Baseline => {
+                let all: Vec<u32> = (0..module.functions.len() as u32).collect();
+                tier.compile_baseline(module, &all, None);
+            }
+            _ => {}
         }
         Some(tier)
     }
@@ -136,38 +275,59 @@ impl NativeTier {
         Some(self.trampolines.get()?[register_args(params, entry)])
     }
 
-    fn slot(&self, func: u32, entry: Entry) -> Option<&AtomicUsize> {
-        match entry {
-            Entry::Start => self.starts.get(func as usize),
-            Entry::LoopHeader(header) => {
-                let entries = self.loop_entries.get(func as usize)?;
-                let at = entries.binary_search_by_key(&header, |(h, _)| *h).ok()?;
-                Some(&entries[at].1)
-            }
-        }
-    }
-
-    /// The native code of `func` entered at `entry`, compiling it first if it was never
-    /// tried; `None` if it cannot be compiled.
+    /// The best native code of `func` entered at `entry` for code this hot (`want`):
+    /// optimized code if it exists, or when `want` asks for it and it can be compiled;
+    /// else baseline code, compiled now if it was never tried. `None` if there is
+    /// neither.
     pub(crate) fn code_for(
         &self,
         module: &IsaModule,
         func: u32,
         entry: Entry,
         at_instruction: Option<u64>,
+        want: Level,
     ) -> Option<NativeFn> {
-        let slot = self.slot(func, entry)?;
-        match slot.load(Ordering::Acquire) {
-            0 => {}
-            FAILED => return None,
-            code => return Some(code as NativeFn),
+        if self.use_optimized {
+            let slot = self.optimized_code.slot(func, entry)?;
+            match read(slot) {
+                Some(Some(code)) => return Some(code),
+                None if want == Level::Optimized || !self.use_baseline => {
+                    if let Some(code) = self.optimized(module, func, entry, at_instruction) {
+                        return Some(code);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !self.use_baseline {
+            return None;
+        }
+        let slot = self.baseline_code.slot(func, entry)?;
+        match read(slot) {
+            Some(code) => code,
+            None => {
+                self.compile_baseline(module, &[func], at_instruction);
+                read(slot).flatten()
+            }
+        }
+    }
+
+    /// Optimized code of `func` at `entry`, compiling it first if it was never tried.
+    fn optimized(
+        &self,
+        module: &IsaModule,
+        func: u32,
+        entry: Entry,
+        at_instruction: Option<u64>,
+    ) -> Option<NativeFn> {
+        let slot = self.optimized_code.slot(func, entry)?;
+        if let Some(code) = read(slot) {
+            return code;
         }
         let mut compiler = lock(&self.compiler);
         // Another instance may have compiled it while this one waited.
-        match slot.load(Ordering::Acquire) {
-            0 => {}
-            FAILED => return None,
-            code => return Some(code as NativeFn),
+        if let Some(code) = read(slot) {
+            return code;
         }
         if compiler.is_none() {
             match Compiler::new(self.options) {
@@ -177,9 +337,7 @@ impl NativeTier {
                 }
                 Err(error) => {
                     slot.store(FAILED, Ordering::Release);
-                    lock(&self.profile)
-                        .refused
-                        .push((func, entry, error.to_string()));
+                    self.refuse(func, entry, error.to_string());
                     return None;
                 }
             }
@@ -193,12 +351,14 @@ impl NativeTier {
                         module.functions[func as usize].name
                     );
                 }
+                let name = &module.functions[func as usize].name;
                 if self.perf_map {
-                    write_perf_map(&compiled, &module.functions[func as usize].name, entry);
+                    write_perf_map(compiled.code, compiled.size, name, entry, Level::Optimized);
                 }
-                lock(&self.profile).compiled.push(CompileRecord {
+                self.record(CompileRecord {
                     func,
                     entry,
+                    level: Level::Optimized,
                     time: compiled.time,
                     size: compiled.size,
                     at_instruction,
@@ -212,12 +372,123 @@ impl NativeTier {
             }
             Err(error) => {
                 slot.store(FAILED, Ordering::Release);
-                lock(&self.profile)
-                    .refused
-                    .push((func, entry, error.to_string()));
+                self.refuse(func, entry, error.to_string());
                 None
             }
         }
+    }
+
+    /// Compiles every entry of the functions `funcs` not yet tried with the baseline
+    /// compiler, in one batch.
+    fn compile_baseline(&self, module: &IsaModule, funcs: &[u32], at_instruction: Option<u64>) {
+        let mut compiler = lock(&self.baseline);
+        let todo: Vec<u32> = funcs
+            .iter()
+            .copied()
+            .filter(|&f| self.baseline_code.starts[f as usize].load(Ordering::Acquire) == 0)
+            .collect();
+        if todo.is_empty() {
+            return;
+        }
+        let fail_all = |reason: String| {
+            for &func in &todo {
+                self.baseline_code.starts[func as usize].store(FAILED, Ordering::Release);
+                for (_, slot) in &self.baseline_code.loops[func as usize] {
+                    slot.store(FAILED, Ordering::Release);
+                }
+                self.refuse(func, Entry::Start, reason.clone());
+            }
+        };
+        if compiler.is_none() {
+            match BaselineCompiler::new(self.options) {
+                Ok(created) => {
+                    let _ = self.trampolines.set(created.trampolines());
+                    *compiler = Some(created);
+                }
+                Err(error) => return fail_all(error.to_string()),
+            }
+        }
+        let compiler = compiler.as_mut().expect("created above");
+        let counters: Vec<Option<HotCounters>> = todo
+            .iter()
+            .map(|&func| {
+                let (counts, threshold) = self.hot_counts.as_ref()?;
+                let counts = &counts[func as usize];
+                Some(HotCounters {
+                    entry: &counts.entry,
+                    loops: counts
+                        .loops
+                        .iter()
+                        .map(|(header, count)| (*header, count as *const AtomicU32))
+                        .collect(),
+                    threshold: *threshold,
+                    tier_up: super::helpers::TIER_UP,
+                })
+            })
+            .collect();
+        let batch: Vec<(u32, Option<&HotCounters>)> = todo
+            .iter()
+            .zip(&counters)
+            .map(|(&func, counters)| (func, counters.as_ref()))
+            .collect();
+        let results = compiler.compile_batch(module, &batch);
+        for (&func, result) in todo.iter().zip(results) {
+            let compiled = match result {
+                Ok(compiled) => compiled,
+                Err(error) => {
+                    self.baseline_code.starts[func as usize].store(FAILED, Ordering::Release);
+                    for (_, slot) in &self.baseline_code.loops[func as usize] {
+                        slot.store(FAILED, Ordering::Release);
+                    }
+                    self.refuse(func, Entry::Start, error.to_string());
+                    continue;
+                }
+            };
+            let name = &module.functions[func as usize].name;
+            let versions = &compiled.versions;
+            if self.perf_map {
+                write_perf_map(
+                    versions.start,
+                    compiled.size,
+                    name,
+                    Entry::Start,
+                    Level::Baseline,
+                );
+            }
+            self.record(CompileRecord {
+                func,
+                entry: Entry::Start,
+                level: Level::Baseline,
+                time: compiled.time,
+                size: compiled.size,
+                at_instruction,
+                finished: Instant::now(),
+            });
+            for ((header, slot), (compiled_header, code)) in self.baseline_code.loops[func as usize]
+                .iter()
+                .zip(&versions.loops)
+            {
+                debug_assert_eq!(header, compiled_header, "the same loop headers");
+                slot.store(*code as usize, Ordering::Release);
+            }
+            self.baseline_code.starts[func as usize]
+                .store(versions.start as usize, Ordering::Release);
+            // Calls go to the best code: never from optimized code back to baseline.
+            let _ = self.code_table[func as usize].compare_exchange(
+                0,
+                versions.start as usize,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+        }
+    }
+
+    fn record(&self, record: CompileRecord) {
+        lock(&self.profile).compiled.push(record);
+    }
+
+    fn refuse(&self, func: u32, entry: Entry, reason: String) {
+        lock(&self.profile).refused.push((func, entry, reason));
     }
 
     /// What the tier compiled so far.
@@ -229,21 +500,18 @@ impl NativeTier {
 /// One line per compiled function in `/tmp/perf-<pid>.map`: address, size, name (the
 /// format `perf report` reads for JIT code). Best effort: a failed write costs only the
 /// names in `perf`.
-fn write_perf_map(compiled: &adead_jit::Compiled, name: &str, entry: Entry) {
+fn write_perf_map(code: NativeFn, size: usize, name: &str, entry: Entry, level: Level) {
     let path = format!("/tmp/perf-{}.map", std::process::id());
+    let level = level.name();
     let label = match entry {
-        Entry::Start => format!("adead::{name}"),
-        Entry::LoopHeader(header) => format!("adead::{name}[loop {header}]"),
+        Entry::Start => format!("adead::{name}[{level}]"),
+        Entry::LoopHeader(header) => format!("adead::{name}[{level} loop {header}]"),
     };
     if let Ok(mut file) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
     {
-        let _ = writeln!(
-            file,
-            "{:x} {:x} {label}",
-            compiled.code as usize, compiled.size
-        );
+        let _ = writeln!(file, "{:x} {:x} {label}", code as usize, size);
     }
 }
