@@ -254,9 +254,41 @@ fn baseline_summary(units: &[Unit]) {
         total_instructions as f64 / total_baseline
     );
     println!(
-        "cranelift/baseline: {:.1} all together, median per function {:.1}\n",
+        "cranelift/baseline: {:.1} all together, median per function {:.1}",
         total_cranelift / total_baseline,
         median(ratios)
+    );
+    // Whole modules in one batch, as `Tier::Baseline` compiles at load: one page
+    // mapping change for all their functions.
+    let (mut total_us, mut total_instructions) = (0.0, 0u64);
+    for program in PROGRAMS.iter().chain(&NAIVE_PROGRAMS) {
+        let module = assemble(program);
+        let batch: Vec<(u32, Option<&adead_jit::HotCounters>)> = (0..module.functions.len() as u32)
+            .map(|f| (f, None))
+            .collect();
+        let instructions: u64 = module.functions.iter().map(|f| u64::from(f.len)).sum();
+        let mut time = || {
+            let start = Instant::now();
+            let results = compiler.compile_batch(&module, &batch);
+            let elapsed = start.elapsed();
+            assert!(results.iter().all(Result::is_ok), "{}", program.path);
+            elapsed.as_secs_f64() * 1e6
+        };
+        time();
+        let us = median((0..SAMPLES).map(|_| time()).collect());
+        println!(
+            "module {:<36} {:>6} {:>10.2} {:>12.2}",
+            program.path,
+            instructions,
+            us,
+            per_100(us, instructions)
+        );
+        total_us += us;
+        total_instructions += instructions;
+    }
+    println!(
+        "baseline, whole modules: {total_us:.1} µs for {total_instructions} instructions: {:.1} million instructions per second\n",
+        total_instructions as f64 / total_us
     );
 }
 

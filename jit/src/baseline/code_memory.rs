@@ -1,6 +1,6 @@
 //! Executable memory for the baseline tier: large mappings filled page by page.
 //!
-//! One `mmap` per chunk (a megabyte or more), never one per function: new code goes to
+//! One `mmap` per chunk (64 KiB first, doubling to 4 MiB), never one per function: new code goes to
 //! pages after the last ones used, which are still writable and which nothing executes
 //! yet; once the code is copied there, those pages (and only they) become read+execute.
 //! No page is ever writable and executable at once, and no page that may be running on
@@ -10,8 +10,12 @@
 use std::io;
 use std::ptr::NonNull;
 
-/// Bytes mapped at a time (more when one install needs more).
-const CHUNK: usize = 1 << 20;
+/// Bytes of the first mapping: small, since it is populated at once and a module
+/// may compile one small function only.
+const FIRST_CHUNK: usize = 64 << 10;
+/// Each further mapping is twice the last (more when one install needs more), up to
+/// this.
+const CHUNK: usize = 4 << 20;
 
 fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
@@ -49,7 +53,11 @@ impl CodeMemory {
         let len = code.len().max(1).next_multiple_of(self.page);
         let fits = |chunk: &Chunk| chunk.len - chunk.used >= len;
         if !self.chunks.last().is_some_and(fits) {
-            self.chunks.push(Self::map(len.max(CHUNK))?);
+            let next = self
+                .chunks
+                .last()
+                .map_or(FIRST_CHUNK, |last| (last.len * 2).min(CHUNK));
+            self.chunks.push(Self::map(len.max(next))?);
         }
         let chunk = self.chunks.last_mut().expect("pushed above");
         // SAFETY: `used + len <= chunk.len`, inside the mapping; these pages are still
@@ -79,7 +87,9 @@ impl CodeMemory {
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                // Populated at once: one kernel call instead of a page fault for each
+                // page the first code written there touches.
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
                 -1,
                 0,
             )
@@ -125,6 +135,7 @@ mod tests {
     fn a_large_install_gets_its_own_chunk() {
         let mut memory = CodeMemory::new();
         let big = vec![0xC3u8; CHUNK + 1];
+        memory.install(&[0xC3]).unwrap();
         let at = memory.install(&big).unwrap();
         assert!(!at.is_null());
         assert!(memory.used() > CHUNK);

@@ -111,7 +111,21 @@ impl BaselineCompiler {
             count_opcodes: self.options.count_opcodes,
             interruptible: self.options.interruptible,
         };
-        let mut ops = Ops::new(0);
+        // Sized for the usual code per instruction, so that the buffers rarely grow.
+        let instructions: usize = batch
+            .iter()
+            .filter_map(|&(func, _)| module.functions.get(func as usize))
+            .map(|f| f.len as usize)
+            .sum();
+        let mut ops = Ops::new_with_capacity(
+            0,
+            256 + instructions * 64,
+            0,
+            0,
+            16 + instructions * 4,
+            0,
+            16 + instructions * 4,
+        );
         let mut emitted = Vec::with_capacity(batch.len());
         for &(func, counters) in batch {
             let function_started = Instant::now();

@@ -84,7 +84,12 @@ pub(crate) struct FunctionEmitter<'a, 'm> {
     leaders: Vec<Option<Leader>>,
     stubs: Vec<(DynamicLabel, Stub)>,
     epilogue: DynamicLabel,
+    tails: Tails,
     counters: Option<&'a HotCounters>,
+    /// The VM register whose value `xmm0` holds (as well as its slot), within a
+    /// straight line: a float chain's next operation reads it from there instead of
+    /// through memory (a store-to-load round trip on every link of the chain).
+    xmm0_holds: Option<u8>,
 }
 
 /// A frame slot's displacement from `r12`.
@@ -116,6 +121,11 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
             })
             .collect();
         let epilogue = ops.new_dynamic_label();
+        let tails = Tails {
+            trap: ops.new_dynamic_label(),
+            trap_with_payload: ops.new_dynamic_label(),
+            exit: ops.new_dynamic_label(),
+        };
         FunctionEmitter {
             ops,
             setting,
@@ -128,7 +138,9 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
             leaders,
             stubs: Vec::new(),
             epilogue,
+            tails,
             counters,
+            xmm0_holds: None,
         }
     }
 
@@ -151,6 +163,7 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
             self.emit_instruction(pc);
         }
         self.emit_stubs();
+        self.emit_tails();
         let epilogue = self.epilogue;
         dynasm!(self.ops
             ; .arch x64
@@ -342,7 +355,29 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
     // ------------------------------------------------------------------ instructions
 
     fn emit_instruction(&mut self, pc: usize) {
+        let instr = self.code[pc];
+        self.emit_template(pc);
+        // What `xmm0` holds after the instruction: the f64 templates that leave their
+        // result there say so themselves; any other write to the register held ends it.
+        let op = instr.opcode();
+        let produces = matches!(
+            op,
+            Opcode::Fadd | Opcode::Fsub | Opcode::Fmul | Opcode::Fdiv | Opcode::Fsqrt | Opcode::I2f
+        );
+        if !produces
+            && (!keeps_xmm0(op)
+                || instr
+                    .registers()
+                    .any(|a| a.write && Some(a.reg) == self.xmm0_holds))
+        {
+            self.xmm0_holds = None;
+        }
+    }
+
+    fn emit_template(&mut self, pc: usize) {
         if let Some(leader) = self.leaders[pc] {
+            // Control arrives here from elsewhere too.
+            self.xmm0_holds = None;
             if self.setting.metered {
                 // Falling in from a plain instruction: that run already paid for this
                 // one, so skip the charge.
@@ -552,8 +587,15 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
                 );
             }
             O::Fadd | O::Fsub | O::Fmul | O::Fdiv => {
-                let (d, a, b) = (r(0), r(1), r(2));
-                dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r12 + a]);
+                let (d, mut a, mut b) = (r(0), r(1), r(2));
+                let held = self.xmm0_holds;
+                let commutes = matches!(op, O::Fadd | O::Fmul);
+                if held == Some(instr.reg(2)) && held != Some(instr.reg(1)) && commutes {
+                    // b + a: the same value, and a NaN result is made canonical anyway.
+                    std::mem::swap(&mut a, &mut b);
+                } else if held != Some(instr.reg(1)) {
+                    dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r12 + a]);
+                }
                 match op {
                     O::Fadd => dynasm!(self.ops ; .arch x64 ; addsd xmm0, [r12 + b]),
                     O::Fsub => dynasm!(self.ops ; .arch x64 ; subsd xmm0, [r12 + b]),
@@ -561,11 +603,17 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
                     _ => dynasm!(self.ops ; .arch x64 ; divsd xmm0, [r12 + b]),
                 }
                 self.store_canonical_f64(d);
+                self.xmm0_holds = Some(instr.reg(0));
             }
             O::Fsqrt => {
                 let (d, a) = (r(0), r(1));
-                dynasm!(self.ops ; .arch x64 ; xorpd xmm0, xmm0 ; sqrtsd xmm0, [r12 + a]);
+                if self.xmm0_holds == Some(instr.reg(1)) {
+                    dynasm!(self.ops ; .arch x64 ; sqrtsd xmm0, xmm0);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; xorpd xmm0, xmm0 ; sqrtsd xmm0, [r12 + a]);
+                }
                 self.store_canonical_f64(d);
+                self.xmm0_holds = Some(instr.reg(0));
             }
             O::FaddF32 | O::FsubF32 | O::FmulF32 => {
                 let (d, a, b) = (r(0), r(1), r(2));
@@ -577,13 +625,14 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
                 }
                 // An f32 result: the high half zero, a NaN canonical.
                 let nan = CANONICAL_NAN_F32 as i32;
+                let ok = self.ops.new_dynamic_label();
                 dynasm!(self.ops
                     ; .arch x64
                     ; movd eax, xmm0
                     ; ucomiss xmm0, xmm0
-                    ; jnp >ok
+                    ; jnp =>ok
                     ; mov eax, nan
-                    ; ok:
+                    ; =>ok
                     ; mov [r12 + d], rax
                 );
             }
@@ -635,6 +684,7 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
                     ; cvtsi2sd xmm0, QWORD [r12 + a]
                     ; movsd [r12 + d], xmm0
                 );
+                self.xmm0_holds = Some(instr.reg(0));
             }
             O::Ld64
             | O::Ld8u
@@ -743,19 +793,21 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
         }
     }
 
-    /// Stores the f64 in `xmm0` to the slot at `d`, a NaN as the canonical NaN. The
-    /// value goes to memory from the float register (a store through an integer register
-    /// would put a domain crossing on every float dependency chain), and a NaN is
-    /// overwritten after.
+    /// Stores the f64 in `xmm0` to the slot at `d`, a NaN as the canonical NaN (in
+    /// `xmm0` too). The value goes to memory from the float register (a store through an
+    /// integer register would put a domain crossing on every float dependency chain),
+    /// and a NaN is overwritten after.
     fn store_canonical_f64(&mut self, d: i32) {
+        let ok = self.ops.new_dynamic_label();
         dynasm!(self.ops
             ; .arch x64
             ; movsd [r12 + d], xmm0
             ; ucomisd xmm0, xmm0
-            ; jnp >ok
+            ; jnp =>ok
             ; mov rax, QWORD CANONICAL_NAN_F64 as i64
             ; mov [r12 + d], rax
-            ; ok:
+            ; movq xmm0, rax
+            ; =>ok
         );
     }
 
@@ -809,14 +861,15 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
         );
         if matches!(op, O::Div | O::Rem) {
             let overflow = self.trap_stub(TrapKind::IntegerOverflow, pc);
+            let fine = self.ops.new_dynamic_label();
             dynasm!(self.ops
                 ; .arch x64
                 ; cmp rcx, -1
-                ; jne >fine
+                ; jne =>fine
                 ; mov rdx, QWORD i64::MIN
                 ; cmp rax, rdx
                 ; je =>overflow
-                ; fine:
+                ; =>fine
                 ; cqo
                 ; idiv rcx
             );
@@ -1118,54 +1171,178 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
         }
     }
 
-    /// Fills the exit record for a trap with the code in `eax` at `pc`, settles the
-    /// fuel (gives back `refund`) and returns `Trapped`.
+    /// Leaves with a trap whose code is in `eax` at `pc`, giving back `refund` fuel:
+    /// the stub sets the tail's operands and jumps to it.
     fn leave_trapped(&mut self, pc: u32, refund: u32, payload: i32) {
+        dynasm!(self.ops ; .arch x64 ; mov ecx, pc as i32);
         if self.setting.metered {
-            dynasm!(self.ops
-                ; .arch x64
-                ; add r14, refund as i32
-                ; mov [rbx + o::FUEL], r14
-            );
+            dynasm!(self.ops ; .arch x64 ; mov edx, refund as i32);
         }
-        let epilogue = self.epilogue;
-        dynasm!(self.ops
-            ; .arch x64
-            ; mov [rbx + o::EXIT_TRAP_CODE], eax
-            ; mov DWORD [rbx + o::EXIT_FUNC], self.func as i32
-            ; mov DWORD [rbx + o::EXIT_PC], pc as i32
-            ; mov QWORD [rbx + o::EXIT_PAYLOAD], payload
-            ; xor eax, eax
-            ; mov edx, Status::Trapped as i32
-            ; jmp =>epilogue
-        );
+        if payload == 0 {
+            let tail = self.tails.trap;
+            dynasm!(self.ops ; .arch x64 ; jmp =>tail);
+        } else {
+            let tail = self.tails.trap_with_payload;
+            dynasm!(self.ops ; .arch x64 ; mov r8, payload ; jmp =>tail);
+        }
     }
 
     /// Leaves for the interpreter at `pc` (every register is in the frame already),
     /// giving back `refund` fuel.
     fn leave_exited(&mut self, pc: u32, refund: u32, reenter: bool) {
+        dynasm!(self.ops ; .arch x64 ; mov ecx, pc as i32);
         if self.setting.metered {
-            dynasm!(self.ops
-                ; .arch x64
-                ; add r14, refund as i32
-                ; mov [rbx + o::FUEL], r14
-            );
+            dynasm!(self.ops ; .arch x64 ; mov edx, refund as i32);
         }
+        let tail = self.tails.exit;
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov r8d, i32::from(reenter)
+            ; jmp =>tail
+        );
+    }
+
+    /// The code every trap and exit of the function ends in: `ecx` the pc, `edx` the
+    /// fuel to give back (metered code), `eax` a trap's code, `r8` a trap's payload or
+    /// an exit's `reenter`.
+    fn emit_tails(&mut self) {
+        let Tails {
+            trap,
+            trap_with_payload,
+            exit,
+        } = self.tails;
         let epilogue = self.epilogue;
+        dynasm!(self.ops
+            ; .arch x64
+            ; =>trap
+            ; xor r8d, r8d
+            ; =>trap_with_payload
+        );
+        self.settle_fuel();
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov [rbx + o::EXIT_TRAP_CODE], eax
+            ; mov DWORD [rbx + o::EXIT_FUNC], self.func as i32
+            ; mov [rbx + o::EXIT_PC], ecx
+            ; mov [rbx + o::EXIT_PAYLOAD], r8
+            ; xor eax, eax
+            ; mov edx, Status::Trapped as i32
+            ; jmp =>epilogue
+            ; =>exit
+        );
+        self.settle_fuel();
         dynasm!(self.ops
             ; .arch x64
             ; mov DWORD [rbx + o::EXIT_TRAP_CODE], 0
             ; mov DWORD [rbx + o::EXIT_FUNC], self.func as i32
-            ; mov DWORD [rbx + o::EXIT_PC], pc as i32
+            ; mov [rbx + o::EXIT_PC], ecx
             ; mov rax, [rsp]
             ; mov [rbx + o::EXIT_DEPTH], eax
             ; mov [rbx + o::EXIT_FP], r13
-            ; mov DWORD [rbx + o::EXIT_REENTER], i32::from(reenter)
+            ; mov [rbx + o::EXIT_REENTER], r8d
             ; xor eax, eax
             ; mov edx, Status::Exited as i32
             ; jmp =>epilogue
         );
     }
+
+    /// Gives back the `edx` units of fuel a leaving run was charged and will not run,
+    /// and stores the fuel for the VM.
+    fn settle_fuel(&mut self) {
+        if self.setting.metered {
+            dynasm!(self.ops
+                ; .arch x64
+                ; add r14, rdx
+                ; mov [rbx + o::FUEL], r14
+            );
+        }
+    }
+}
+
+/// The shared ends of a function's traps and exits.
+#[derive(Clone, Copy)]
+struct Tails {
+    trap: DynamicLabel,
+    trap_with_payload: DynamicLabel,
+    exit: DynamicLabel,
+}
+
+/// True for the instructions whose templates leave `xmm0` alone (or set what it holds
+/// themselves): the integer, memory and bit-moving ones and the f64 arithmetic. Calls,
+/// helpers, shims and the other float templates use it.
+fn keeps_xmm0(op: Opcode) -> bool {
+    use Opcode as O;
+    matches!(
+        op,
+        O::Nop
+            | O::Add
+            | O::Sub
+            | O::Mul
+            | O::And
+            | O::Or
+            | O::Xor
+            | O::Shl
+            | O::Shr
+            | O::Sar
+            | O::Rotl
+            | O::Rotr
+            | O::Addi
+            | O::Muli
+            | O::Andi
+            | O::Ori
+            | O::Xori
+            | O::Shli
+            | O::Shri
+            | O::Sari
+            | O::Div
+            | O::Divu
+            | O::Rem
+            | O::Remu
+            | O::Neg
+            | O::Not
+            | O::Sext8
+            | O::Sext16
+            | O::Sext32
+            | O::Zext8
+            | O::Zext16
+            | O::Zext32
+            | O::Seq
+            | O::Sne
+            | O::Slt
+            | O::Sle
+            | O::Sltu
+            | O::Sleu
+            | O::Mov
+            | O::Movi
+            | O::Fmovi
+            | O::FmoviF32
+            | O::MoviData
+            | O::Select
+            | O::Fadd
+            | O::Fsub
+            | O::Fmul
+            | O::Fdiv
+            | O::Fsqrt
+            | O::I2f
+            | O::Fneg
+            | O::Fabs
+            | O::Ld64
+            | O::Ld8u
+            | O::Ld8s
+            | O::Ld16u
+            | O::Ld16s
+            | O::Ld32u
+            | O::Ld32s
+            | O::Fld32
+            | O::Fld64
+            | O::St64
+            | O::St8
+            | O::St16
+            | O::St32
+            | O::Fst32
+            | O::Fst64
+            | O::MemSize
+    )
 }
 
 /// True for the instructions the baseline tier compiles: every one but GPU and VK
