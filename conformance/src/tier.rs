@@ -41,6 +41,10 @@ pub enum Engine {
     /// Three tiers at thresholds 1 and 3: the interpreter, then baseline code, then
     /// optimized code, each taking over loops in the middle.
     Mixed1,
+    /// Three tiers at thresholds 0 and 2 with optimized code compiled on a background
+    /// thread (the default): which tier runs what depends on timing, what is observed
+    /// must not.
+    Background,
 }
 
 impl Engine {
@@ -53,6 +57,7 @@ impl Engine {
         Engine::Auto1,
         Engine::Mixed0,
         Engine::Mixed1,
+        Engine::Background,
     ];
 
     /// The short name used on the command line and in reports.
@@ -65,6 +70,7 @@ impl Engine {
             Engine::Auto1 => "auto1",
             Engine::Mixed0 => "mixed0",
             Engine::Mixed1 => "mixed1",
+            Engine::Background => "background",
         }
     }
 
@@ -125,16 +131,22 @@ impl Tier {
             Engine::Interpreter => config.tier = Policy::Interp,
             Engine::Baseline => config.tier = Policy::Baseline,
             Engine::Opt => config.tier = Policy::Opt,
-            Engine::Auto0 | Engine::Auto1 | Engine::Mixed0 | Engine::Mixed1 => {
+            Engine::Auto0
+            | Engine::Auto1
+            | Engine::Mixed0
+            | Engine::Mixed1
+            | Engine::Background => {
                 let (baseline, optimized) = match self.engine {
                     Engine::Auto0 => (0, 0),
                     Engine::Auto1 => (1, 1),
-                    Engine::Mixed0 => (0, 2),
+                    Engine::Mixed0 | Engine::Background => (0, 2),
                     _ => (1, 3),
                 };
                 config.tier = Policy::Auto;
                 config.baseline_threshold = baseline;
                 config.jit_threshold = optimized;
+                // Repeatable tier-up, but on the engine that tests the default.
+                config.background_compile = self.engine == Engine::Background;
             }
         }
     }

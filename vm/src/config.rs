@@ -99,6 +99,11 @@ pub struct Config {
     /// function with the optimizing tier (0: at the first entry or back-edge); the
     /// profile calls code past it hot.
     pub jit_threshold: u64,
+    /// Under [`Tier::Auto`], compile optimized code on a background thread while the
+    /// code goes on in the baseline tier (or the interpreter), so that a short run never
+    /// waits for Cranelift; off, the run that asks waits for it. Which tier runs when
+    /// changes nothing observable either way; off makes it repeatable, for tests.
+    pub background_compile: bool,
     /// Bytes of machine stack native code may use below the host's call before it
     /// continues in the interpreter, whose frames live on the heap (so a deep recursion
     /// never overflows the host's stack). The calling thread needs this much free stack
@@ -159,6 +164,7 @@ impl Default for Config {
             tier: Tier::Auto,
             baseline_threshold: 10,
             jit_threshold: 1000,
+            background_compile: true,
             native_stack: 512 * 1024,
             count_native_opcodes: false,
             perf_map: false,

@@ -18,11 +18,13 @@ pub struct Module {
 #[derive(Debug)]
 struct Inner {
     engine: Engine,
-    verified: VerifiedModule,
+    /// Shared with the native tier's background compiler.
+    verified: Arc<VerifiedModule>,
     code: Code,
     /// Native code, when the engine's tier policy runs any. Dropped with the module,
-    /// which frees the code: no instance (which holds the module) is left to run it.
-    native: Option<NativeTier>,
+    /// which frees the code: no instance (which holds the module) is left to run it,
+    /// and a background compilation holds it only while it compiles.
+    native: Option<Arc<NativeTier>>,
 }
 
 impl Module {
@@ -43,7 +45,7 @@ impl Module {
 
     /// Verifies and prepares an in-memory module.
     pub fn from_isa(engine: &Engine, module: adead_isa::Module) -> Result<Module, LoadError> {
-        let verified = adead_isa::verify(module)?;
+        let verified = Arc::new(adead_isa::verify(module)?);
         let code = interp::predecode(&verified)?;
         if !code.tensor_ops.is_empty() {
             // Fail at load, not at the first tensor instruction.
@@ -75,7 +77,7 @@ impl Module {
     }
 
     pub(crate) fn native(&self) -> Option<&NativeTier> {
-        self.inner.native.as_ref()
+        self.inner.native.as_deref()
     }
 
     /// What the native tier compiled for this module so far (shared by its instances),

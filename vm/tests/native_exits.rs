@@ -208,6 +208,8 @@ inner:
     let engine = Engine::new(Config {
         tier: Tier::Auto,
         jit_threshold: 1,
+        // Compiled when asked, so that the order is the one the run asked in.
+        background_compile: false,
         ..Config::default()
     });
     let module = Module::from_asm(&engine, source, "nested.asm").unwrap();

@@ -1097,7 +1097,8 @@ enum Helper {
 
 // ------------------------------------------------------------------------ running
 
-/// Every tier, each counting instructions, `Tier::Auto` compiling at the first entry.
+/// Every tier, each counting instructions, `Tier::Auto` compiling at the first entry
+/// (and waiting for the compilation, so that everything runs natively).
 fn engines() -> Vec<(Tier, Engine)> {
     Tier::ALL
         .into_iter()
@@ -1105,6 +1106,7 @@ fn engines() -> Vec<(Tier, Engine)> {
             let config = Config {
                 tier,
                 jit_threshold: 0,
+                background_compile: false,
                 count_instructions: true,
                 ..Config::default()
             };

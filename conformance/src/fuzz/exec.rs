@@ -159,6 +159,8 @@ pub fn config(program: &Program, policy: Policy, meter: Meter) -> Config {
         tier: policy.tier,
         baseline_threshold: policy.baseline,
         jit_threshold: policy.threshold,
+        // Tier-up at the same instruction on every replay of a program.
+        background_compile: false,
         max_call_depth: program.limits.max_call_depth,
         max_stack_registers: program.limits.max_stack_registers,
         max_memory: program.limits.max_memory,

@@ -3,10 +3,11 @@
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use adead_isa::Module as IsaModule;
+use adead_isa::{Module as IsaModule, VerifiedModule};
 use adead_jit::{
     BaselineCompiler, Compiler, Entry, HotCounters, NativeFn, Options, REGISTER_ARGS, Trampoline,
     register_args,
@@ -16,6 +17,8 @@ use crate::config::{Config, Tier};
 
 /// A code-table word for a function whose compilation failed: it stays interpreted.
 const FAILED: usize = usize::MAX;
+/// A slot whose optimized code the background compiler is making.
+const PENDING: usize = usize::MAX - 1;
 
 /// A function's loop headers (in increasing order), each with the address of the
 /// version entered there: 0 before it is tried, or `FAILED`.
@@ -147,13 +150,27 @@ impl LevelCode {
     }
 }
 
-/// What a slot holds: `None` before it is tried, `Some(None)` after a failure.
+/// What a slot holds: `None` before it is tried, `Some(None)` after a failure or
+/// while it is being compiled in the background.
 fn read(slot: &AtomicUsize) -> Option<Option<NativeFn>> {
     match slot.load(Ordering::Acquire) {
         0 => None,
-        FAILED => Some(None),
+        FAILED | PENDING => Some(None),
         code => Some(Some(code as NativeFn)),
     }
+}
+
+/// A request to the background compiler: a function, an entry, and the instance's
+/// instruction count when it asked.
+type Request = (u32, Entry, Option<u64>);
+
+/// The thread that compiles optimized code while code goes on in lower tiers. It holds
+/// the tier weakly (a module being dropped stops it) and the verified module strongly.
+struct Background {
+    module: Arc<VerifiedModule>,
+    /// Started at the first request; `None` inside if it could not start (then
+    /// compilations happen in the thread that asks).
+    queue: Mutex<Option<Option<Sender<Request>>>>,
 }
 
 /// Baseline code's own counts toward optimized code (tier `auto` only).
@@ -164,6 +181,9 @@ struct HotCounts {
 
 /// The native tier of one module.
 pub(crate) struct NativeTier {
+    /// Itself, for the background compiler.
+    me: Weak<NativeTier>,
+    background: Option<Background>,
     options: Options,
     perf_map: bool,
     /// Per function: the address of its best start version, or 0 (not compiled, or
@@ -202,7 +222,8 @@ impl NativeTier {
     /// The tier for `module` under `config`, or `None` for [`Tier::Interp`]. With
     /// [`Tier::Opt`] or [`Tier::Baseline`] every function is compiled now; one that
     /// cannot be stays interpreted (see [`NativeProfile::refused`]).
-    pub(crate) fn new(module: &IsaModule, config: &Config) -> Option<NativeTier> {
+    pub(crate) fn new(verified: &Arc<VerifiedModule>, config: &Config) -> Option<Arc<NativeTier>> {
+        let module: &IsaModule = verified;
         let (use_baseline, use_optimized) = match config.tier {
             Tier::Interp => return None,
             Tier::Baseline => (true, false),
@@ -222,7 +243,14 @@ impl NativeTier {
             let gap = config.jit_threshold - config.baseline_threshold;
             (counts, u32::try_from(gap).unwrap_or(u32::MAX))
         });
-        let tier = NativeTier {
+        let background =
+            (config.tier == Tier::Auto && config.background_compile).then(|| Background {
+                module: Arc::clone(verified),
+                queue: Mutex::new(None),
+            });
+        let tier = Arc::new_cyclic(|me| NativeTier {
+            me: me.clone(),
+            background,
             options: Options {
                 metered: config.metered(),
                 max_call_depth: config.max_call_depth,
@@ -248,7 +276,7 @@ impl NativeTier {
             baseline: Mutex::new(None),
             trampolines: OnceLock::new(),
             profile: Mutex::new(NativeProfile::default()),
-        };
+        });
         match config.tier {
             Tier::Opt => {
                 for func in 0..module.functions.len() as u32 {
@@ -292,11 +320,16 @@ impl NativeTier {
             match read(slot) {
                 Some(Some(code)) => return Some(code),
                 None if want == Level::Optimized || !self.use_baseline => {
-                    if let Some(code) = self.optimized(module, func, entry, at_instruction) {
+                    if !self.in_background(slot, func, entry, at_instruction)
+                        && let Some(code) = self.optimized(module, func, entry, at_instruction)
+                    {
                         return Some(code);
                     }
                 }
                 _ => {}
+            }
+            if want == Level::Optimized && slot.load(Ordering::Acquire) == PENDING {
+                self.rearm(func, entry);
             }
         }
         if !self.use_baseline {
@@ -312,7 +345,71 @@ impl NativeTier {
         }
     }
 
-    /// Optimized code of `func` at `entry`, compiling it first if it was never tried.
+    /// Queues the optimized compilation of `func` at `entry` (whose `slot` was never
+    /// tried) for the background compiler; false if there is none (the caller compiles).
+    fn in_background(
+        &self,
+        slot: &AtomicUsize,
+        func: u32,
+        entry: Entry,
+        at_instruction: Option<u64>,
+    ) -> bool {
+        let Some(background) = &self.background else {
+            return false;
+        };
+        let mut queue = lock(&background.queue);
+        let sender = queue.get_or_insert_with(|| {
+            let (sender, requests) = mpsc::channel::<Request>();
+            let tier = self.me.clone();
+            let module = Arc::clone(&background.module);
+            std::thread::Builder::new()
+                .name("adead-jit".into())
+                .spawn(move || {
+                    while let Ok((func, entry, at)) = requests.recv() {
+                        let Some(tier) = tier.upgrade() else {
+                            return;
+                        };
+                        tier.optimized(&module, func, entry, at);
+                    }
+                })
+                .ok()
+                .map(|_| sender)
+        });
+        let Some(sender) = sender else {
+            return false;
+        };
+        if slot
+            .compare_exchange(0, PENDING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+            && sender.send((func, entry, at_instruction)).is_err()
+        {
+            // The thread is gone: compile here after all.
+            slot.store(0, Ordering::Release);
+            return false;
+        }
+        true
+    }
+
+    /// Baseline code asked for optimized code of `func` at `entry`, which is still
+    /// being compiled: its counter starts again, so that it asks again after as many
+    /// entries or back-edges (a loop's baseline code leaves for it only when asking).
+    fn rearm(&self, func: u32, entry: Entry) {
+        let Some((counts, _)) = &self.hot_counts else {
+            return;
+        };
+        let counts = &counts[func as usize];
+        let counter = match entry {
+            Entry::Start => &counts.entry,
+            Entry::LoopHeader(header) => match counts.loops.iter().find(|(h, _)| *h == header) {
+                Some((_, counter)) => counter,
+                None => return,
+            },
+        };
+        counter.store(0, Ordering::Relaxed);
+    }
+
+    /// Optimized code of `func` at `entry`, compiling it first if it was never tried (or
+    /// is queued for the background compiler, which calls this).
     fn optimized(
         &self,
         module: &IsaModule,
@@ -321,12 +418,17 @@ impl NativeTier {
         at_instruction: Option<u64>,
     ) -> Option<NativeFn> {
         let slot = self.optimized_code.slot(func, entry)?;
-        if let Some(code) = read(slot) {
+        let tried = |slot: &AtomicUsize| match slot.load(Ordering::Acquire) {
+            0 | PENDING => None,
+            FAILED => Some(None),
+            code => Some(Some(code as NativeFn)),
+        };
+        if let Some(code) = tried(slot) {
             return code;
         }
         let mut compiler = lock(&self.compiler);
         // Another instance may have compiled it while this one waited.
-        if let Some(code) = read(slot) {
+        if let Some(code) = tried(slot) {
             return code;
         }
         if compiler.is_none() {
