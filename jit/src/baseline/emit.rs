@@ -365,6 +365,7 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
             Opcode::Fadd | Opcode::Fsub | Opcode::Fmul | Opcode::Fdiv | Opcode::Fsqrt | Opcode::I2f
         );
         if !produces
+            && self.xmm0_holds.is_some()
             && (!keeps_xmm0(op)
                 || instr
                     .registers()
