@@ -157,19 +157,18 @@ impl Compiler {
         ));
         let mut context = jit.make_context();
         let mut builder = FunctionBuilderContext::new();
-        let mut trampolines = Vec::with_capacity(REGISTER_ARGS + 1);
-        for args in 0..=REGISTER_ARGS {
-            trampolines.push(build_trampoline(
-                &mut jit,
-                &mut context,
-                &mut builder,
-                call_conv,
-                args,
-            )?);
-        }
-        let trampolines = trampolines
-            .try_into()
-            .unwrap_or_else(|_| unreachable!("one per count"));
+        // One trampoline passing all four register arguments serves every function: in
+        // the host's C convention the caller cleans up, and a callee ignores the
+        // arguments it does not take (each Cranelift compilation here costs about as
+        // much as compiling a small function, on the path to the first native call).
+        let trampoline = build_trampoline(
+            &mut jit,
+            &mut context,
+            &mut builder,
+            call_conv,
+            REGISTER_ARGS,
+        )?;
+        let trampolines = [trampoline; REGISTER_ARGS + 1];
         Ok(Compiler {
             jit: Some(jit),
             options,

@@ -393,19 +393,24 @@ impl NativeTier {
     /// Baseline code asked for optimized code of `func` at `entry`, which is still
     /// being compiled: its counter starts again, so that it asks again after as many
     /// entries or back-edges (a loop's baseline code leaves for it only when asking).
+    ///
+    /// Every loop of the function starts again, not only the one at `entry`: the
+    /// baseline version that goes on holds the loops nested in it too, whose own
+    /// optimized versions may be ready (an optimized inner loop that ended and reached
+    /// its enclosing loop's header comes back here), and they must ask for them again.
     fn rearm(&self, func: u32, entry: Entry) {
         let Some((counts, _)) = &self.hot_counts else {
             return;
         };
         let counts = &counts[func as usize];
-        let counter = match entry {
-            Entry::Start => &counts.entry,
-            Entry::LoopHeader(header) => match counts.loops.iter().find(|(h, _)| *h == header) {
-                Some((_, counter)) => counter,
-                None => return,
-            },
-        };
-        counter.store(0, Ordering::Relaxed);
+        match entry {
+            Entry::Start => counts.entry.store(0, Ordering::Relaxed),
+            Entry::LoopHeader(_) => {
+                for (_, counter) in counts.loops.iter() {
+                    counter.store(0, Ordering::Relaxed);
+                }
+            }
+        }
     }
 
     /// Optimized code of `func` at `entry`, compiling it first if it was never tried (or
