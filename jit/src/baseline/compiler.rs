@@ -66,6 +66,11 @@ pub struct BaselineCompiler {
 }
 
 impl BaselineCompiler {
+    /// True: this host has the baseline tier.
+    pub const fn host_supported() -> bool {
+        true
+    }
+
     /// A compiler with its trampoline built.
     pub fn new(options: Options) -> Result<BaselineCompiler, JitError> {
         let mut memory = CodeMemory::new();

@@ -17,6 +17,11 @@ pub struct BaselineCompiler {
 }
 
 impl BaselineCompiler {
+    /// False: this host has no baseline tier.
+    pub const fn host_supported() -> bool {
+        false
+    }
+
     /// Refuses: the baseline tier's templates are x86-64 (System V) code.
     pub fn new(_options: Options) -> Result<BaselineCompiler, JitError> {
         Err(JitError::Unsupported(format!(

@@ -61,10 +61,11 @@ impl Thresholds {
             (false, _) | (_, Tier::Interp) => (u64::MAX, u64::MAX),
             (_, Tier::Opt) => (0, 0),
             (_, Tier::Baseline) => (0, u64::MAX),
-            (_, Tier::Auto) => (
+            (_, Tier::Auto) if BaselineCompiler::host_supported() => (
                 config.baseline_threshold.min(config.jit_threshold),
                 config.jit_threshold,
             ),
+            (_, Tier::Auto) => (config.jit_threshold, config.jit_threshold),
         };
         Thresholds { native, optimized }
     }
@@ -228,7 +229,12 @@ impl NativeTier {
             Tier::Interp => return None,
             Tier::Baseline => (true, false),
             Tier::Opt => (false, true),
-            Tier::Auto => (config.baseline_threshold < config.jit_threshold, true),
+            // Where the host has no baseline tier, auto goes straight to Cranelift.
+            Tier::Auto => (
+                BaselineCompiler::host_supported()
+                    && config.baseline_threshold < config.jit_threshold,
+                true,
+            ),
         };
         let hot_counts = (use_baseline && use_optimized).then(|| {
             let counts = (0..module.functions.len() as u32)
