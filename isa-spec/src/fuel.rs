@@ -54,7 +54,7 @@
 
 use crate::instr::Instruction;
 use crate::opcode::Opcode;
-use crate::operand::OperandValue;
+use crate::operand::OperandKind;
 
 /// Units of work one unit of fuel pays for, beyond an instruction's own unit: bytes
 /// for `mcopy`, `mfill` and `alloc`, elements or multiply-adds for tensor operations.
@@ -95,10 +95,16 @@ pub fn ends_run(op: Opcode) -> bool {
 
 /// The jump target of a branch instruction.
 pub fn branch_target(instr: &Instruction) -> Option<u32> {
-    instr.operands().find_map(|(_, value)| match value {
-        OperandValue::Label(target) => Some(target),
-        _ => None,
-    })
+    // The label's word, found from the operand kinds alone (every compiler asks this of
+    // every instruction; decoding each operand's value to find it cost them more).
+    let mut word = 0;
+    for &kind in instr.opcode().operands() {
+        if kind == OperandKind::Label {
+            return Some(instr.word(word));
+        }
+        word += kind.words();
+    }
+    None
 }
 
 impl Runs {
