@@ -63,6 +63,9 @@ pub struct BaselineCompiler {
     options: Options,
     memory: CodeMemory,
     trampoline: Trampoline,
+    /// `ADEAD_BASELINE_DUMP`, read once: where each batch's machine code is written, for
+    /// `objdump -b binary -m i386:x86-64 -D FILE` (the last batch wins).
+    dump: Option<std::path::PathBuf>,
 }
 
 impl BaselineCompiler {
@@ -79,6 +82,7 @@ impl BaselineCompiler {
             options,
             memory,
             trampoline,
+            dump: std::env::var_os("ADEAD_BASELINE_DUMP").map(Into::into),
         })
     }
 
@@ -155,7 +159,8 @@ impl BaselineCompiler {
         let installed = ops
             .finalize()
             .inspect(|bytes| {
-                if let Some(path) = std::env::var_os("ADEAD_BASELINE_DUMP") {
+                if let Some(path) = &self.dump {
+                    // A debugging aid: a failed write costs only the dump.
                     let _ = std::fs::write(path, bytes);
                 }
             })
