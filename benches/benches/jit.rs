@@ -28,31 +28,16 @@
 //! the start entry to the baseline's, and the VM instructions the baseline compiles per
 //! second; criterion's group `baseline/` times the same compilations.
 //!
-//! Compiled code is never run here, so the VM's helpers are stand-ins that report a
-//! host trap (as in the example on `adead_jit::Compiler`).
+//! Compiled code is never run here, so the VM's helpers are `Helpers::standalone()`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use adead_benches::{NAIVE_PROGRAMS, PROGRAMS, Program};
 use adead_isa::Module as IsaModule;
-use adead_jit::{BaselineCompiler, Compiler, Entry, Helpers, Options, VmContext};
+use adead_jit::{BaselineCompiler, Compiler, Entry, Helpers, Options};
 use adead_vm::Config;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-
-unsafe extern "C" fn refuse(_: *mut VmContext, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn refuse2(_: *mut VmContext, _: u64, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn refuse3(_: *mut VmContext, _: u64, _: u64, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn refuse_call(_: *mut VmContext, _: u32, _: u64, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn no_frame(_: *mut VmContext, _: u32, _: u32, _: u32, _: u64) {}
 
 /// The options of the VM's native tier in a release build under the default
 /// configuration (`vm/src/native/tier.rs`): fuel off, so not metered.
@@ -60,17 +45,7 @@ fn options() -> Options {
     Options {
         metered: false,
         max_call_depth: Config::default().max_call_depth,
-        helpers: Helpers {
-            call: refuse_call,
-            grow_stack: refuse,
-            hcall: refuse2,
-            alloc: refuse,
-            free: refuse,
-            mcopy: refuse3,
-            mfill: refuse3,
-            tensor: refuse3,
-            push_frame: no_frame,
-        },
+        helpers: Helpers::standalone(),
         max_function_len: 50_000,
         verify_ir: false,
         disassemble: false,

@@ -2,21 +2,7 @@
 //! the compiler: `cargo run --release -p adead-jit --example baseline_compile -- FILE
 //! FUNC TIMES`.
 
-use adead_jit::{BaselineCompiler, Helpers, Options, VmContext};
-
-unsafe extern "C" fn refuse(_: *mut VmContext, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn refuse2(_: *mut VmContext, _: u64, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn refuse3(_: *mut VmContext, _: u64, _: u64, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn refuse_call(_: *mut VmContext, _: u32, _: u64, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn no_frame(_: *mut VmContext, _: u32, _: u32, _: u32, _: u64) {}
+use adead_jit::{BaselineCompiler, Helpers, Options};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -33,17 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = Options {
         metered: false,
         max_call_depth: 100_000,
-        helpers: Helpers {
-            call: refuse_call,
-            grow_stack: refuse,
-            hcall: refuse2,
-            alloc: refuse,
-            free: refuse,
-            mcopy: refuse3,
-            mfill: refuse3,
-            tensor: refuse3,
-            push_frame: no_frame,
-        },
+        helpers: Helpers::standalone(),
         max_function_len: 50_000,
         verify_ir: false,
         disassemble: false,

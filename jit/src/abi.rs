@@ -221,6 +221,43 @@ pub struct Helpers {
         unsafe extern "C" fn(ctx: *mut VmContext, func: u32, resume_pc: u32, dst: u32, fp: u64),
 }
 
+/// What every standalone helper reports: a `host` trap.
+const HOST_TRAP: u32 = adead_isa::TrapKind::Host.code();
+
+unsafe extern "C" fn refuse1(_: *mut VmContext, _: u64) -> u32 {
+    HOST_TRAP
+}
+unsafe extern "C" fn refuse2(_: *mut VmContext, _: u64, _: u64) -> u32 {
+    HOST_TRAP
+}
+unsafe extern "C" fn refuse3(_: *mut VmContext, _: u64, _: u64, _: u64) -> u32 {
+    HOST_TRAP
+}
+unsafe extern "C" fn refuse_call(_: *mut VmContext, _: u32, _: u64, _: u64) -> u32 {
+    Status::Trapped as u32
+}
+unsafe extern "C" fn record_nothing(_: *mut VmContext, _: u32, _: u32, _: u32, _: u64) {}
+
+impl Helpers {
+    /// Helpers for running compiled code without a VM (examples, tests, benchmarks):
+    /// each reports a `host` trap (`call` a trapped status) and `push_frame` records
+    /// nothing, so code that needs none of them runs as it would in the VM. Replace the
+    /// fields a use needs.
+    pub const fn standalone() -> Helpers {
+        Helpers {
+            call: refuse_call,
+            grow_stack: refuse1,
+            hcall: refuse2,
+            alloc: refuse1,
+            free: refuse1,
+            mcopy: refuse3,
+            mfill: refuse3,
+            tensor: refuse3,
+            push_frame: record_nothing,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,27 +59,17 @@ pub struct Compiled {
 /// Compiles the functions of one VM module into native code that lives as long as the
 /// compiler.
 ///
-/// A complete use without a VM: `answer` needs none of the helpers, so these only
-/// report a host trap.
+/// A complete use without a VM: `answer` needs none of the helpers
+/// ([`Helpers::standalone`]).
 ///
 /// ```
 /// use adead_jit::{Compiler, Entry, ExitRecord, Helpers, Options, Status, VmContext};
-///
-/// unsafe extern "C" fn refuse(_: *mut VmContext, _: u64) -> u32 { 9 }
-/// unsafe extern "C" fn refuse2(_: *mut VmContext, _: u64, _: u64) -> u32 { 9 }
-/// unsafe extern "C" fn refuse3(_: *mut VmContext, _: u64, _: u64, _: u64) -> u32 { 9 }
-/// unsafe extern "C" fn no_call(_: *mut VmContext, _: u32, _: u64, _: u64) -> u32 { 1 }
-/// unsafe extern "C" fn no_frame(_: *mut VmContext, _: u32, _: u32, _: u32, _: u64) {}
-/// let helpers = Helpers {
-///     call: no_call, grow_stack: refuse, hcall: refuse2, alloc: refuse, free: refuse,
-///     mcopy: refuse3, mfill: refuse3, tensor: refuse3, push_frame: no_frame,
-/// };
 ///
 /// let module = adead_asm::assemble(
 ///     ".func answer params=1 regs=2\n movi r1, 40\n add r1, r1, r0\n ret r1\n.end\n",
 ///     "answer.asm",
 /// ).unwrap();
-/// let options = Options { metered: false, max_call_depth: 1000, helpers,
+/// let options = Options { metered: false, max_call_depth: 1000, helpers: Helpers::standalone(),
 ///     max_function_len: 10_000, verify_ir: true, disassemble: false, count_opcodes: false,
 ///     interruptible: false };
 /// let mut compiler = Compiler::new(options)?;

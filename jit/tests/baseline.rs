@@ -2,38 +2,18 @@
 
 use adead_jit::{BaselineCompiler, ExitRecord, Helpers, Options, Status, VmContext};
 
-unsafe extern "C" fn refuse(_: *mut VmContext, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn refuse2(_: *mut VmContext, _: u64, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn refuse3(_: *mut VmContext, _: u64, _: u64, _: u64) -> u32 {
-    9
-}
-unsafe extern "C" fn no_call(_: *mut VmContext, _: u32, _: u64, _: u64) -> u32 {
-    1
-}
 /// Says the register stack grew (it is large enough already).
 unsafe extern "C" fn grown(_: *mut VmContext, _: u64) -> u32 {
     0
 }
-unsafe extern "C" fn no_frame(_: *mut VmContext, _: u32, _: u32, _: u32, _: u64) {}
 
 fn options(metered: bool, grow_stack: unsafe extern "C" fn(*mut VmContext, u64) -> u32) -> Options {
     Options {
         metered,
         max_call_depth: 1000,
         helpers: Helpers {
-            call: no_call,
             grow_stack,
-            hcall: refuse2,
-            alloc: refuse,
-            free: refuse,
-            mcopy: refuse3,
-            mfill: refuse3,
-            tensor: refuse3,
-            push_frame: no_frame,
+            ..Helpers::standalone()
         },
         max_function_len: 10_000,
         verify_ir: false,

@@ -15,9 +15,9 @@ pub enum Tier {
     /// Baseline code for everything: every function is assembled from templates when
     /// the module loads (the optimizing tier never runs). For tests and for short runs.
     Baseline,
-    /// Optimized (Cranelift) code for everything: every function is compiled when the module loads,
-    /// and a call that was running in the interpreter (after an exit from native code)
-    /// moves back to native code at its next loop back-edge.
+    /// Optimized (Cranelift) code for everything: every function is compiled when the
+    /// module loads, and a call that was running in the interpreter (after an exit from
+    /// native code) moves back to native code at its next loop back-edge.
     Opt,
     /// Three tiers: the interpreter first; a function moves to baseline code once its
     /// entries or a loop's back-edges pass [`Config::baseline_threshold`], and to

@@ -171,7 +171,7 @@ impl Instance {
             // Resolved when the module was loaded if it has tensor instructions.
             kernels: self.module.engine().kernels().ok(),
             native,
-            thresholds: Thresholds::of(native.is_some(), config),
+            thresholds: Thresholds::of(native, config),
             interrupt,
             shared: &mut shared,
             pc: 0,

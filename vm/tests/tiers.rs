@@ -96,8 +96,11 @@ fn auto_goes_through_baseline_code_to_optimized_code() {
     assert_eq!(fib_levels, expected);
 }
 
+/// Whether the run waited for Cranelift is a matter of time, which no test measures
+/// (see `benches/tiers.sh`); this checks that the code asked for in the background
+/// arrives, and that runs before and after it agree.
 #[test]
-fn background_compilation_does_not_hold_the_run_up() {
+fn background_compilation_arrives_and_changes_nothing() {
     let engine = Engine::new(Config {
         tier: Tier::Auto,
         baseline_threshold: 0,

@@ -14,9 +14,9 @@
 //! good and bad addresses), part of it in a loop, under a fuel budget that is
 //! sometimes too small, and tensor limits that are sometimes tight. It runs on every
 //! kernel path `adead_kernels::Isa::available()` reports, with 1 and 2 kernel threads,
-//! on `Tier::Interp`, `Tier::Baseline` and `Tier::Opt`; every run must observe exactly what the
-//! interpreter on the scalar path with one thread does: outcome, trap kind and place,
-//! stdout, fuel, memory, and every live tensor's handle, shape and bits
+//! on `Tier::Interp`, `Tier::Baseline` and `Tier::Opt`; every run must observe exactly
+//! what the interpreter on the scalar path with one thread does: outcome, trap kind and
+//! place, stdout, fuel, memory, and every live tensor's handle, shape and bits
 //! ([`crate::differential`]).
 //!
 //! The reproducer is the program's listing, whose first line states the limits it ran

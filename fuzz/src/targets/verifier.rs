@@ -14,10 +14,10 @@
 //! - `verify` returns without panicking, and never reports a structural violation
 //!   (`read` has already checked the structure);
 //! - a module it accepts loads and runs, from its entry with small arguments, under a
-//!   small fuel budget, on `Tier::Interp`, `Tier::Baseline`, `Tier::Opt` and `Tier::Auto` with
-//!   `jit_threshold` 0, without a panic and with the same outcome (result or halt
-//!   bits, trap kind, function, instruction and detail), stdout, fuel, memory and
-//!   live tensors on each ([`crate::differential`]).
+//!   small fuel budget, on `Tier::Interp`, `Tier::Baseline`, `Tier::Opt` and
+//!   `Tier::Auto` with `jit_threshold` 0, without a panic and with the same outcome
+//!   (result or halt bits, trap kind, function, instruction and detail), stdout, fuel,
+//!   memory and live tensors on each ([`crate::differential`]).
 //!
 //! Features: the verifier's error kind with the opcode at fault, or the run's outcome
 //! with the trapping opcode and the fuel used (by powers of two).

@@ -108,7 +108,8 @@ impl CodeMemory {
     }
 
     /// Bytes of code memory handed out.
-    pub(crate) fn used(&self) -> usize {
+    #[cfg(test)]
+    fn used(&self) -> usize {
         self.chunks.iter().map(|c| c.used).sum()
     }
 }

@@ -19,20 +19,11 @@ use crate::translate::REGISTER_ARGS;
 /// ```
 /// use adead_jit::{BaselineCompiler, ExitRecord, Helpers, Options, Status, VmContext};
 ///
-/// unsafe extern "C" fn refuse(_: *mut VmContext, _: u64) -> u32 { 9 }
-/// unsafe extern "C" fn refuse2(_: *mut VmContext, _: u64, _: u64) -> u32 { 9 }
-/// unsafe extern "C" fn refuse3(_: *mut VmContext, _: u64, _: u64, _: u64) -> u32 { 9 }
-/// unsafe extern "C" fn no_call(_: *mut VmContext, _: u32, _: u64, _: u64) -> u32 { 1 }
-/// unsafe extern "C" fn no_frame(_: *mut VmContext, _: u32, _: u32, _: u32, _: u64) {}
-/// let helpers = Helpers {
-///     call: no_call, grow_stack: refuse, hcall: refuse2, alloc: refuse, free: refuse,
-///     mcopy: refuse3, mfill: refuse3, tensor: refuse3, push_frame: no_frame,
-/// };
 /// let module = adead_asm::assemble(
 ///     ".func answer params=1 regs=2\n movi r1, 40\n add r1, r1, r0\n ret r1\n.end\n",
 ///     "answer.asm",
 /// ).unwrap();
-/// let options = Options { metered: false, max_call_depth: 1000, helpers,
+/// let options = Options { metered: false, max_call_depth: 1000, helpers: Helpers::standalone(),
 ///     max_function_len: 10_000, verify_ir: false, disassemble: false, count_opcodes: false,
 ///     interruptible: false };
 /// let mut compiler = match BaselineCompiler::new(options) {
@@ -104,8 +95,9 @@ impl BaselineCompiler {
         results.pop().expect("one per function")
     }
 
-    /// Compiles the functions `batch` names (each with its counters) into one piece of
-    /// executable memory: one page mapping change for all of them.
+    /// Compiles the functions `batch` names (each with its counters) and installs their
+    /// code in executable memory together (one copy, or one page protection change on
+    /// hosts without the dual mapping).
     pub fn compile_batch(
         &mut self,
         module: &IsaModule,
@@ -150,12 +142,11 @@ impl BaselineCompiler {
                     let begin = ops.offset().0;
                     FunctionEmitter::new(&mut ops, &setting, func, counters)
                         .emit()
-                        .map(|versions| (versions, begin))
+                        .map(|versions| (versions, ops.offset().0 - begin))
                 }
             };
             emitted.push((result, function_started.elapsed()));
         }
-        let end = ops.offset().0;
         let installed = ops
             .finalize()
             .inspect(|bytes| {
@@ -178,18 +169,10 @@ impl BaselineCompiler {
             .elapsed()
             .saturating_sub(emitted.iter().map(|(_, t)| *t).sum())
             / batch.len().max(1) as u32;
-        let ends: Vec<usize> = emitted
-            .iter()
-            .filter_map(|(r, _)| r.as_ref().ok().map(|(_, begin)| *begin))
-            .skip(1)
-            .chain(std::iter::once(end))
-            .collect();
-        let mut ends = ends.into_iter();
         emitted
             .into_iter()
             .map(|(result, time)| {
-                let (versions, begin) = result?;
-                let end = ends.next().expect("one end per compiled function");
+                let (versions, size) = result?;
                 // SAFETY: offsets inside the code just installed at `base`.
                 let at = |offset: usize| unsafe { base.add(offset) };
                 Ok(BaselineCompiled {
@@ -201,16 +184,11 @@ impl BaselineCompiler {
                             .map(|(header, offset)| (header, at(offset)))
                             .collect(),
                     },
-                    size: end - begin,
+                    size,
                     time: time + share,
                 })
             })
             .collect()
-    }
-
-    /// Bytes of executable pages in use.
-    pub fn code_bytes(&self) -> usize {
-        self.memory.used()
     }
 }
 

@@ -24,6 +24,7 @@ use adead_isa::{Family, Instruction, Opcode, TrapKind};
 use super::semantic_calls::shim;
 use super::{HotCounters, Versions};
 use crate::abi::{FUEL_SHORT, Helpers, Status, offsets as o};
+use crate::analysis::touches_memory;
 use crate::error::CompileError;
 use crate::translate::REGISTER_ARGS;
 
@@ -220,13 +221,8 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
             ; mov rbx, rdi
             ; mov r13, rsi
             ; mov [rsp], rdx
-            ; mov r12, [rbx + o::STACK_BASE]
-            ; add r12, r13
-            ; mov r15, [rbx + o::MEMORY_BASE]
         );
-        if self.setting.metered {
-            dynasm!(self.ops ; .arch x64 ; mov r14, [rbx + o::FUEL]);
-        }
+        self.reload();
     }
 
     /// Reloads what a helper or a call may have moved: the frame, memory, the fuel.
@@ -1274,77 +1270,63 @@ struct Tails {
 /// what [`supported`] admits.
 fn keeps_xmm0(op: Opcode) -> bool {
     use Opcode as O;
-    matches!(
-        op,
-        O::Nop
-            | O::Add
-            | O::Sub
-            | O::Mul
-            | O::And
-            | O::Or
-            | O::Xor
-            | O::Shl
-            | O::Shr
-            | O::Sar
-            | O::Rotl
-            | O::Rotr
-            | O::Addi
-            | O::Muli
-            | O::Andi
-            | O::Ori
-            | O::Xori
-            | O::Shli
-            | O::Shri
-            | O::Sari
-            | O::Div
-            | O::Divu
-            | O::Rem
-            | O::Remu
-            | O::Neg
-            | O::Not
-            | O::Sext8
-            | O::Sext16
-            | O::Sext32
-            | O::Zext8
-            | O::Zext16
-            | O::Zext32
-            | O::Seq
-            | O::Sne
-            | O::Slt
-            | O::Sle
-            | O::Sltu
-            | O::Sleu
-            | O::Mov
-            | O::Movi
-            | O::Fmovi
-            | O::FmoviF32
-            | O::MoviData
-            | O::Select
-            | O::Fadd
-            | O::Fsub
-            | O::Fmul
-            | O::Fdiv
-            | O::Fsqrt
-            | O::I2f
-            | O::Fneg
-            | O::Fabs
-            | O::Ld64
-            | O::Ld8u
-            | O::Ld8s
-            | O::Ld16u
-            | O::Ld16s
-            | O::Ld32u
-            | O::Ld32s
-            | O::Fld32
-            | O::Fld64
-            | O::St64
-            | O::St8
-            | O::St16
-            | O::St32
-            | O::Fst32
-            | O::Fst64
-            | O::MemSize
-    )
+    // Loads, stores and `msize` go through integer registers.
+    touches_memory(op)
+        || matches!(
+            op,
+            O::Nop
+                | O::Add
+                | O::Sub
+                | O::Mul
+                | O::And
+                | O::Or
+                | O::Xor
+                | O::Shl
+                | O::Shr
+                | O::Sar
+                | O::Rotl
+                | O::Rotr
+                | O::Addi
+                | O::Muli
+                | O::Andi
+                | O::Ori
+                | O::Xori
+                | O::Shli
+                | O::Shri
+                | O::Sari
+                | O::Div
+                | O::Divu
+                | O::Rem
+                | O::Remu
+                | O::Neg
+                | O::Not
+                | O::Sext8
+                | O::Sext16
+                | O::Sext32
+                | O::Zext8
+                | O::Zext16
+                | O::Zext32
+                | O::Seq
+                | O::Sne
+                | O::Slt
+                | O::Sle
+                | O::Sltu
+                | O::Sleu
+                | O::Mov
+                | O::Movi
+                | O::Fmovi
+                | O::FmoviF32
+                | O::MoviData
+                | O::Select
+                | O::Fadd
+                | O::Fsub
+                | O::Fmul
+                | O::Fdiv
+                | O::Fsqrt
+                | O::I2f
+                | O::Fneg
+                | O::Fabs
+        )
 }
 
 /// True for the instructions the baseline tier compiles: every one but GPU and VK

@@ -53,9 +53,4 @@ impl BaselineCompiler {
     ) -> Vec<Result<BaselineCompiled, CompileError>> {
         match self.never {}
     }
-
-    /// Never called: no compiler exists on this host.
-    pub fn code_bytes(&self) -> usize {
-        match self.never {}
-    }
 }

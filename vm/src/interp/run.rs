@@ -269,8 +269,8 @@ impl Machine<'_> {
             }};
         }
         // Moves the current function, at `ip` (its start or a loop header, not yet
-        // charged), to native code of level `$want` or better when the tier has it; otherwise charges `$cost` and
-        // interprets on.
+        // charged), to native code of level `$want` or better when the tier has it;
+        // otherwise charges `$cost` and interprets on.
         macro_rules! native {
             ($entry:expr, $cost:expr, $want:expr) => {{
                 save!();

@@ -54,17 +54,16 @@ pub(crate) struct Thresholds {
 }
 
 impl Thresholds {
-    /// The thresholds of `config`'s tier policy, for a module with a native tier or
-    /// without one.
-    pub(crate) fn of(native: bool, config: &Config) -> Thresholds {
+    /// The thresholds of `config`'s tier policy, for a module with the native tier
+    /// `native` (`None`: everything is interpreted).
+    pub(crate) fn of(native: Option<&NativeTier>, config: &Config) -> Thresholds {
         let (native, optimized) = match (native, config.tier) {
-            (false, _) | (_, Tier::Interp) => (u64::MAX, u64::MAX),
+            (None, _) | (_, Tier::Interp) => (u64::MAX, u64::MAX),
             (_, Tier::Opt) => (0, 0),
             (_, Tier::Baseline) => (0, u64::MAX),
-            (_, Tier::Auto) if BaselineCompiler::host_supported() => (
-                config.baseline_threshold.min(config.jit_threshold),
-                config.jit_threshold,
-            ),
+            (Some(tier), Tier::Auto) if tier.use_baseline => {
+                (config.baseline_threshold, config.jit_threshold)
+            }
             (_, Tier::Auto) => (config.jit_threshold, config.jit_threshold),
         };
         Thresholds { native, optimized }
@@ -121,20 +120,13 @@ struct LevelCode {
 }
 
 impl LevelCode {
-    fn new(module: &IsaModule) -> LevelCode {
+    /// Empty slots for functions whose loop headers are `headers`.
+    fn new(headers: &[Vec<u32>]) -> LevelCode {
         LevelCode {
-            starts: module
-                .functions
+            starts: headers.iter().map(|_| AtomicUsize::new(0)).collect(),
+            loops: headers
                 .iter()
-                .map(|_| AtomicUsize::new(0))
-                .collect(),
-            loops: (0..module.functions.len() as u32)
-                .map(|func| {
-                    Compiler::loop_headers(module, func)
-                        .into_iter()
-                        .map(|header| (header, AtomicUsize::new(0)))
-                        .collect()
-                })
+                .map(|headers| headers.iter().map(|&h| (h, AtomicUsize::new(0))).collect())
                 .collect(),
         }
     }
@@ -151,13 +143,25 @@ impl LevelCode {
     }
 }
 
-/// What a slot holds: `None` before it is tried, `Some(None)` after a failure or
-/// while it is being compiled in the background.
-fn read(slot: &AtomicUsize) -> Option<Option<NativeFn>> {
+/// What a slot holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// Never tried.
+    Untried,
+    /// Being compiled in the background.
+    Pending,
+    /// Tried, and refused.
+    Failed,
+    /// The code.
+    Code(NativeFn),
+}
+
+fn read(slot: &AtomicUsize) -> Slot {
     match slot.load(Ordering::Acquire) {
-        0 => None,
-        FAILED | PENDING => Some(None),
-        code => Some(Some(code as NativeFn)),
+        0 => Slot::Untried,
+        PENDING => Slot::Pending,
+        FAILED => Slot::Failed,
+        code => Slot::Code(code as NativeFn),
     }
 }
 
@@ -236,14 +240,15 @@ impl NativeTier {
                 true,
             ),
         };
+        let headers: Vec<Vec<u32>> = (0..module.functions.len() as u32)
+            .map(|func| Compiler::loop_headers(module, func))
+            .collect();
         let hot_counts = (use_baseline && use_optimized).then(|| {
-            let counts = (0..module.functions.len() as u32)
-                .map(|func| HotCounts {
+            let counts = headers
+                .iter()
+                .map(|headers| HotCounts {
                     entry: AtomicU32::new(0),
-                    loops: Compiler::loop_headers(module, func)
-                        .into_iter()
-                        .map(|header| (header, AtomicU32::new(0)))
-                        .collect(),
+                    loops: headers.iter().map(|&h| (h, AtomicU32::new(0))).collect(),
                 })
                 .collect();
             let gap = config.jit_threshold - config.baseline_threshold;
@@ -275,8 +280,8 @@ impl NativeTier {
                 .collect(),
             use_baseline,
             use_optimized,
-            baseline_code: LevelCode::new(module),
-            optimized_code: LevelCode::new(module),
+            baseline_code: LevelCode::new(&headers),
+            optimized_code: LevelCode::new(&headers),
             hot_counts,
             compiler: Mutex::new(None),
             baseline: Mutex::new(None),
@@ -324,8 +329,8 @@ impl NativeTier {
         if self.use_optimized {
             let slot = self.optimized_code.slot(func, entry)?;
             match read(slot) {
-                Some(Some(code)) => return Some(code),
-                None if want == Level::Optimized || !self.use_baseline => {
+                Slot::Code(code) => return Some(code),
+                Slot::Untried if want == Level::Optimized || !self.use_baseline => {
                     if !self.in_background(slot, func, entry, at_instruction)
                         && let Some(code) = self.optimized(module, func, entry, at_instruction)
                     {
@@ -334,7 +339,7 @@ impl NativeTier {
                 }
                 _ => {}
             }
-            if want == Level::Optimized && slot.load(Ordering::Acquire) == PENDING {
+            if want == Level::Optimized && read(slot) == Slot::Pending {
                 self.rearm(func, entry);
             }
         }
@@ -342,12 +347,12 @@ impl NativeTier {
             return None;
         }
         let slot = self.baseline_code.slot(func, entry)?;
+        if read(slot) == Slot::Untried {
+            self.compile_baseline(module, &[func], at_instruction);
+        }
         match read(slot) {
-            Some(code) => code,
-            None => {
-                self.compile_baseline(module, &[func], at_instruction);
-                read(slot).flatten()
-            }
+            Slot::Code(code) => Some(code),
+            _ => None,
         }
     }
 
@@ -437,17 +442,18 @@ impl NativeTier {
         at_instruction: Option<u64>,
     ) -> Option<NativeFn> {
         let slot = self.optimized_code.slot(func, entry)?;
-        let tried = |slot: &AtomicUsize| match slot.load(Ordering::Acquire) {
-            0 | PENDING => None,
-            FAILED => Some(None),
-            code => Some(Some(code as NativeFn)),
+        // Untried, or queued for the background compiler (which is the caller then).
+        let done = |slot: &AtomicUsize| match read(slot) {
+            Slot::Untried | Slot::Pending => None,
+            Slot::Failed => Some(None),
+            Slot::Code(code) => Some(Some(code)),
         };
-        if let Some(code) = tried(slot) {
+        if let Some(code) = done(slot) {
             return code;
         }
         let mut compiler = lock(&self.compiler);
         // Another instance may have compiled it while this one waited.
-        if let Some(code) = tried(slot) {
+        if let Some(code) = done(slot) {
             return code;
         }
         if compiler.is_none() {
@@ -511,22 +517,18 @@ impl NativeTier {
         if todo.is_empty() {
             return;
         }
-        let fail_all = |reason: String| {
-            for &func in &todo {
-                self.baseline_code.starts[func as usize].store(FAILED, Ordering::Release);
-                for (_, slot) in &self.baseline_code.loops[func as usize] {
-                    slot.store(FAILED, Ordering::Release);
-                }
-                self.refuse(func, Entry::Start, reason.clone());
-            }
-        };
         if compiler.is_none() {
             match BaselineCompiler::new(self.options) {
                 Ok(created) => {
                     let _ = self.trampolines.set(created.trampolines());
                     *compiler = Some(created);
                 }
-                Err(error) => return fail_all(error.to_string()),
+                Err(error) => {
+                    for &func in &todo {
+                        self.refuse_baseline(func, error.to_string());
+                    }
+                    return;
+                }
             }
         }
         let compiler = compiler.as_mut().expect("created above");
@@ -557,11 +559,7 @@ impl NativeTier {
             let compiled = match result {
                 Ok(compiled) => compiled,
                 Err(error) => {
-                    self.baseline_code.starts[func as usize].store(FAILED, Ordering::Release);
-                    for (_, slot) in &self.baseline_code.loops[func as usize] {
-                        slot.store(FAILED, Ordering::Release);
-                    }
-                    self.refuse(func, Entry::Start, error.to_string());
+                    self.refuse_baseline(func, error.to_string());
                     continue;
                 }
             };
@@ -602,6 +600,15 @@ impl NativeTier {
                 Ordering::Acquire,
             );
         }
+    }
+
+    /// Every entry of `func` stays without baseline code, for `reason`.
+    fn refuse_baseline(&self, func: u32, reason: String) {
+        self.baseline_code.starts[func as usize].store(FAILED, Ordering::Release);
+        for (_, slot) in &self.baseline_code.loops[func as usize] {
+            slot.store(FAILED, Ordering::Release);
+        }
+        self.refuse(func, Entry::Start, reason);
     }
 
     fn record(&self, record: CompileRecord) {
