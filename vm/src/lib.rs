@@ -53,9 +53,10 @@ mod value;
 mod work;
 
 pub use adead_jit::Entry;
+pub use adead_kernels::Tensor;
 pub use config::{Config, Tier};
 pub use engine::Engine;
-pub use error::{CallError, InstantiateError, LoadError};
+pub use error::{CallError, InstantiateError, LoadError, TensorError};
 pub use host::{Caller, HostError, HostFunc, Imports, Signature};
 pub use instance::{Completion, Instance};
 pub use interp::Finish;
