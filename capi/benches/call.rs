@@ -1,0 +1,2 @@
+//! The cost of one call: filled in with the benchmark.
+fn main() {}
