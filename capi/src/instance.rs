@@ -39,16 +39,16 @@ fn instantiate_error(error: InstantiateError) -> Failure {
 pub extern "C" fn adead_instance_new(
     module: Option<&adead_module_t>,
     imports: Option<&adead_imports_t>,
-    instance_out: Option<&mut Option<Box<adead_instance_t>>>,
+    instance_out: Option<&mut *mut adead_instance_t>,
 ) -> Option<Box<adead_error_t>> {
     guard(|| {
         let out = required(instance_out, "instance_out")?;
-        *out = None;
+        *out = std::ptr::null_mut();
         let module = required(module, "module")?;
         let none = Imports::new();
         let imports = imports.map_or(&none, |i| &i.imports);
         let instance = Instance::new(&module.module, imports).map_err(instantiate_error)?;
-        *out = Some(Box::new(adead_instance_t {
+        *out = Box::into_raw(Box::new(adead_instance_t {
             instance,
             fuel_used: None,
         }));
@@ -81,12 +81,12 @@ pub unsafe extern "C" fn adead_instance_call(
     args: *const adead_val_t,
     nargs: usize,
     result: Option<&mut adead_val_t>,
-    trap_out: Option<&mut Option<Box<adead_trap_t>>>,
+    trap_out: Option<&mut *mut adead_trap_t>,
 ) -> Option<Box<adead_error_t>> {
     guard(|| {
         let mut trap_out = trap_out;
         if let Some(out) = trap_out.as_deref_mut() {
-            *out = None;
+            *out = std::ptr::null_mut();
         }
         let instance = required(instance, "instance")?;
         // SAFETY: the header asks for a NUL-terminated string.
@@ -126,7 +126,7 @@ pub unsafe extern "C" fn adead_instance_call(
                 instance.fuel_used = trap.fuel_used;
                 match trap_out {
                     Some(out) => {
-                        *out = Some(adead_trap_t::new(trap));
+                        *out = Box::into_raw(adead_trap_t::new(trap));
                         Ok(())
                     }
                     None => Err(adead_error_t::new(ADEAD_ERROR_TRAP, trap.to_string())

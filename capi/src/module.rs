@@ -36,16 +36,16 @@ pub unsafe extern "C" fn adead_module_new(
     engine: Option<&adead_engine_t>,
     bytes: *const u8,
     len: usize,
-    module_out: Option<&mut Option<Box<adead_module_t>>>,
+    module_out: Option<&mut *mut adead_module_t>,
 ) -> Option<Box<adead_error_t>> {
     guard(|| {
         let out = required(module_out, "module_out")?;
-        *out = None;
+        *out = std::ptr::null_mut();
         let engine = required(engine, "engine")?;
         // SAFETY: the header asks for `len` readable bytes at `bytes`.
         let bytes = unsafe { slice(bytes, len, "bytes") }?;
         let module = Module::from_bytes(&engine.engine, bytes).map_err(load_error)?;
-        *out = Some(Box::new(adead_module_t { module }));
+        *out = Box::into_raw(Box::new(adead_module_t { module }));
         Ok(())
     })
 }
@@ -64,11 +64,11 @@ pub unsafe extern "C" fn adead_module_from_asm(
     source: *const c_char,
     len: usize,
     file_name: *const c_char,
-    module_out: Option<&mut Option<Box<adead_module_t>>>,
+    module_out: Option<&mut *mut adead_module_t>,
 ) -> Option<Box<adead_error_t>> {
     guard(|| {
         let out = required(module_out, "module_out")?;
-        *out = None;
+        *out = std::ptr::null_mut();
         let engine = required(engine, "engine")?;
         // SAFETY: the header asks for `len` readable bytes at `source`.
         let bytes = unsafe { slice(source.cast::<u8>(), len, "source") }?;
@@ -82,7 +82,7 @@ pub unsafe extern "C" fn adead_module_from_asm(
             unsafe { string(file_name, "file_name") }?
         };
         let module = Module::from_asm(&engine.engine, text, name).map_err(load_error)?;
-        *out = Some(Box::new(adead_module_t { module }));
+        *out = Box::into_raw(Box::new(adead_module_t { module }));
         Ok(())
     })
 }

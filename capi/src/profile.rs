@@ -37,18 +37,18 @@ pub struct adead_function_profile_t {
 #[unsafe(no_mangle)]
 pub extern "C" fn adead_instance_profile(
     instance: Option<&adead_instance_t>,
-    profile_out: Option<&mut Option<Box<adead_profile_t>>>,
+    profile_out: Option<&mut *mut adead_profile_t>,
 ) -> Option<Box<adead_error_t>> {
     guard(|| {
         let out = required(profile_out, "profile_out")?;
-        *out = None;
+        *out = std::ptr::null_mut();
         let profile = required(instance, "instance")?.instance.profile();
         let names = profile
             .functions
             .iter()
             .map(|f| c_string(f.name.clone()))
             .collect();
-        *out = Some(Box::new(adead_profile_t { profile, names }));
+        *out = Box::into_raw(Box::new(adead_profile_t { profile, names }));
         Ok(())
     })
 }

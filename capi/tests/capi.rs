@@ -22,6 +22,12 @@ fn take(error: Option<Box<adead_error_t>>) -> Option<(adead_error_kind_t, u32, S
 }
 
 /// Panics with the message when `error` is not NULL.
+/// Takes ownership of an object the API wrote to an out-parameter.
+fn owned<T>(pointer: *mut T) -> Option<Box<T>> {
+    // SAFETY: the API's out-parameters receive NULL or a pointer from `Box::into_raw`.
+    (!pointer.is_null()).then(|| unsafe { Box::from_raw(pointer) })
+}
+
 fn ok(error: Option<Box<adead_error_t>>) {
     if let Some((kind, _, message)) = take(error) {
         panic!("unexpected error (kind {kind}): {message}");
@@ -53,7 +59,7 @@ fn engine_with(configure: impl FnOnce(&mut adead_config_t)) -> Box<adead_engine_
 }
 
 fn module(engine: &adead_engine_t, source: &str) -> Box<adead_module_t> {
-    let mut out = None;
+    let mut out = ptr::null_mut();
     // SAFETY: `source` is `len` readable bytes; a NULL file name is allowed.
     ok(unsafe {
         adead_module_from_asm(
@@ -64,13 +70,13 @@ fn module(engine: &adead_engine_t, source: &str) -> Box<adead_module_t> {
             Some(&mut out),
         )
     });
-    out.expect("a module")
+    owned(out).expect("a module")
 }
 
 fn instance(module: &adead_module_t, imports: Option<&adead_imports_t>) -> Box<adead_instance_t> {
-    let mut out = None;
+    let mut out = ptr::null_mut();
     ok(adead_instance_new(Some(module), imports, Some(&mut out)));
-    out.expect("an instance")
+    owned(out).expect("an instance")
 }
 
 enum Outcome {
@@ -81,7 +87,8 @@ enum Outcome {
 fn call(instance: &mut adead_instance_t, name: &str, args: &[adead_val_t]) -> Outcome {
     let name = CString::new(name).expect("no NUL");
     let mut result = i64_val(-12345);
-    let mut trap = None;
+    // What an uninitialised C variable may hold: the API overwrites it, never frees it.
+    let mut trap = ptr::NonNull::<adead_trap_t>::dangling().as_ptr();
     // SAFETY: `name` is NUL-terminated and `args` holds `args.len()` values.
     ok(unsafe {
         adead_instance_call(
@@ -93,7 +100,7 @@ fn call(instance: &mut adead_instance_t, name: &str, args: &[adead_val_t]) -> Ou
             Some(&mut trap),
         )
     });
-    match trap {
+    match owned(trap) {
         Some(trap) => Outcome::Trapped(trap),
         None => {
             assert_eq!(result.kind, ADEAD_I64);
@@ -224,10 +231,11 @@ fn modules_load_from_bib_bytes_and_bad_input_is_a_load_error() {
     let engine = adead_engine_new(None);
     let isa = adead_asm::assemble(ARITH, "arith.asm").expect("assembles");
     let bytes = adead_isa::format::write(&isa);
-    let mut out = None;
+    let mut out = ptr::null_mut();
     // SAFETY: `bytes` is readable.
     ok(unsafe { adead_module_new(Some(&engine), bytes.as_ptr(), bytes.len(), Some(&mut out)) });
-    let module = out.take().expect("a module");
+    let module = owned(out).expect("a module");
+    out = ptr::null_mut();
     let mut inst = instance(&module, None);
     // 100 / 7 rounds toward zero.
     assert_eq!(
@@ -241,7 +249,7 @@ fn modules_load_from_bib_bytes_and_bad_input_is_a_load_error() {
     // SAFETY: as above.
     let error = take(unsafe { adead_module_new(Some(&engine), bytes.as_ptr(), 5, Some(&mut out)) });
     assert_eq!(error.expect("an error").0, ADEAD_ERROR_LOAD);
-    assert!(out.is_none());
+    assert!(out.is_null());
 
     // Text that does not assemble: the diagnostics name the file and the line.
     let source = ".func f params=0 regs=1\n    frobnicate r0\n.end\n";
@@ -258,14 +266,14 @@ fn modules_load_from_bib_bytes_and_bad_input_is_a_load_error() {
     .expect("an error");
     assert_eq!(error.0, ADEAD_ERROR_LOAD);
     assert!(error.2.contains("bad.asm:2"), "{}", error.2);
-    assert!(out.is_none());
+    assert!(out.is_null());
     adead_engine_delete(Some(engine));
 }
 
 #[test]
 fn null_pointers_invalid_utf8_and_unknown_kinds_are_usage_errors() {
     let engine = adead_engine_new(None);
-    let mut out = None;
+    let mut out = ptr::null_mut();
     let usage = |error| take(error).expect("an error").0;
     // SAFETY (every call below): the API is specified to check these pointers.
     unsafe {
@@ -315,7 +323,7 @@ fn null_pointers_invalid_utf8_and_unknown_kinds_are_usage_errors() {
             ADEAD_ERROR_USAGE
         );
     }
-    assert!(out.is_none());
+    assert!(out.is_null());
     assert_eq!(usage(adead_config_set_fuel(None, 5)), ADEAD_ERROR_USAGE);
     let mut config = adead_config_new();
     assert_eq!(
@@ -327,7 +335,7 @@ fn null_pointers_invalid_utf8_and_unknown_kinds_are_usage_errors() {
         ADEAD_ERROR_USAGE
     );
     adead_config_delete(Some(config));
-    let mut inst_out = None;
+    let mut inst_out = ptr::null_mut();
     assert_eq!(
         usage(adead_instance_new(None, None, Some(&mut inst_out))),
         ADEAD_ERROR_USAGE
@@ -340,7 +348,7 @@ fn null_pointers_invalid_utf8_and_unknown_kinds_are_usage_errors() {
         of: adead_valunion_t { i64: 1 },
     };
     let args = [i64_val(1), bad_kind];
-    let mut trap = None;
+    let mut trap = ptr::null_mut();
     // SAFETY (every call below): the API is specified to check these pointers.
     unsafe {
         assert_eq!(
@@ -425,7 +433,7 @@ fn null_pointers_invalid_utf8_and_unknown_kinds_are_usage_errors() {
             ADEAD_ERROR_CALL
         );
     }
-    assert!(trap.is_none());
+    assert!(trap.is_null());
 
     // Accessors on NULL say what they return.
     assert_eq!(adead_trap_code(None), 0);
@@ -528,7 +536,7 @@ fn c_host_functions_return_values_fail_as_host_traps_and_are_finalized_once() {
     let result = ADEAD_I64;
 
     // A module that imports `scale` and `wrong` does not instantiate without them.
-    let mut out = None;
+    let mut out = ptr::null_mut();
     let (kind, _, message) = take(adead_instance_new(
         Some(&module),
         Some(&imports),
@@ -990,9 +998,9 @@ fn fuel_limits_trap_out_of_fuel_and_the_profile_counts_instructions_and_calls() 
         // twice(): ret r1 after two calls of a one-instruction function: 3 + 2 = 5.
         assert_eq!(returned(call(&mut inst, "twice", &[])), 0);
 
-        let mut profile = None;
+        let mut profile = ptr::null_mut();
         ok(adead_instance_profile(Some(&inst), Some(&mut profile)));
-        let profile = profile.expect("a profile");
+        let profile = owned(profile).expect("a profile");
         let mut instructions = 0;
         assert!(adead_profile_instructions(
             Some(&profile),
