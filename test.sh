@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, clippy with warnings denied,
 # the API documentation with warnings denied (broken links), and `cargo test` (unit,
-# integration, doc tests and the conformance suite).
+# integration, doc tests and the conformance suite), then the C, C++ and Zig embedding
+# programs against the C API (examples/embed/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 cargo test --workspace --locked
+examples/embed/run.sh
