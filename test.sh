@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, clippy with warnings denied,
 # the API documentation with warnings denied (broken links), and `cargo test` (unit,
-# integration, doc tests and the conformance suite), then the C, C++ and Zig embedding
-# programs against the C API (examples/embed/run.sh).
+# integration, doc tests and the conformance suite).
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo fmt --all -- --check
