@@ -93,7 +93,9 @@ impl CInstance {
         assert!(error.is_none());
         let mut instance = ptr::null_mut();
         // SAFETY: `module` is the live module just made.
-        assert!(adead_instance_new(unsafe { module.as_ref() }, None, Some(&mut instance)).is_none());
+        assert!(
+            adead_instance_new(unsafe { module.as_ref() }, None, Some(&mut instance)).is_none()
+        );
         CInstance {
             engine,
             module,

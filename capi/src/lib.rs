@@ -77,3 +77,18 @@ pub use trap::{
     adead_trap_message, adead_trap_pc, adead_trap_t, adead_trap_user_code,
 };
 pub use val::{ADEAD_F32, ADEAD_F64, ADEAD_I64, adead_val_t, adead_valkind_t, adead_valunion_t};
+
+/// The header's thread-safety rules, checked: what it says may be shared is `Sync`, what
+/// may move is `Send`.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    const fn movable<T: Send>() {}
+    shared::<adead_engine_t>();
+    shared::<adead_module_t>();
+    shared::<adead_error_t>();
+    shared::<adead_trap_t>();
+    shared::<adead_profile_t>();
+    movable::<adead_config_t>();
+    movable::<adead_imports_t>();
+    movable::<adead_instance_t>();
+};

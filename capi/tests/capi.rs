@@ -865,6 +865,13 @@ fn tensors_go_in_come_out_and_report_shape_and_handle_errors_with_trap_codes() {
         let trap = trapped(call(&mut inst, "double", &[i64_val(handle as i64)]));
         assert_eq!(text(adead_trap_kind(Some(&trap))), "bad_tensor");
         adead_trap_delete(Some(trap));
+        // The host function meets the stale handle through its caller and returns that
+        // error: the call traps `host` with the tensor error as its detail.
+        let trap = trapped(call(&mut inst, "sum_rows", &[i64_val(handle as i64)]));
+        assert_eq!(text(adead_trap_kind(Some(&trap))), "host");
+        let detail = text(adead_trap_detail(Some(&trap)));
+        assert!(detail.starts_with("bad_tensor"), "{detail}");
+        adead_trap_delete(Some(trap));
 
         // Shapes that do not hold the data, and ranks outside 1..=4: tensor_shape (10).
         let error = take(adead_instance_tensor_new(
@@ -1030,6 +1037,81 @@ fn fuel_limits_trap_out_of_fuel_and_the_profile_counts_instructions_and_calls() 
         adead_module_delete(Some(module));
         adead_engine_delete(Some(engine));
     }
+}
+
+/// `poke(addr, byte)`: the host writes `byte` at `addr` of the caller's memory and
+/// answers with the memory's size.
+unsafe extern "C" fn poke(
+    _env: *mut c_void,
+    caller: *mut adead_caller_t,
+    args: *const adead_val_t,
+    _nargs: usize,
+    result: *mut adead_val_t,
+) -> Option<Box<adead_error_t>> {
+    // SAFETY: as documented for callbacks.
+    unsafe {
+        let (mut data, mut len) = (ptr::null_mut(), 0);
+        if let Some(error) = adead_caller_memory(caller.as_mut(), Some(&mut data), Some(&mut len)) {
+            return Some(error);
+        }
+        let addr = (*args).of.i64 as usize;
+        let byte = (*args.add(1)).of.i64 as u8;
+        if addr >= len {
+            return adead_error_new(c"poke: address outside memory".as_ptr());
+        }
+        *data.add(addr) = byte;
+        (*result).of.i64 = len as i64;
+    }
+    None
+}
+
+#[test]
+fn host_functions_reach_the_callers_memory() {
+    let engine = adead_engine_new(None);
+    let module = module(
+        &engine,
+        "
+.memory 32
+.func run params=2 regs=4
+    hcall r2, poke, r0, 2
+    ld8u r3, r0, 0
+    add r3, r3, r2
+    ret r3
+.end
+.export run
+",
+    );
+    let mut imports = adead_imports_new();
+    let kinds = [ADEAD_I64, ADEAD_I64];
+    // SAFETY: valid name, kinds and callback.
+    ok(unsafe {
+        adead_imports_define(
+            Some(&mut imports),
+            c"poke".as_ptr(),
+            kinds.as_ptr(),
+            2,
+            &kinds[0],
+            Some(poke),
+            ptr::null_mut(),
+            None,
+        )
+    });
+    let mut inst = instance(&module, Some(&imports));
+    adead_imports_delete(Some(imports));
+    // The byte the host wrote (200) plus the memory size it answered (32).
+    assert_eq!(
+        returned(call(&mut inst, "run", &[i64_val(9), i64_val(200)])),
+        232
+    );
+    let trap = trapped(call(&mut inst, "run", &[i64_val(32), i64_val(1)]));
+    assert_eq!(
+        text(adead_trap_detail(Some(&trap))),
+        "poke: address outside memory"
+    );
+    adead_trap_delete(Some(trap));
+    adead_instance_delete(Some(inst));
+    adead_module_delete(Some(module));
+    adead_engine_delete(Some(engine));
 }
 
 #[test]
