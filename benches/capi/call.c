@@ -6,6 +6,7 @@
  *
  *   usage: call [calls-per-round] [rounds]
  */
+#define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -133,7 +133,7 @@ impl CHost {
             )));
         }
         result
-            .to_value("the result")
+            .to_value(|| "the result".to_string())
             .map(Some)
             .map_err(|error| HostError(error.text().to_string()))
     }

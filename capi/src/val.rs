@@ -41,8 +41,9 @@ pub struct adead_val_t {
 }
 
 impl adead_val_t {
-    /// The value C passed, or a usage error for an unknown kind.
-    pub(crate) fn to_value(self, what: &str) -> Result<Value, Failure> {
+    /// The value C passed, or a usage error for an unknown kind naming it as `what()`
+    /// (built only then: calls convert every argument).
+    pub(crate) fn to_value(self, what: impl FnOnce() -> String) -> Result<Value, Failure> {
         // SAFETY: `kind` says which member C wrote; every bit pattern is valid for it.
         unsafe {
             match self.kind {
@@ -50,7 +51,8 @@ impl adead_val_t {
                 ADEAD_F64 => Ok(Value::F64(self.of.f64)),
                 ADEAD_F32 => Ok(Value::F32(self.of.f32)),
                 other => Err(usage(format!(
-                    "{what} has kind {other}, which is none of ADEAD_I64 (0), ADEAD_F64 (1), ADEAD_F32 (2)"
+                    "{} has kind {other}, which is none of ADEAD_I64 (0), ADEAD_F64 (1), ADEAD_F32 (2)",
+                    what()
                 ))),
             }
         }

@@ -201,6 +201,37 @@ fn a_module_from_text_returns_and_traps_with_kind_function_and_pc() {
 }
 
 #[test]
+fn calls_take_more_arguments_than_fit_on_the_stack() {
+    let engine = adead_engine_new(None);
+    let module = module(
+        &engine,
+        "
+.func weigh params=10 regs=11
+    add r10, r0, r1
+    add r10, r10, r2
+    add r10, r10, r3
+    add r10, r10, r4
+    add r10, r10, r5
+    add r10, r10, r6
+    add r10, r10, r7
+    add r10, r10, r8
+    muli r9, r9, 1000
+    add r10, r10, r9
+    ret r10
+.end
+.export weigh
+",
+    );
+    let mut inst = instance(&module, None);
+    let args: Vec<adead_val_t> = (1..=10).map(i64_val).collect();
+    // 1 + ... + 9 = 45, plus 10 * 1000.
+    assert_eq!(returned(call(&mut inst, "weigh", &args)), 10_045);
+    adead_instance_delete(Some(inst));
+    adead_module_delete(Some(module));
+    adead_engine_delete(Some(engine));
+}
+
+#[test]
 fn a_trap_without_trap_out_comes_back_as_an_error_with_its_code() {
     let engine = adead_engine_new(None);
     let module = module(&engine, ARITH);
