@@ -74,7 +74,11 @@ if [[ -z "${ZIG:-}" ]]; then
         venv="$out/zig-venv"
         if ! "$venv/bin/python" -m ziglang version 2>/dev/null | grep -qx "$zig_version"; then
             echo "run.sh: installing ziglang==$zig_version into $venv" >&2
-            python3 -m venv "$venv"
+            # Debian's python3 makes virtual environments only with python3-venv.
+            if ! command -v python3 >/dev/null || ! python3 -m venv --clear "$venv" >/dev/null 2>&1; then
+                apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null
+                python3 -m venv --clear "$venv"
+            fi
             "$venv/bin/pip" install --quiet "ziglang==$zig_version"
         fi
         ZIG="$venv/bin/python -m ziglang"
