@@ -24,7 +24,8 @@
  * a module while its instances live, imports while instances that took their host
  * functions live.
  *
- * Threads. The library keeps no global state.
+ * Threads. No object is tied to the thread that made it (the library's only
+ * process-wide state is read-only tables built on first use).
  *   - adead_engine_t, adead_module_t: may move between threads and be used from several
  *     threads at once (load and instantiate in parallel).
  *   - adead_config_t, adead_imports_t, adead_instance_t: may move between threads, but
