@@ -42,8 +42,10 @@ pub struct adead_caller_t {
 /// an `adead_caller_*` function returned): the VM takes ownership of it, and the call
 /// traps with kind `host` and the error's message as the trap's detail.
 ///
-/// The callback must not unwind (no C++ exception, no `longjmp`) out of itself. It runs
-/// on the thread that called `adead_instance_call`.
+/// The callback must not unwind (no C++ exception, no `longjmp`) out of itself, and
+/// must not call the functions that take the calling instance (`adead_instance_*`): it
+/// reaches that instance through `caller`. It runs on the thread that called
+/// `adead_instance_call`.
 pub type adead_host_callback_t = Option<
     unsafe extern "C" fn(
         env: *mut c_void,
