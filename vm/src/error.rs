@@ -1,6 +1,6 @@
 //! Errors at the VM's boundaries: loading, instantiating, calling.
 
-use crate::trap::Trap;
+use crate::trap::{Trap, TrapKind};
 
 /// A module could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -98,4 +98,43 @@ pub enum CallError {
         /// Arguments given.
         given: usize,
     },
+}
+
+/// The host could not make, read or free a tensor: the same kinds, with the same
+/// messages, as the traps of a program's tensor instructions.
+///
+/// ```
+/// use adead_vm::{Engine, Imports, Instance, Module, TrapKind};
+/// let module = Module::from_asm(&Engine::default(), ".func main regs=1\n halt\n.end", "t.asm")?;
+/// let mut instance = Instance::new(&module, &Imports::new())?;
+/// let error = instance.new_tensor(&[2, 2], &[1.0, 2.0, 3.0]).unwrap_err();
+/// assert_eq!(error.kind, TrapKind::TensorShape);
+/// assert_eq!(instance.tensor(7).unwrap_err().kind, TrapKind::BadTensor);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {message}", kind.id())]
+pub struct TensorError {
+    /// `bad_tensor` (the handle names no live tensor: never made, or freed),
+    /// `tensor_shape` (a rank outside 1..=4, or data that does not fill the shape) or
+    /// `tensor_limit` (`Config::max_tensors` or `Config::max_tensor_bytes`).
+    pub kind: TrapKind,
+    /// What was wrong, with the handle or the shape.
+    pub message: String,
+}
+
+impl From<(TrapKind, Option<String>)> for TensorError {
+    fn from((kind, message): (TrapKind, Option<String>)) -> TensorError {
+        TensorError {
+            kind,
+            message: message.unwrap_or_default(),
+        }
+    }
+}
+
+impl From<TensorError> for crate::HostError {
+    /// A host function's tensor failure becomes its `host` trap's message.
+    fn from(error: TensorError) -> crate::HostError {
+        crate::HostError(error.to_string())
+    }
 }

@@ -5,7 +5,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use adead_kernels::Tensor;
+
+use crate::error::TensorError;
 use crate::memory::Memory;
+use crate::tensors::TensorTable;
 use crate::value::{ValType, Value};
 
 /// The typed signature of a host function: how it reads its argument registers and
@@ -33,9 +37,37 @@ impl Signature {
 #[error("{0}")]
 pub struct HostError(pub String);
 
-/// What a host function may touch while it runs: the instance's linear memory.
+/// What a host function may touch while it runs: the instance's linear memory and its
+/// tensors.
+///
+/// ```
+/// use adead_vm::{Engine, HostFunc, Imports, Instance, Module, Signature, ValType, Value};
+/// // The host sums the program's tensor and answers with a new one-element tensor.
+/// let mut imports = Imports::new();
+/// imports.define("total", HostFunc::new(
+///     Signature::new(&[ValType::I64], Some(ValType::I64)),
+///     |caller, args| {
+///         let sum: f32 = caller.tensor(args[0].as_i64().unwrap_or(0) as u64)?.data().iter().sum();
+///         Ok(Some(Value::I64(caller.new_tensor(&[1], &[sum])? as i64)))
+///     },
+/// ));
+/// let module = Module::from_asm(&Engine::default(), "
+///     .func main regs=4
+///         movi r1, 3
+///         tnew r0, r1, 1        ; a tensor of shape [3], zeros
+///         hcall r2, total, r0, 1
+///         ret r2
+///     .end
+///     .export main
+/// ", "total.asm")?;
+/// let mut instance = Instance::new(&module, &imports)?;
+/// let handle = instance.call("main", &[])?[0].as_i64().unwrap() as u64;
+/// assert_eq!(instance.tensor(handle)?.data(), &[0.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Caller<'a> {
     pub(crate) memory: &'a mut Memory,
+    pub(crate) tensors: &'a mut TensorTable,
 }
 
 impl Caller<'_> {
@@ -47,6 +79,27 @@ impl Caller<'_> {
     /// The instance's linear memory, writable.
     pub fn memory_mut(&mut self) -> &mut [u8] {
         self.memory.bytes_mut()
+    }
+
+    /// The live tensor behind `handle`, as [`crate::Instance::tensor`].
+    pub fn tensor(&self, handle: u64) -> Result<&Tensor, TensorError> {
+        Ok(self.tensors.get(handle)?)
+    }
+
+    /// The live tensor behind `handle`, writable, as [`crate::Instance::tensor_mut`].
+    pub fn tensor_mut(&mut self, handle: u64) -> Result<&mut Tensor, TensorError> {
+        Ok(self.tensors.get_mut(handle)?)
+    }
+
+    /// A new tensor holding a copy of `data`, as [`crate::Instance::new_tensor`]: the
+    /// program's limits apply, and its handle is the host function's to return.
+    pub fn new_tensor(&mut self, shape: &[usize], data: &[f32]) -> Result<u64, TensorError> {
+        Ok(self.tensors.insert(shape, data)?)
+    }
+
+    /// Frees the tensor behind `handle`, as [`crate::Instance::free_tensor`].
+    pub fn free_tensor(&mut self, handle: u64) -> Result<(), TensorError> {
+        Ok(self.tensors.free(handle)?)
     }
 
     /// `len` bytes at `addr`, or an error naming the range if it is outside memory.

@@ -1,6 +1,6 @@
 //! An instance: a module with its own linear memory, host functions and counters.
 
-use crate::error::{CallError, InstantiateError};
+use crate::error::{CallError, InstantiateError, TensorError};
 use crate::host::{HostFunc, Imports};
 use crate::interp::{Finish, Frame, Machine};
 use crate::memory::Memory;
@@ -217,9 +217,50 @@ impl Instance {
         self.memory.bytes_mut()
     }
 
-    /// The live tensor behind `handle` (a value a tensor register held), if any.
-    pub fn tensor(&self, handle: u64) -> Option<&adead_kernels::Tensor> {
-        self.tensors.get(handle).ok()
+    /// A new tensor holding a copy of `data` (row-major) in `shape`, for the host to pass
+    /// to a call as `Value::I64(handle as i64)`. It counts against `Config::max_tensors`
+    /// and `Config::max_tensor_bytes` like a tensor the program makes, lives until the
+    /// program or the host frees it, and costs no fuel (the host's work is not the
+    /// program's).
+    ///
+    /// ```
+    /// use adead_vm::{Engine, Imports, Instance, Module, Value};
+    /// // Doubles its input tensor in place and returns its handle.
+    /// let module = Module::from_asm(&Engine::default(), "
+    ///     .func double params=1 regs=1
+    ///         tadd r0, r0, r0
+    ///         ret r0
+    ///     .end
+    ///     .export double
+    /// ", "double.asm")?;
+    /// let mut instance = Instance::new(&module, &Imports::new())?;
+    /// let input = instance.new_tensor(&[2, 2], &[1.0, 2.0, 3.0, 4.5])?;
+    /// let result = instance.call("double", &[Value::I64(input as i64)])?;
+    /// let output = instance.tensor(result[0].as_i64().unwrap() as u64)?;
+    /// assert_eq!(output.shape(), &[2, 2]);
+    /// assert_eq!(output.data(), &[2.0, 4.0, 6.0, 9.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new_tensor(&mut self, shape: &[usize], data: &[f32]) -> Result<u64, TensorError> {
+        Ok(self.tensors.insert(shape, data)?)
+    }
+
+    /// The live tensor behind `handle` (a value a tensor register held), or a
+    /// `bad_tensor` error for a handle that names none (freed, or never made).
+    pub fn tensor(&self, handle: u64) -> Result<&adead_kernels::Tensor, TensorError> {
+        Ok(self.tensors.get(handle)?)
+    }
+
+    /// The live tensor behind `handle`, writable: new data for an input between calls,
+    /// without a new handle. Its element count is fixed (`Tensor::set_shape` keeps it).
+    pub fn tensor_mut(&mut self, handle: u64) -> Result<&mut adead_kernels::Tensor, TensorError> {
+        Ok(self.tensors.get_mut(handle)?)
+    }
+
+    /// Frees the tensor behind `handle`; the handle goes stale (a later use is a
+    /// `bad_tensor` error here and a `bad_tensor` trap in the program).
+    pub fn free_tensor(&mut self, handle: u64) -> Result<(), TensorError> {
+        Ok(self.tensors.free(handle)?)
     }
 
     /// Every live tensor with its handle (the value a register holds), in slot order.

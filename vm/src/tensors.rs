@@ -61,6 +61,13 @@ fn kernel_trap(error: KernelError) -> TensorTrap {
     (kind, Some(error.to_string()))
 }
 
+fn no_host_memory() -> TensorTrap {
+    (
+        TrapKind::TensorLimit,
+        Some("the host cannot provide another tensor".into()),
+    )
+}
+
 fn shape_trap(message: String) -> TensorTrap {
     (TrapKind::TensorShape, Some(message))
 }
@@ -89,7 +96,9 @@ impl TensorTable {
             .ok_or_else(|| bad_handle(handle))
     }
 
-    fn get_mut(&mut self, handle: u64) -> Result<&mut Tensor, TensorTrap> {
+    /// The tensor behind `handle`, writable (its element count is fixed: the bytes it
+    /// counts toward the limit do not change).
+    pub(crate) fn get_mut(&mut self, handle: u64) -> Result<&mut Tensor, TensorTrap> {
         let index = self.slot_index(handle).ok_or_else(|| bad_handle(handle))?;
         self.slots[index]
             .tensor
@@ -115,6 +124,34 @@ impl TensorTable {
     /// A new tensor of zeros; the limits are checked, then its work (its elements)
     /// paid from `fuel`, before anything is allocated.
     fn create(&mut self, shape: &[usize], fuel: &mut u64) -> Result<u64, TensorTrap> {
+        let (elements, bytes) = self.admit(shape)?;
+        pay(fuel, elements as u64)?;
+        let tensor = Tensor::zeros(shape).map_err(kernel_trap)?;
+        Ok(self.place(tensor, bytes))
+    }
+
+    /// A new tensor holding a copy of `data`, made by the host: the same limits as
+    /// [`TensorTable::create`], no fuel (the host's work is not the program's).
+    pub(crate) fn insert(&mut self, shape: &[usize], data: &[f32]) -> Result<u64, TensorTrap> {
+        let (elements, bytes) = self.admit(shape)?;
+        if data.len() != elements {
+            return Err(shape_trap(format!(
+                "shape {shape:?} holds {elements} elements, but {} were given",
+                data.len()
+            )));
+        }
+        let mut copy = Vec::new();
+        if copy.try_reserve_exact(elements).is_err() {
+            return Err(no_host_memory());
+        }
+        copy.extend_from_slice(data);
+        let tensor = Tensor::from_vec(shape, copy).map_err(kernel_trap)?;
+        Ok(self.place(tensor, bytes))
+    }
+
+    /// Checks that one more tensor of `shape` fits the limits and that the table can
+    /// take it; its element count and the bytes it will count.
+    fn admit(&mut self, shape: &[usize]) -> Result<(usize, u64), TensorTrap> {
         let live = (self.slots.len() - self.free.len()) as u64;
         if live >= self.max_tensors {
             return Err((
@@ -129,14 +166,14 @@ impl TensorTable {
         let elements = Tensor::element_count(shape).map_err(kernel_trap)?;
         let bytes = (elements as u64 * 4).saturating_add(TENSOR_ENTRY_BYTES);
         self.check_room(bytes)?;
-        pay(fuel, elements as u64)?;
         if self.free.is_empty() && self.slots.try_reserve(1).is_err() {
-            return Err((
-                TrapKind::TensorLimit,
-                Some("the host cannot provide another tensor".into()),
-            ));
+            return Err(no_host_memory());
         }
-        let tensor = Tensor::zeros(shape).map_err(kernel_trap)?;
+        Ok((elements, bytes))
+    }
+
+    /// Puts an admitted tensor in a slot (the last freed first) and returns its handle.
+    fn place(&mut self, tensor: Tensor, bytes: u64) -> u64 {
         self.live_bytes += bytes;
         let index = match self.free.pop() {
             Some(index) => index as usize,
@@ -147,7 +184,7 @@ impl TensorTable {
         };
         let slot = &mut self.slots[index];
         slot.tensor = Some(tensor);
-        Ok(u64::from(slot.generation) << 32 | (index as u64 + 1))
+        u64::from(slot.generation) << 32 | (index as u64 + 1)
     }
 
     /// Gives the tensor behind `handle` a new shape with the same element count.
@@ -155,7 +192,8 @@ impl TensorTable {
         self.get_mut(handle)?.set_shape(shape).map_err(kernel_trap)
     }
 
-    fn free(&mut self, handle: u64) -> Result<(), TensorTrap> {
+    /// Frees the tensor behind `handle`; the handle goes stale.
+    pub(crate) fn free(&mut self, handle: u64) -> Result<(), TensorTrap> {
         let index = self.slot_index(handle).ok_or_else(|| bad_handle(handle))?;
         let slot = &mut self.slots[index];
         if let Some(tensor) = slot.tensor.take() {

@@ -86,7 +86,7 @@ fn outcome(source: &str, isa: Isa, threads: usize) -> String {
     let mut text = format!("{result:?}\n{} tensor bytes\n", instance.tensor_bytes());
     let mut counted = 0;
     for (handle, t) in instance.tensors() {
-        assert_eq!(instance.tensor(handle).map(|x| x.shape()), Some(t.shape()));
+        assert_eq!(instance.tensor(handle).map(|x| x.shape()), Ok(t.shape()));
         counted += t.byte_size() as u64 + adead_isa::TENSOR_ENTRY_BYTES;
         let bits: Vec<u32> = t.data().iter().map(|x| x.to_bits()).collect();
         text += &format!("{handle:#x} {:?} {bits:x?}\n", t.shape());

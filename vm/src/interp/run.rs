@@ -550,6 +550,7 @@ impl Machine<'_> {
                     let result = (host.func)(
                         &mut Caller {
                             memory: &mut *self.memory,
+                            tensors: &mut *self.tensors,
                         },
                         &self.host_args[..],
                     );

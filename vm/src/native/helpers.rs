@@ -169,6 +169,7 @@ unsafe extern "C" fn hcall(ctx: *mut VmContext, import: u64, args: u64) -> u32 {
             let result = (host.func)(
                 &mut Caller {
                     memory: &mut *m.memory,
+                    tensors: &mut *m.tensors,
                 },
                 &m.host_args[..],
             );
