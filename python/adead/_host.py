@@ -17,8 +17,6 @@ class HostFunction:
     Python.
     """
 
-    __slots__ = ("func", "params", "result", "caller", "__wrapped__", "__doc__", "__name__")
-
     def __init__(self, func: Callable[..., Any], params: Optional[Sequence[str]],
                  result: Optional[str], caller: bool) -> None:
         if not callable(func):

@@ -36,9 +36,6 @@ fn config_dict<'py>(py: Python<'py>, config: &Config) -> PyResult<Bound<'py, PyD
     Ok(dict)
 }
 
-/// default_config() -> dict
-/// --
-///
 /// The VM's default configuration, field by field: what an `Engine()` keyword left
 /// out (or passed as None) gets.
 #[pyfunction]
@@ -157,9 +154,6 @@ impl Engine {
         config_dict(py, self.inner.config())
     }
 
-    /// load(source) -> Module
-    /// --
-    ///
     /// Loads a module: ``bytes`` (or any bytes-like object) are a ``.bib`` image; a
     /// ``str`` or ``os.PathLike`` is a file, read as a ``.bib`` image when it starts
     /// with the format's magic (``ADEADBIB``) and as assembly text (UTF-8) otherwise.
@@ -204,9 +198,6 @@ impl Engine {
         Module::wrap(py, self_.unbind(), loaded)
     }
 
-    /// load_asm(text, name="x.asm") -> Module
-    /// --
-    ///
     /// Assembles ``text`` (named ``name`` in diagnostics, traps and debug information)
     /// and loads the module.
     ///
@@ -216,7 +207,8 @@ impl Engine {
     #[pyo3(signature = (text, name = "x.asm"))]
     fn load_asm(self_: Bound<'_, Self>, text: &str, name: &str) -> PyResult<Module> {
         let py = self_.py();
-        let loaded = py.detach(|| adead_vm::Module::from_asm(&self_.get().inner, text, name));
+        let engine = &self_.get().inner;
+        let loaded = py.detach(|| adead_vm::Module::from_asm(engine, text, name));
         Module::wrap(py, self_.unbind(), loaded)
     }
 
@@ -276,9 +268,6 @@ impl Module {
 
 #[pymethods]
 impl Module {
-    /// instantiate(imports=None) -> Instance
-    /// --
-    ///
     /// A new instance with its own linear memory (initialised from the data section)
     /// and tensor table.
     ///
@@ -289,9 +278,9 @@ impl Module {
     ///         :func:`adead.host`; its arity must match the import's parameter count.
     ///         An exception it raises ends the call with an :class:`adead.Trap` of kind
     ///         ``"host"`` whose message carries the exception's text and whose
-    ///         ``__cause__`` is the exception (an :class:`adead.TensorError` gives a
-    ///         trap of its own kind; ``KeyboardInterrupt`` and other exceptions that
-    ///         are not ``Exception`` subclasses are re-raised as they are).
+    ///         ``__cause__`` is the exception (``KeyboardInterrupt`` and other
+    ///         exceptions that are not ``Exception`` subclasses are re-raised as they
+    ///         are).
     ///
     /// Raises:
     ///     adead.InstantiateError: a missing import, a mismatched arity, or initial

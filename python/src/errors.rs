@@ -40,7 +40,7 @@ fn classes(py: Python<'_>) -> PyResult<&Classes> {
 fn raise<'py>(
     py: Python<'py>,
     pick: impl FnOnce(&Classes) -> &Py<PyType>,
-    args: impl IntoPyObject<'py, Target = pyo3::types::PyTuple>,
+    args: impl pyo3::call::PyCallArgs<'py>,
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyErr {
     let made = classes(py).and_then(|classes| pick(classes).bind(py).call(args, kwargs));
@@ -80,16 +80,6 @@ pub(crate) fn call_message(py: Python<'_>, message: String) -> PyErr {
 /// `adead.TensorError` of `kind`.
 pub(crate) fn tensor_error(py: Python<'_>, kind: TrapKind, message: String) -> PyErr {
     raise(py, |c| &c.tensor, (kind.id(), message), None)
-}
-
-/// True when `error` is an `adead.TensorError`; its kind then.
-pub(crate) fn tensor_error_kind(py: Python<'_>, error: &PyErr) -> Option<String> {
-    let classes = classes(py).ok()?;
-    let value = error.value(py);
-    if !value.is_instance(classes.tensor.bind(py)).ok()? {
-        return None;
-    }
-    value.getattr("kind").ok()?.extract().ok()
 }
 
 /// The Python error for a failed call: `adead.Trap` (with `cause`, the exception a host
