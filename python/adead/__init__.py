@@ -28,7 +28,7 @@ all subclasses of :class:`Error`. Host function types: :func:`host`.
 
 from ._errors import CallError, Error, InstantiateError, LoadError, TensorError, Trap
 from ._host import HostFunction, host
-from ._adead import Caller, Engine, Instance, Memory, Module, default_config
+from ._adead import Caller, Engine, Instance, Memory, Module, assemble, default_config
 
 __all__ = [
     "Caller",
@@ -43,6 +43,7 @@ __all__ = [
     "Module",
     "TensorError",
     "Trap",
+    "assemble",
     "default_config",
     "host",
 ]

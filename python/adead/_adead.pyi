@@ -11,6 +11,7 @@ import numpy.typing as npt
 Number = Union[int, float, np.floating[Any], np.integer[Any]]
 
 def default_config() -> Dict[str, Any]: ...
+def assemble(text: str, name: str = "x.asm") -> bytes: ...
 
 class Engine:
     def __init__(

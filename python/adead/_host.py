@@ -21,15 +21,7 @@ class HostFunction:
                  result: Optional[str], caller: bool) -> None:
         if not callable(func):
             raise TypeError("adead.host: %r is not callable" % (func,))
-        if params is not None:
-            params = tuple(params)
-            for ty in params:
-                if ty not in VALUE_TYPES:
-                    raise ValueError("adead.host: parameter type %r is not one of %s"
-                                     % (ty, ", ".join(VALUE_TYPES)))
-        if result not in RESULT_TYPES:
-            raise ValueError("adead.host: result type %r is not one of i64, f64, f32, "
-                             "'auto' or None" % (result,))
+        params = _check(params, result)
         self.func = func
         self.params = params
         self.result = result
@@ -44,6 +36,22 @@ class HostFunction:
     def __repr__(self) -> str:
         return "adead.host(params=%r, result=%r, caller=%r)(%r)" % (
             self.params, self.result, self.caller, self.func)
+
+
+def _check(params: Optional[Sequence[str]], result: Optional[str]) -> Optional[Tuple[str, ...]]:
+    """The declared parameter types as a tuple, after checking them and `result`."""
+    if params is not None:
+        if isinstance(params, str):
+            raise TypeError("adead.host: params is a sequence of type names, such as ('f64',)")
+        params = tuple(params)
+        for ty in params:
+            if ty not in VALUE_TYPES:
+                raise ValueError("adead.host: parameter type %r is not one of %s"
+                                 % (ty, ", ".join(VALUE_TYPES)))
+    if result not in RESULT_TYPES:
+        raise ValueError("adead.host: result type %r is not one of 'i64', 'f64', 'f32', "
+                         "'auto' or None" % (result,))
+    return params
 
 
 def host(params: Optional[Sequence[str]] = None, result: Optional[str] = "auto",
@@ -73,6 +81,8 @@ def host(params: Optional[Sequence[str]] = None, result: Optional[str] = "auto",
         caller: pass an :class:`adead.Caller` as the first argument, for access to
             the instance's memory and tensors during the call.
     """
+    _check(params, result)  # at the decoration, not at the first instantiation
+
     def wrap(func: Callable[..., Any]) -> HostFunction:
         return HostFunction(func, params, result, caller)
     return wrap

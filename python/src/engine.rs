@@ -43,6 +43,27 @@ pub(crate) fn default_config(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     config_dict(py, &Config::default())
 }
 
+/// The `.bib` image of the assembly ``text`` (named ``name`` in diagnostics and debug
+/// information): what ``adead-asm`` writes, for :meth:`Engine.load` to read back, so
+/// that a module can be assembled once and shipped as bytes.
+///
+/// Raises:
+///     adead.LoadError: ``kind == "assemble"``, with every diagnostic.
+#[pyfunction]
+#[pyo3(signature = (text, name = "x.asm"))]
+pub(crate) fn assemble<'py>(py: Python<'py>, text: &str, name: &str) -> PyResult<Bound<'py, PyBytes>> {
+    match py.detach(|| adead_asm::assemble(text, name)) {
+        Ok(module) => Ok(PyBytes::new(py, &adead_isa::format::write(&module))),
+        Err(diagnostics) => Err(errors::load_error(
+            py,
+            &adead_vm::LoadError::Assemble {
+                count: diagnostics.total(),
+                rendered: diagnostics.render(text, name),
+            },
+        )),
+    }
+}
+
 /// The VM's engine: the limits every call enforces, the tier policy, and the tensor
 /// kernels shared by the modules loaded with it.
 ///

@@ -28,5 +28,6 @@ fn _adead(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<instance::Memory>()?;
     m.add_class::<host::Caller>()?;
     m.add_function(wrap_pyfunction!(engine::default_config, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::assemble, m)?)?;
     Ok(())
 }
