@@ -51,7 +51,11 @@ pub(crate) fn default_config(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 ///     adead.LoadError: ``kind == "assemble"``, with every diagnostic.
 #[pyfunction]
 #[pyo3(signature = (text, name = "x.asm"))]
-pub(crate) fn assemble<'py>(py: Python<'py>, text: &str, name: &str) -> PyResult<Bound<'py, PyBytes>> {
+pub(crate) fn assemble<'py>(
+    py: Python<'py>,
+    text: &str,
+    name: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
     match py.detach(|| adead_asm::assemble(text, name)) {
         Ok(module) => Ok(PyBytes::new(py, &adead_isa::format::write(&module))),
         Err(diagnostics) => Err(errors::load_error(
@@ -210,7 +214,10 @@ impl Engine {
                 .map_err(|_| {
                     pyo3::exceptions::PyTypeError::new_err(format!(
                         "Engine.load takes bytes (a .bib image) or a path, not {}",
-                        source.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())
+                        source
+                            .get_type()
+                            .name()
+                            .map_or_else(|_| "?".into(), |n| n.to_string())
                     ))
                 })?
                 .to_vec(py)?;
@@ -343,7 +350,15 @@ impl Module {
             .isa()
             .functions
             .iter()
-            .map(|f| PyTuple::new(py, [f.name.clone().into_pyobject(py)?.into_any(), f.params.into_pyobject(py)?.into_any()]))
+            .map(|f| {
+                PyTuple::new(
+                    py,
+                    [
+                        f.name.clone().into_pyobject(py)?.into_any(),
+                        f.params.into_pyobject(py)?.into_any(),
+                    ],
+                )
+            })
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, items)
     }
@@ -359,7 +374,10 @@ impl Module {
         format!(
             "<adead.Module: {} function(s), exports {:?}>",
             isa.functions.len(),
-            isa.exports.iter().map(|e| e.name.as_str()).collect::<Vec<_>>()
+            isa.exports
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
         )
     }
 }

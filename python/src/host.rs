@@ -1,8 +1,8 @@
 //! Host functions as Python callables, and `adead.Caller`, the view of the instance a
 //! host function gets during a call.
 
-use std::ffi::c_void;
 use std::cell::Cell;
+use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -22,7 +22,10 @@ pub(crate) type PendingError = Arc<Mutex<Option<PyErr>>>;
 
 /// Takes the exception a host callable left, if any.
 pub(crate) fn take_pending(pending: &PendingError) -> Option<PyErr> {
-    pending.lock().unwrap_or_else(PoisonError::into_inner).take()
+    pending
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
 }
 
 /// A host callable with its declared types (from `adead._host.prepare`).
@@ -48,7 +51,11 @@ pub(crate) fn host_func(spec: HostSpec, pending: PendingError) -> HostFunc {
                 }
             })
         }))
-        .unwrap_or_else(|_| Err(HostError("internal error: the host function's binding panicked".into())))
+        .unwrap_or_else(|_| {
+            Err(HostError(
+                "internal error: the host function's binding panicked".into(),
+            ))
+        })
     })
 }
 
@@ -94,17 +101,24 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The VM's caller, while its host call runs.
-    pub(crate) fn vm(&self) -> PyResult<&mut adead_vm::Caller<'static>> {
+    /// Runs `f` on the VM's caller, while its host call runs; RuntimeError after.
+    /// `f` must not run Python code (which could reach this object again).
+    pub(crate) fn with_vm<R>(
+        &self,
+        f: impl FnOnce(&mut adead_vm::Caller<'_>) -> PyResult<R>,
+    ) -> PyResult<R> {
         let ptr = self.ptr.get() as *mut adead_vm::Caller<'static>;
         // SAFETY: non-null only while the host call that made this object runs (reset
         // before the call returns to the VM), when the VM's Caller is alive and nothing
-        // else uses it: the VM waits for the host function, and this object cannot
-        // leave the thread (unsendable). The 'static is never given out longer than
-        // the borrow of `self`.
-        unsafe { ptr.as_mut() }.ok_or_else(|| {
-            PyRuntimeError::new_err("this adead.Caller was used after its host call returned")
-        })
+        // else uses it: the VM waits for the host function, this object cannot leave
+        // the thread (unsendable), and `f` runs no Python code that could come back
+        // here, so the reference is unique while `f` holds it.
+        match unsafe { ptr.as_mut() } {
+            Some(caller) => f(caller),
+            None => Err(PyRuntimeError::new_err(
+                "this adead.Caller was used after its host call returned",
+            )),
+        }
     }
 }
 
@@ -125,9 +139,10 @@ impl Caller {
         py: Python<'py>,
         handle: u64,
     ) -> PyResult<Bound<'py, numpy::PyArrayDyn<f32>>> {
-        let caller = self.vm()?;
-        let tensor = caller.tensor(handle).map_err(|e| tensors::error(py, e))?;
-        tensors::to_ndarray(py, tensor)
+        self.with_vm(|caller| {
+            let tensor = caller.tensor(handle).map_err(|e| tensors::error(py, e))?;
+            tensors::to_ndarray(py, tensor)
+        })
     }
 
     /// A new tensor of the instance holding a copy of ``array`` (as
@@ -135,29 +150,35 @@ impl Caller {
     /// return or store. The engine's tensor limits apply.
     fn new_tensor(&self, array: &Bound<'_, PyAny>) -> PyResult<u64> {
         let py = array.py();
-        let caller = self.vm()?;
         tensors::with_data(array, |shape, data| {
-            caller
-                .new_tensor(shape, data)
-                .map_err(|e| tensors::error(py, e))
+            self.with_vm(|caller| {
+                caller
+                    .new_tensor(shape, data)
+                    .map_err(|e| tensors::error(py, e))
+            })
         })
     }
 
     /// Copies ``array`` into the tensor behind ``handle``, which must have its shape.
     fn write_tensor(&self, handle: u64, array: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = array.py();
-        let caller = self.vm()?;
         tensors::with_data(array, |shape, data| {
-            let tensor = caller.tensor_mut(handle).map_err(|e| tensors::error(py, e))?;
-            tensors::write(py, handle, tensor, shape, data)
+            self.with_vm(|caller| {
+                let tensor = caller
+                    .tensor_mut(handle)
+                    .map_err(|e| tensors::error(py, e))?;
+                tensors::write(py, handle, tensor, shape, data)
+            })
         })
     }
 
     /// Frees the tensor behind ``handle``; the handle is stale from then on.
     fn free_tensor(&self, py: Python<'_>, handle: u64) -> PyResult<()> {
-        self.vm()?
-            .free_tensor(handle)
-            .map_err(|e| tensors::error(py, e))
+        self.with_vm(|caller| {
+            caller
+                .free_tensor(handle)
+                .map_err(|e| tensors::error(py, e))
+        })
     }
 }
 

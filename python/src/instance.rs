@@ -28,12 +28,18 @@ pub(crate) fn instantiate(
     let prepare = PREPARE.import(py, "adead._host", "prepare")?;
     let mut vm_imports = Imports::new();
     for import in &vm_module.isa().imports {
-        let Some(value) = imports.map(|d| d.get_item(&import.name)).transpose()?.flatten() else {
+        let Some(value) = imports
+            .map(|d| d.get_item(&import.name))
+            .transpose()?
+            .flatten()
+        else {
             // The VM reports the missing import, with its wording.
             continue;
         };
         let (func, params, result, caller): (Py<PyAny>, Vec<String>, Option<String>, bool) =
-            prepare.call1((&import.name, value, import.params))?.extract()?;
+            prepare
+                .call1((&import.name, value, import.params))?
+                .extract()?;
         let params = params
             .iter()
             .map(|name| values::val_type(name))
@@ -368,10 +374,19 @@ impl Memory {
             }
             Owner::Caller(caller) => {
                 let caller = caller.bind(py).try_borrow()?;
-                f(caller.vm()?.memory_mut())
+                caller.with_vm(|vm| f(vm.memory_mut()))
             }
         }
     }
+}
+
+/// `range` of `bytes`, or IndexError (memory only grows, but a range is checked again
+/// against the memory it is used on).
+fn checked<'a>(bytes: &'a mut [u8], range: &std::ops::Range<usize>) -> PyResult<&'a mut [u8]> {
+    let len = bytes.len();
+    bytes.get_mut(range.clone()).ok_or_else(|| {
+        PyIndexError::new_err(format!("{range:?} is outside linear memory ({len} bytes)"))
+    })
 }
 
 /// A byte index (negative from the end) or a slice of step 1, as a range.
@@ -385,10 +400,14 @@ fn index_range(key: &Bound<'_, PyAny>, len: usize) -> PyResult<(std::ops::Range<
         let stop = (indices.stop as usize).max(start);
         return Ok((start..stop, true));
     }
-    let index: isize = key.extract().map_err(|_| {
-        PyTypeError::new_err("adead.Memory indices are ints or slices")
-    })?;
-    let position = if index < 0 { index + len as isize } else { index };
+    let index: isize = key
+        .extract()
+        .map_err(|_| PyTypeError::new_err("adead.Memory indices are ints or slices"))?;
+    let position = if index < 0 {
+        index + len as isize
+    } else {
+        index
+    };
     if position < 0 || position as usize >= len {
         return Err(PyIndexError::new_err(format!(
             "index {index} is outside linear memory ({len} bytes)"
@@ -404,12 +423,16 @@ impl Memory {
     }
 
     fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        // The key is resolved first: its `__index__` may run Python code, which must
+        // not happen while the memory is borrowed.
+        let len = self.with(py, |bytes| Ok(bytes.len()))?;
+        let (range, slice) = index_range(key, len)?;
         self.with(py, |bytes| {
-            let (range, slice) = index_range(key, bytes.len())?;
+            let part = checked(bytes, &range)?;
             Ok(if slice {
-                PyBytes::new(py, &bytes[range]).into_any().unbind()
+                PyBytes::new(py, part).into_any().unbind()
             } else {
-                bytes[range.start].into_pyobject(py)?.into_any().unbind()
+                part[0].into_pyobject(py)?.into_any().unbind()
             })
         })
     }
@@ -425,16 +448,17 @@ impl Memory {
         } else {
             vec![value.extract::<u8>()?]
         };
+        let len = self.with(py, |bytes| Ok(bytes.len()))?;
+        let (range, _) = index_range(key, len)?;
+        if range.len() != data.len() {
+            return Err(PyValueError::new_err(format!(
+                "cannot resize linear memory: {} bytes assigned to a range of {}",
+                data.len(),
+                range.len()
+            )));
+        }
         self.with(py, |bytes| {
-            let (range, _) = index_range(key, bytes.len())?;
-            if range.len() != data.len() {
-                return Err(PyValueError::new_err(format!(
-                    "cannot resize linear memory: {} bytes assigned to a range of {}",
-                    data.len(),
-                    range.len()
-                )));
-            }
-            bytes[range].copy_from_slice(&data);
+            checked(bytes, &range)?.copy_from_slice(&data);
             Ok(())
         })
     }

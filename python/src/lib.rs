@@ -3,7 +3,7 @@
 //! The native half of the `adead` Python package (built by maturin as
 //! `adead._adead`; `python/adead/__init__.py` re-exports it with the exceptions and the
 //! `adead.host` declaration, which are plain Python). Python values enter through
-//! [`Instance`](instance::Instance)'s `call` (ints, floats and numpy.float32 become
+//! `Instance.call` (ints, floats and numpy.float32 become
 //! register bits) and numpy arrays through `new_tensor` (copied into the VM, which owns
 //! its tensors); results leave as ints or floats, tensors as new arrays, and failures
 //! as the package's exceptions. VM code runs with the GIL released; a host function
