@@ -145,7 +145,10 @@ impl HostResult {
                 returned.extract::<f32>().map(|v| Some(Value::F32(v)))
             }
             HostResult::Auto if returned.is_none() => Ok(None),
-            HostResult::Auto => argument(returned, 0).map(Some).map_err(|_| {
+            HostResult::Auto => argument(returned, 0).map(Some).map_err(|error| {
+                if !error.is_instance_of::<PyTypeError>(returned.py()) {
+                    return error; // an int outside 64 bits: OverflowError says so
+                }
                 let name = returned
                     .get_type()
                     .name()

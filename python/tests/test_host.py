@@ -108,6 +108,10 @@ def test_auto_result_types():
         instance.call("f")
     assert caught.value.kind == "host" and "str" in caught.value.message
     assert isinstance(caught.value.__cause__, TypeError)
+    instance = module.instantiate({"value": lambda: 2**64})
+    with pytest.raises(adead.Trap) as caught:
+        instance.call("f")
+    assert isinstance(caught.value.__cause__, OverflowError)
 
 
 def test_exception_becomes_a_host_trap_with_cause():
