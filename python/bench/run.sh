@@ -2,7 +2,7 @@
 # The Python binding's benchmark (benches/RESULTS.md, "The Python binding"): builds the
 # package in release mode into its own venv with onnxruntime, builds the Rust
 # call-overhead example, writes the peers' ONNX model, and runs bench.py for 1 thread
-# (and 2 with THREADS="1 2").
+# (and 2 with THREADS="1 2"), then vm/examples/mlp.rs (the Rust API) for reference.
 #
 #   python/bench/run.sh
 #
@@ -21,7 +21,7 @@ if ! "$VENV/bin/python" -c "import numpy, onnx, onnxruntime" 2>/dev/null \
 fi
 PATH=$VENV/bin:$PATH "$VENV/bin/pip" install -q --disable-pip-version-check \
   --no-build-isolation --force-reinstall --no-deps "$ROOT/python"   # release profile
-(cd "$ROOT" && cargo build -q --release -p adead-vm --example call_overhead)
+(cd "$ROOT" && cargo build -q --release -p adead-vm --example call_overhead --example mlp)
 "$VENV/bin/python" "$ROOT/benches/peers/tensor/make_mlp_onnx.py" "$TARGET/python-bench-mlp.onnx"
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -33,4 +33,6 @@ PATH=$VENV/bin:$PATH "$VENV/bin/pip" install -q --disable-pip-version-check \
 for t in ${THREADS:-1}; do
   OPENBLAS_NUM_THREADS=$t "$VENV/bin/python" "$HERE/bench.py" \
     "$TARGET/release/examples/call_overhead" "$TARGET/python-bench-mlp.onnx" "$t"
+  # The same network through the Rust API (examples/mlp.asm's `infer`), for reference.
+  "$TARGET/release/examples/mlp" --threads "$t" --runs-b64 200 | grep bench=mlp_b1
 done

@@ -48,15 +48,20 @@ class Mlp:
 
     def __call__(self, x):
         """The probabilities [batch, 10] of the rows of `x` [batch, 784]."""
-        x = np.asarray(x, dtype=np.float32)
-        if self.x is None or self.x_shape != x.shape:
-            if self.x is not None:
-                self.instance.free_tensor(self.x)
-            self.x, self.x_shape = self.instance.new_tensor(x), x.shape
-        else:
-            self.instance.write_tensor(self.x, x)
-        self.instance.call("forward", self.x, *self.weights, self.h, self.z, self.p, result=None)
-        return self.instance.tensor(self.p)
+        instance = self.instance
+        if self.x is not None:
+            try:
+                # The common case, an input of the last call's shape: one copy into the
+                # tensor the VM already has (write_tensor converts other dtypes itself).
+                instance.write_tensor(self.x, x)
+            except adead.TensorError:
+                instance.free_tensor(self.x)  # another batch size: a new input tensor
+                self.x = None
+        if self.x is None:
+            self.x = instance.new_tensor(x)
+            self.args = (self.x, *self.weights, self.h, self.z, self.p)
+        instance.call("forward", *self.args, result=None)
+        return instance.tensor(self.p)
 
 
 def numpy_forward(x, w1, b1, w2, b2, dtype=np.float64):
