@@ -12,7 +12,8 @@ use std::fmt;
 
 use adead_isa::{Opcode, TrapKind};
 use adead_vm::{
-    CallError, Config, Engine, Finish, HostFunc, Instance, Module, Signature, Value, stdio,
+    CallError, Config, Engine, Finish, HostFunc, Instance, Module, SavedProfile, Signature, Value,
+    stdio,
 };
 
 use crate::case::Case;
@@ -132,7 +133,7 @@ pub fn run_case_unmetered(case: &Case, tier: Tier) -> Observation {
     let mut config = config(case, tier);
     config.fuel = None;
     config.count_instructions = false;
-    run_with(case, config, None)
+    run_with(case, config, tier.engine == crate::tier::Engine::Warm, None)
 }
 
 /// Runs `case` on `tier` and also says what it executed: the opcodes of its module and,
@@ -146,15 +147,40 @@ pub fn run_case_with_opcodes(case: &Case, tier: Tier) -> (Observation, Executed)
 fn run(case: &Case, tier: Tier, executed: Option<&mut Executed>) -> Observation {
     let mut config = config(case, tier);
     config.count_native_opcodes = executed.is_some() && tier.engine.is_native();
-    run_with(case, config, executed)
+    run_with(
+        case,
+        config,
+        tier.engine == crate::tier::Engine::Warm,
+        executed,
+    )
 }
 
-fn run_with(case: &Case, config: Config, executed: Option<&mut Executed>) -> Observation {
+/// Runs `case` under `config`; `warm`: after a first run whose saved profile warms
+/// the module of the run observed.
+fn run_with(
+    case: &Case,
+    config: Config,
+    warm: bool,
+    executed: Option<&mut Executed>,
+) -> Observation {
+    let profile = if warm {
+        match profile_of_a_run(case, config.clone()) {
+            Ok(profile) => Some(profile),
+            Err(message) => return Observation::failed(message),
+        }
+    } else {
+        None
+    };
     let engine = Engine::new(config);
     let module = match Module::from_asm(&engine, &case.source, &case.file) {
         Ok(module) => module,
         Err(error) => return Observation::failed(format!("load: {error}")),
     };
+    if let Some(profile) = profile
+        && let Err(error) = module.warm_start(&profile)
+    {
+        return Observation::failed(format!("warm start: {error}"));
+    }
     let mut executed = executed;
     if let Some(executed) = executed.as_deref_mut() {
         executed
@@ -216,6 +242,32 @@ fn run_with(case: &Case, config: Config, executed: Option<&mut Executed>) -> Obs
         fuel,
         memory: instance.memory().to_vec(),
     }
+}
+
+/// The saved profile of one run of `case` under `config` (whatever its outcome), read
+/// back from its JSON as `adead-vm run --load-profile` reads it.
+fn profile_of_a_run(case: &Case, config: Config) -> Result<SavedProfile, String> {
+    let engine = Engine::new(config);
+    let module = Module::from_asm(&engine, &case.source, &case.file)
+        .map_err(|error| format!("load: {error}"))?;
+    let (output, _) = stdio::Output::capture();
+    let mut imports = stdio::imports(&output);
+    if let Some(handle) = engine.interrupt_handle() {
+        imports.define(
+            "interrupt",
+            HostFunc::new(Signature::new(&[], None), move |_, _| {
+                handle.interrupt();
+                Ok(None)
+            }),
+        );
+    }
+    let mut instance =
+        Instance::new(&module, &imports).map_err(|error| format!("instantiate: {error}"))?;
+    let args: Vec<Value> = case.args.iter().map(|&a| Value::I64(a)).collect();
+    // The first run's outcome is the observed run's to check.
+    let _ = instance.call_entry(&args);
+    SavedProfile::from_json(&SavedProfile::of(&instance).to_json())
+        .map_err(|error| format!("reading the saved profile back: {error}"))
 }
 
 impl fmt::Display for Outcome {

@@ -45,6 +45,10 @@ pub enum Engine {
     /// thread (the default): which tier runs what depends on timing, what is observed
     /// must not.
     Background,
+    /// A warm start: the case runs once under three tiers at thresholds 1 and 3, its
+    /// saved profile (through JSON) warms a fresh module, which compiles at load what
+    /// the first run compiled; the second run is the one observed.
+    Warm,
 }
 
 impl Engine {
@@ -58,6 +62,7 @@ impl Engine {
         Engine::Mixed0,
         Engine::Mixed1,
         Engine::Background,
+        Engine::Warm,
     ];
 
     /// The short name used on the command line and in reports.
@@ -71,6 +76,7 @@ impl Engine {
             Engine::Mixed0 => "mixed0",
             Engine::Mixed1 => "mixed1",
             Engine::Background => "background",
+            Engine::Warm => "warm",
         }
     }
 
@@ -135,7 +141,8 @@ impl Tier {
             | Engine::Auto1
             | Engine::Mixed0
             | Engine::Mixed1
-            | Engine::Background => {
+            | Engine::Background
+            | Engine::Warm => {
                 let (baseline, optimized) = match self.engine {
                     Engine::Auto0 => (0, 0),
                     Engine::Auto1 => (1, 1),

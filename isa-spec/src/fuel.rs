@@ -117,14 +117,21 @@ impl Runs {
             leader[0] = true;
         }
         leader[len] = true;
+        // Whether each instruction ends its run, asked once: every tier's compiler
+        // computes the runs of every function it compiles.
+        let mut ends = vec![false; len];
         for (pc, instr) in code.iter().enumerate() {
-            if let Some(target) = branch_target(instr) {
+            let target = branch_target(instr);
+            if let Some(target) = target {
                 leader[target as usize] = true;
                 if target as usize <= pc {
                     loop_header[target as usize] = true;
                 }
             }
-            if ends_run(instr.opcode()) {
+            // `ends_run`, with the branch test answered by the target just found.
+            let op = instr.opcode();
+            if target.is_some() || op == Opcode::Call || op.flags().ends_block {
+                ends[pc] = true;
                 leader[pc + 1] = true;
             }
         }
@@ -135,11 +142,7 @@ impl Runs {
         let mut run = 0u32;
         for pc in (0..len).rev() {
             if leader[pc + 1] {
-                run = if ends_run(code[pc].opcode()) {
-                    0
-                } else {
-                    charge[pc + 1]
-                };
+                run = if ends[pc] { 0 } else { charge[pc + 1] };
             }
             refund[pc] = run;
             run += 1;

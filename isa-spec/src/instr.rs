@@ -232,6 +232,20 @@ impl Instruction {
         out.into_iter()
     }
 
+    /// True if the instruction writes register `reg` (a destination operand, as
+    /// [`Instruction::registers`] marks `write`), without building the access list:
+    /// compilers ask it of every instruction.
+    pub fn writes_register(&self, reg: u8) -> bool {
+        let mut index = 0;
+        for &kind in self.opcode.operands() {
+            if kind == OperandKind::Dst && self.words[index] as u8 == reg {
+                return true;
+            }
+            index += kind.words();
+        }
+        false
+    }
+
     /// The typed operands with their kinds, in encoding order.
     pub fn operands(&self) -> impl Iterator<Item = (OperandKind, OperandValue)> + '_ {
         let mut index = 0;
@@ -297,6 +311,25 @@ mod tests {
         fn operands_rebuild_the_instruction(instr in any_instruction()) {
             let values: Vec<_> = instr.operands().map(|(_, v)| v).collect();
             prop_assert_eq!(Instruction::from_operands(instr.opcode(), &values), Ok(instr));
+        }
+
+        #[test]
+        fn writes_register_agrees_with_the_access_list(instr in any_instruction(), reg in any::<u8>()) {
+            // Ranges of at most 15 registers, so that the access list stays small.
+            let mut words = instr.words();
+            let mut index = 1;
+            for kind in instr.opcode().operands() {
+                if *kind == OperandKind::Count {
+                    words[index] %= 16;
+                }
+                index += kind.words();
+            }
+            let instr = Instruction::from_words(words).expect("still canonical");
+            let written = instr.registers().any(|a| a.write && a.reg == reg);
+            prop_assert_eq!(instr.writes_register(reg), written);
+            for access in instr.registers().filter(|a| a.write) {
+                prop_assert!(instr.writes_register(access.reg));
+            }
         }
 
         #[test]

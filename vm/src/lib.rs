@@ -46,6 +46,7 @@ mod memory;
 mod module;
 mod native;
 mod profile;
+mod saved_profile;
 pub mod stdio;
 mod tensors;
 mod trap;
@@ -64,6 +65,10 @@ pub use interrupt::InterruptHandle;
 pub use module::Module;
 pub use native::{CompileRecord, Level, NativeProfile};
 pub use profile::{FunctionProfile, LoopProfile, Profile};
+pub use saved_profile::{
+    ProfileError, SAVED_PROFILE_FORMAT, SavedCompile, SavedFunction, SavedLevel, SavedLoop,
+    SavedProfile,
+};
 pub use trap::{Trap, TrapKind};
 pub use value::{ValType, Value};
 

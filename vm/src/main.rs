@@ -9,12 +9,14 @@
 //!   64     usage error: bad flags or arguments, an unknown --invoke function, a
 //!          kernel path this CPU lacks
 //!   65     the module does not load: malformed .bib, assembly errors, a file that is
-//!          not UTF-8 text, failed verification, missing imports
-//!   66     the program file cannot be read
+//!          not UTF-8 text, failed verification, missing imports, a --load-profile
+//!          that is damaged or of another module
+//!   66     the program file (or the --load-profile file) cannot be read
 //!   70     the program trapped
 //!   71     signal handlers could not be installed
-//!   74     the program's output could not be written (a closed pipe, a full disk);
-//!          this wins over every other code, and a trap is still reported
+//!   74     the program's output, or --save-profile's file, could not be written (a
+//!          closed pipe, a full disk); this wins over every other code, and a trap
+//!          is still reported
 //!   124    stopped by --timeout
 //!   130    stopped by SIGINT
 //!   143    stopped by SIGTERM
@@ -36,8 +38,8 @@ use adead_isa::Family;
 use adead_isa::format::FormatErrorKind;
 use adead_kernels::{ISA_ENV_VAR, Isa, KernelError};
 use adead_vm::{
-    CallError, Config, Engine, Entry, Finish, Instance, LoadError, Module, Profile, Tier, TrapKind,
-    Value, stdio,
+    CallError, Config, Engine, Entry, Finish, Instance, LoadError, Module, Profile, SavedProfile,
+    Tier, TrapKind, Value, stdio,
 };
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
@@ -68,12 +70,14 @@ Exit codes (sysexits.h, as adead-asm):
   64     usage error: bad flags or arguments, an unknown --invoke function, a
          kernel path this CPU lacks
   65     the module does not load: malformed .bib, assembly errors, a file that is
-         not UTF-8 text, failed verification, missing imports
-  66     the program file cannot be read
+         not UTF-8 text, failed verification, missing imports, a --load-profile
+         that is damaged or of another module
+  66     the program file (or the --load-profile file) cannot be read
   70     the program trapped
   71     signal handlers could not be installed
-  74     the program's output could not be written (a closed pipe, a full disk);
-         this wins over every other code, and a trap is still reported
+  74     the program's output, or --save-profile's file, could not be written (a
+         closed pipe, a full disk); this wins over every other code, and a trap
+         is still reported
   124    stopped by --timeout
   130    stopped by SIGINT
   143    stopped by SIGTERM";
@@ -175,6 +179,20 @@ struct RunArgs {
     /// Write /tmp/perf-<pid>.map so that `perf report` names compiled functions.
     #[arg(long)]
     perfmap: bool,
+    /// Threads for large tensor operations (results are identical for any count)
+    /// [default: one per available CPU].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// After the run, write what it learned (hot functions and loops, what was
+    /// compiled) to FILE as JSON, for `--load-profile` in later runs of this module
+    /// [default: none].
+    #[arg(long, value_name = "FILE")]
+    save_profile: Option<PathBuf>,
+    /// Compile at load what the run that saved FILE (with `--save-profile`) compiled,
+    /// so that the run starts in native code; only speed changes. A profile of another
+    /// module (or of another version of this one) is refused [default: none].
+    #[arg(long, value_name = "FILE")]
+    load_profile: Option<PathBuf>,
     /// Print instructions executed (natively and interpreted), wall time, the tensor
     /// kernel path, calls per function, the hottest loops and what was compiled to
     /// stderr.
@@ -245,6 +263,7 @@ fn run(args: &RunArgs) -> ExitCode {
         max_tensor_bytes: args.max_tensor_bytes,
         max_tensors: args.max_tensors,
         kernel_isa,
+        kernel_threads: args.threads.map_or(0, usize::from),
         ..Config::default()
     };
     let values: Vec<Value> = match args.args.iter().map(|text| argument(text)).collect() {
@@ -264,6 +283,11 @@ fn run(args: &RunArgs) -> ExitCode {
         Ok(module) => module,
         Err(exit) => return exit,
     };
+    if let Some(path) = &args.load_profile
+        && let Err(exit) = warm_start(&module, path)
+    {
+        return exit;
+    }
     let func = match function_to_run(module.isa(), args.invoke.as_deref()) {
         Ok(func) => func,
         Err(message) => return fail(EXIT_USAGE, message),
@@ -283,6 +307,10 @@ fn run(args: &RunArgs) -> ExitCode {
     if args.stats {
         print_stats(&instance.profile(), &module, elapsed);
     }
+    let profile_error = args
+        .save_profile
+        .as_deref()
+        .and_then(|path| save_profile(&instance, path).err());
     let (code, message) = match result {
         Ok(completion) => {
             let (Finish::Returned(code) | Finish::Halted(code)) = completion.finish;
@@ -310,7 +338,33 @@ fn run(args: &RunArgs) -> ExitCode {
             format_args!("cannot write the program's output: {error}"),
         );
     }
+    if let Some(message) = profile_error {
+        return fail(EXIT_IO, message);
+    }
     ExitCode::from(code)
+}
+
+/// Applies the saved profile at `path` to `module` (`--load-profile`).
+fn warm_start(module: &Module, path: &Path) -> Result<(), ExitCode> {
+    let name = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        fail(
+            EXIT_NO_INPUT,
+            format_args!("cannot read profile `{name}`: {e}"),
+        )
+    })?;
+    SavedProfile::from_json(&text)
+        .and_then(|profile| module.warm_start(&profile))
+        .map(|_| ())
+        .map_err(|error| fail(EXIT_LOAD, format_args!("profile `{name}`: {error}")))
+}
+
+/// Writes what `instance`'s run learned to `path` (`--save-profile`), or says why it
+/// could not.
+fn save_profile(instance: &Instance, path: &Path) -> Result<(), String> {
+    let json = SavedProfile::of(instance).to_json();
+    std::fs::write(path, json + "\n")
+        .map_err(|e| format!("cannot write profile `{}`: {e}", path.display()))
 }
 
 /// Reads a command-line argument as the value passed in a parameter's register (see

@@ -930,7 +930,7 @@ top:
             // Flags that take a value name it from one short list and show a default.
             let value = &rest[..rest.find('>').unwrap()];
             assert!(
-                ["N", "BYTES", "TIER", "ISA", "DURATION", "NAME"].contains(&value),
+                ["N", "BYTES", "TIER", "ISA", "DURATION", "NAME", "FILE"].contains(&value),
                 "{line}"
             );
             assert!(line.contains("[default: "), "{line}");
@@ -953,6 +953,9 @@ top:
             "[possible values: scalar, avx2, avx512]",
             "--invoke <NAME>",
             "--timeout <DURATION>",
+            "--threads <N>",
+            "--save-profile <FILE>",
+            "--load-profile <FILE>",
         ] {
             assert!(help.contains(expected), "{expected}: {help}");
         }
@@ -980,6 +983,94 @@ top:
         assert_eq!(out.status.code(), Some(64), "main needs its argument");
         let out = run(&["frobnicate"]);
         assert_eq!(out.status.code(), Some(64));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_saved_profile_warms_the_next_run_and_bad_ones_are_refused() {
+        let dir = std::env::temp_dir().join(format!("adead-vm-profile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let profile = dir.join("sieve.json");
+        let sieve = example("sieve.asm");
+        let sieve = sieve.to_str().unwrap();
+        let save = [
+            "run",
+            sieve,
+            "100000",
+            "--save-profile",
+            profile.to_str().unwrap(),
+        ];
+        let out = run(&save);
+        assert_eq!(text(&out.stdout), "9592\n", "{}", text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0));
+        let json = std::fs::read_to_string(&profile).unwrap();
+        assert!(json.contains("\"level\": \"baseline\""), "{json}");
+
+        // The warm run compiles at load; it prints the same.
+        let load = [
+            "run",
+            sieve,
+            "100000",
+            "--stats",
+            "--load-profile",
+            profile.to_str().unwrap(),
+        ];
+        let out = run(&load);
+        assert_eq!(text(&out.stdout), "9592\n");
+        let stats = text(&out.stderr);
+        assert!(
+            stats
+                .lines()
+                .any(|l| l.contains("baseline") && l.ends_with("at load")),
+            "{stats}"
+        );
+
+        // Another module's profile, a damaged one, a missing one, an unwritable one.
+        let fib = example("fib.asm");
+        let other = [
+            "run",
+            fib.to_str().unwrap(),
+            "5",
+            "--load-profile",
+            profile.to_str().unwrap(),
+        ];
+        let out = run(&other);
+        assert_eq!(out.status.code(), Some(65));
+        let stderr = text(&out.stderr);
+        assert_one_clean_line(&stderr);
+        assert!(
+            stderr.contains("the profile is of module sha256:"),
+            "{stderr}"
+        );
+        std::fs::write(&profile, &json[..json.len() / 2]).unwrap();
+        let out = run(&load);
+        assert_eq!(out.status.code(), Some(65));
+        assert!(
+            text(&out.stderr).contains("not a saved profile"),
+            "{}",
+            text(&out.stderr)
+        );
+        let missing = dir.join("missing.json");
+        let out = run(&[
+            "run",
+            sieve,
+            "10",
+            "--load-profile",
+            missing.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(66));
+        assert_one_clean_line(&text(&out.stderr));
+        let unwritable = dir.join("no-such-dir").join("p.json");
+        let out = run(&[
+            "run",
+            sieve,
+            "10",
+            "--save-profile",
+            unwritable.to_str().unwrap(),
+        ]);
+        assert_eq!(text(&out.stdout), "4\n", "the program ran");
+        assert_eq!(out.status.code(), Some(74));
+        assert_one_clean_line(&text(&out.stderr));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

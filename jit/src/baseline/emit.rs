@@ -137,7 +137,8 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
             params: function.params,
             global_entry: function.entry,
             leaders,
-            stubs: Vec::new(),
+            // Most memory accesses and divisions have a trap stub: room for one each.
+            stubs: Vec::with_capacity(code.len()),
             epilogue,
             tails,
             counters,
@@ -361,11 +362,8 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
             Opcode::Fadd | Opcode::Fsub | Opcode::Fmul | Opcode::Fdiv | Opcode::Fsqrt | Opcode::I2f
         );
         if !produces
-            && self.xmm0_holds.is_some()
-            && (!keeps_xmm0(op)
-                || instr
-                    .registers()
-                    .any(|a| a.write && Some(a.reg) == self.xmm0_holds))
+            && let Some(held) = self.xmm0_holds
+            && (!keeps_xmm0(op) || instr.writes_register(held))
         {
             self.xmm0_holds = None;
         }

@@ -602,6 +602,53 @@ impl NativeTier {
         }
     }
 
+    /// Compiles at load what a saved profile says an earlier run compiled, at the levels
+    /// this tier policy uses (under [`Tier::Opt`] and [`Tier::Baseline`] most of it is
+    /// compiled already):
+    /// baseline code for every function listed, in one batch, now; optimized code for
+    /// each listed entry on the background thread when there is one (so that the run
+    /// starts at once), else now. Entries that are not loop headers of their function
+    /// are skipped: the caller checked them against the module.
+    pub(crate) fn warm(&self, module: &IsaModule, compiled: &[(u32, Entry, Level)]) {
+        if self.use_baseline {
+            let mut funcs: Vec<u32> = compiled.iter().map(|&(func, _, _)| func).collect();
+            funcs.sort_unstable();
+            funcs.dedup();
+            self.compile_baseline(module, &funcs, None);
+        }
+        if !self.use_optimized {
+            return;
+        }
+        for &(func, entry, level) in compiled {
+            if level != Level::Optimized {
+                continue;
+            }
+            let Some(slot) = self.optimized_code.slot(func, entry) else {
+                continue;
+            };
+            if read(slot) == Slot::Untried && !self.in_background(slot, func, entry, None) {
+                self.optimized(module, func, entry, None);
+            }
+        }
+    }
+
+    /// The optimized compilations asked for and not finished yet (on the background
+    /// thread), in function order.
+    pub(crate) fn pending(&self) -> Vec<(u32, Entry)> {
+        let mut pending = Vec::new();
+        for (func, start) in self.optimized_code.starts.iter().enumerate() {
+            if read(start) == Slot::Pending {
+                pending.push((func as u32, Entry::Start));
+            }
+            for (header, slot) in self.optimized_code.loops[func].iter() {
+                if read(slot) == Slot::Pending {
+                    pending.push((func as u32, Entry::LoopHeader(*header)));
+                }
+            }
+        }
+        pending
+    }
+
     /// Every entry of `func` stays without baseline code, for `reason`.
     fn refuse_baseline(&self, func: u32, reason: String) {
         self.baseline_code.starts[func as usize].store(FAILED, Ordering::Release);
