@@ -76,15 +76,25 @@ pub const fn work_fuel(work: u64) -> u64 {
 /// The runs of one function's code and the fuel each transfer charges.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Runs {
-    /// Per pc, and one past the end: control can arrive other than from pc - 1.
-    leader: Vec<bool>,
-    /// Per pc, and one past the end (0): what a transfer into pc charges (meaningful at
-    /// leaders).
-    charge: Vec<u32>,
-    /// Per pc: charged-but-unrun instructions when the instruction at pc traps.
-    refund: Vec<u32>,
-    /// Per pc: the target of a backward branch.
-    loop_header: Vec<bool>,
+    /// Per pc, and one past the end (a leader charging 0). One vector, not one per
+    /// property: every compiler computes the runs of every function it compiles, and
+    /// for a small function the allocations cost more than the walk.
+    at: Vec<RunsAt>,
+}
+
+/// What [`Runs`] knows of one pc.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct RunsAt {
+    /// Control can arrive other than from pc - 1.
+    leader: bool,
+    /// The target of a backward branch.
+    loop_header: bool,
+    /// The instruction ends its run (see [`ends_run`]).
+    ends: bool,
+    /// What a transfer into pc charges (meaningful at leaders).
+    charge: u32,
+    /// Charged-but-unrun instructions when the instruction at pc traps.
+    refund: u32,
 }
 
 /// True if control leaves `op` other than by falling through to the next instruction
@@ -111,88 +121,77 @@ impl Runs {
     /// The runs of a function's code (verified: targets lie inside it).
     pub fn of(code: &[Instruction]) -> Runs {
         let len = code.len();
-        let mut leader = vec![false; len + 1];
-        let mut loop_header = vec![false; len];
-        if len > 0 {
-            leader[0] = true;
-        }
-        leader[len] = true;
-        // Whether each instruction ends its run, asked once: every tier's compiler
-        // computes the runs of every function it compiles.
-        let mut ends = vec![false; len];
+        let mut at = vec![RunsAt::default(); len + 1];
+        at[0].leader = true;
+        at[len].leader = true;
         for (pc, instr) in code.iter().enumerate() {
             let target = branch_target(instr);
             if let Some(target) = target {
-                leader[target as usize] = true;
+                at[target as usize].leader = true;
                 if target as usize <= pc {
-                    loop_header[target as usize] = true;
+                    at[target as usize].loop_header = true;
                 }
             }
             // `ends_run`, with the branch test answered by the target just found.
             let op = instr.opcode();
             if target.is_some() || op == Opcode::Call || op.flags().ends_block {
-                ends[pc] = true;
-                leader[pc + 1] = true;
+                at[pc].ends = true;
+                at[pc + 1].leader = true;
             }
         }
-        let mut charge = vec![0u32; len + 1];
-        let mut refund = vec![0u32; len];
         // Walk backwards: `run` counts the instructions after pc up to the end of its
         // segment, plus the next leader's charge when this segment falls through.
         let mut run = 0u32;
         for pc in (0..len).rev() {
-            if leader[pc + 1] {
-                run = if ends[pc] { 0 } else { charge[pc + 1] };
+            if at[pc + 1].leader {
+                run = if at[pc].ends { 0 } else { at[pc + 1].charge };
             }
-            refund[pc] = run;
+            at[pc].refund = run;
             run += 1;
-            charge[pc] = run;
+            at[pc].charge = run;
         }
-        Runs {
-            leader,
-            charge,
-            refund,
-            loop_header,
-        }
+        Runs { at }
     }
 
     /// Number of instructions.
     pub fn len(&self) -> usize {
-        self.refund.len()
+        self.at.len() - 1
     }
 
     /// True for a function without code (a verified one always has some).
     pub fn is_empty(&self) -> bool {
-        self.refund.is_empty()
+        self.len() == 0
     }
 
     /// True if control can arrive at `pc` other than from `pc - 1` (one past the end
     /// counts as a leader).
     pub fn is_leader(&self, pc: usize) -> bool {
-        self.leader[pc]
+        self.at[pc].leader
     }
 
     /// The fuel a transfer into `pc` charges (meaningful at leaders; 0 one past the end).
     pub fn charge(&self, pc: usize) -> u32 {
-        self.charge[pc]
+        self.at[pc].charge
     }
 
     /// The fuel given back when the instruction at `pc` traps.
     pub fn refund(&self, pc: usize) -> u32 {
-        self.refund[pc]
+        assert!(pc < self.len(), "refund of pc {pc} past the end");
+        self.at[pc].refund
     }
 
     /// True if `pc` is the target of a backward branch.
     pub fn is_loop_header(&self, pc: usize) -> bool {
-        self.loop_header[pc]
+        assert!(pc < self.len(), "loop header query of pc {pc} past the end");
+        self.at[pc].loop_header
     }
 
     /// The loop headers, in increasing pc order.
     pub fn loop_headers(&self) -> impl Iterator<Item = u32> + '_ {
-        self.loop_header
+        self.at
             .iter()
             .enumerate()
-            .filter(|&(_, &header)| header)
+            .filter(|(_, at)| at.loop_header)
             .map(|(pc, _)| pc as u32)
     }
 }
@@ -219,7 +218,12 @@ mod tests {
         assert_eq!(runs.charge(0), 3);
         assert_eq!(runs.charge(1), 2);
         assert_eq!(runs.charge(3), 1);
-        assert_eq!(runs.refund, vec![2, 1, 0, 0]);
+        assert_eq!(
+            (0..runs.len())
+                .map(|pc| runs.refund(pc))
+                .collect::<Vec<_>>(),
+            vec![2, 1, 0, 0]
+        );
         assert_eq!(runs.loop_headers().collect::<Vec<_>>(), vec![1]);
         assert!(runs.is_leader(4) && !runs.is_leader(2));
     }
@@ -237,7 +241,12 @@ mod tests {
         let runs = Runs::of(&code);
         assert_eq!(runs.charge(0), 1);
         assert_eq!(runs.charge(1), 2);
-        assert_eq!(runs.refund, vec![0, 1, 0]);
+        assert_eq!(
+            (0..runs.len())
+                .map(|pc| runs.refund(pc))
+                .collect::<Vec<_>>(),
+            vec![0, 1, 0]
+        );
         assert_eq!(runs.loop_headers().count(), 0);
     }
 

@@ -137,8 +137,9 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
             params: function.params,
             global_entry: function.entry,
             leaders,
-            // Most memory accesses and divisions have a trap stub: room for one each.
-            stubs: Vec::with_capacity(code.len()),
+            // Memory accesses and divisions have a trap stub, a call four, a charge one:
+            // room for that many, so that the list rarely grows.
+            stubs: Vec::with_capacity(2 * code.len() + 8),
             epilogue,
             tails,
             counters,
