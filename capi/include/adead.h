@@ -425,6 +425,13 @@ adead_error_t *adead_config_set_jit_threshold(adead_config_t *config, uint64_t t
 adead_error_t *adead_config_set_background_compile(adead_config_t *config, bool background);
 
 /**
+ * Lets `adead_engine_interrupt` stop this engine's runs: every tier then polls the
+ * request at function entries and taken backward branches (a load and a branch per
+ * loop iteration and per call, which is why it is off by default). Fails only on NULL.
+ */
+adead_error_t *adead_config_set_interruptible(adead_config_t *config, bool interruptible);
+
+/**
  * A new engine with a copy of `config`, or with the defaults when `config` is NULL.
  * The configuration stays the caller's. Never NULL. Free it with `adead_engine_delete`.
  */
@@ -434,6 +441,22 @@ adead_engine_t *adead_engine_new(const adead_config_t *config);
  * Frees an engine. NULL is ignored.
  */
 void adead_engine_delete(adead_engine_t *engine);
+
+/**
+ * Asks every run under `engine` to stop: each traps `interrupted` at its next function
+ * entry or taken backward branch (a long tensor operation or host call finishes
+ * first). The request stays until `adead_engine_clear_interrupt`, so a call started
+ * after it stops at its first instruction. Meant to be called from another thread (a
+ * watchdog) while a call runs. Fails on NULL, and on an engine whose configuration was
+ * not made interruptible (`adead_config_set_interruptible`): its code does not poll.
+ */
+adead_error_t *adead_engine_interrupt(const adead_engine_t *engine);
+
+/**
+ * Withdraws an `adead_engine_interrupt` request: calls started from now on run
+ * normally. Fails as `adead_engine_interrupt` does.
+ */
+adead_error_t *adead_engine_clear_interrupt(const adead_engine_t *engine);
 
 /**
  * A new error of kind `ADEAD_ERROR_HOST` with a copy of `message` (NUL-terminated

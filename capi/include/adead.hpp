@@ -138,6 +138,7 @@ public:
     Config &max_tensor_bytes(uint64_t bytes) { return set(adead_config_set_max_tensor_bytes(raw(), bytes)); }
     Config &max_tensors(uint64_t count) { return set(adead_config_set_max_tensors(raw(), count)); }
     Config &kernel_threads(size_t threads) { return set(adead_config_set_kernel_threads(raw(), threads)); }
+    Config &interruptible(bool on) { return set(adead_config_set_interruptible(raw(), on)); }
     adead_config_t *raw() const noexcept { return raw_.get(); }
 
 private:
@@ -154,6 +155,9 @@ public:
     Engine() : raw_(adead_engine_new(nullptr)) {}
     explicit Engine(const Config &config) : raw_(adead_engine_new(config.raw())) {}
     adead_engine_t *raw() const noexcept { return raw_.get(); }
+    /// Stops the engine's running calls (from another thread); needs Config::interruptible.
+    void interrupt() const { detail::check(adead_engine_interrupt(raw())); }
+    void clear_interrupt() const { detail::check(adead_engine_clear_interrupt(raw())); }
 
 private:
     detail::Handle<adead_engine_t, adead_engine_delete> raw_;

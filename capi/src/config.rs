@@ -234,3 +234,17 @@ pub extern "C" fn adead_config_set_background_compile(
         Ok(())
     })
 }
+
+/// Lets `adead_engine_interrupt` stop this engine's runs: every tier then polls the
+/// request at function entries and taken backward branches (a load and a branch per
+/// loop iteration and per call, which is why it is off by default). Fails only on NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn adead_config_set_interruptible(
+    config: Option<&mut adead_config_t>,
+    interruptible: bool,
+) -> Option<Box<adead_error_t>> {
+    set(config, |c| {
+        c.interruptible = interruptible;
+        Ok(())
+    })
+}

@@ -3,8 +3,9 @@
 
 use adead_vm::{Config, Engine};
 
-use crate::boundary::guard_value;
+use crate::boundary::{guard, guard_value, required, usage};
 use crate::config::adead_config_t;
+use crate::error::adead_error_t;
 
 /// An engine: the configuration every module loaded with it runs under.
 ///
@@ -30,4 +31,38 @@ pub extern "C" fn adead_engine_new(config: Option<&adead_config_t>) -> Box<adead
 #[unsafe(no_mangle)]
 pub extern "C" fn adead_engine_delete(engine: Option<Box<adead_engine_t>>) {
     guard_value((), || drop(engine));
+}
+
+/// Asks every run under `engine` to stop: each traps `interrupted` at its next function
+/// entry or taken backward branch (a long tensor operation or host call finishes
+/// first). The request stays until `adead_engine_clear_interrupt`, so a call started
+/// after it stops at its first instruction. Meant to be called from another thread (a
+/// watchdog) while a call runs. Fails on NULL, and on an engine whose configuration was
+/// not made interruptible (`adead_config_set_interruptible`): its code does not poll.
+#[unsafe(no_mangle)]
+pub extern "C" fn adead_engine_interrupt(
+    engine: Option<&adead_engine_t>,
+) -> Option<Box<adead_error_t>> {
+    guard(|| {
+        handle(required(engine, "engine")?)?.interrupt();
+        Ok(())
+    })
+}
+
+/// Withdraws an `adead_engine_interrupt` request: calls started from now on run
+/// normally. Fails as `adead_engine_interrupt` does.
+#[unsafe(no_mangle)]
+pub extern "C" fn adead_engine_clear_interrupt(
+    engine: Option<&adead_engine_t>,
+) -> Option<Box<adead_error_t>> {
+    guard(|| {
+        handle(required(engine, "engine")?)?.clear();
+        Ok(())
+    })
+}
+
+fn handle(engine: &adead_engine_t) -> Result<adead_vm::InterruptHandle, Box<adead_error_t>> {
+    engine.engine.interrupt_handle().ok_or_else(|| {
+        usage("the engine is not interruptible: set adead_config_set_interruptible first")
+    })
 }

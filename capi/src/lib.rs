@@ -39,12 +39,16 @@ pub use config::{
     ADEAD_TIER_AUTO, ADEAD_TIER_BASELINE, ADEAD_TIER_INTERP, ADEAD_TIER_OPT,
     adead_config_clear_fuel, adead_config_delete, adead_config_new,
     adead_config_set_background_compile, adead_config_set_baseline_threshold,
-    adead_config_set_count_instructions, adead_config_set_fuel, adead_config_set_jit_threshold,
-    adead_config_set_kernel_threads, adead_config_set_max_call_depth, adead_config_set_max_memory,
+    adead_config_set_count_instructions, adead_config_set_fuel, adead_config_set_interruptible,
+    adead_config_set_jit_threshold, adead_config_set_kernel_threads,
+    adead_config_set_max_call_depth, adead_config_set_max_memory,
     adead_config_set_max_stack_registers, adead_config_set_max_tensor_bytes,
     adead_config_set_max_tensors, adead_config_set_tier, adead_config_t, adead_tier_t,
 };
-pub use engine::{adead_engine_delete, adead_engine_new, adead_engine_t};
+pub use engine::{
+    adead_engine_clear_interrupt, adead_engine_delete, adead_engine_interrupt, adead_engine_new,
+    adead_engine_t,
+};
 pub use error::{
     ADEAD_ERROR_CALL, ADEAD_ERROR_HOST, ADEAD_ERROR_INSTANTIATE, ADEAD_ERROR_LOAD,
     ADEAD_ERROR_PANIC, ADEAD_ERROR_TENSOR, ADEAD_ERROR_TRAP, ADEAD_ERROR_USAGE, adead_error_delete,

@@ -1203,3 +1203,56 @@ fn engines_modules_and_instances_outlive_what_made_them_and_cross_threads() {
         }
     });
 }
+
+#[test]
+fn another_thread_stops_a_spinning_call_through_the_engine() {
+    const SPIN: &str = "
+.func spin params=0 regs=1
+top:
+    jmp top
+.end
+.func one params=0 regs=1
+    movi r0, 1
+    ret r0
+.end
+.export spin
+.export one
+";
+    // Not interruptible (the default): its code does not poll, so asking is an error.
+    let plain = engine_with(|_| {});
+    let (kind, _, message) = take(adead_engine_interrupt(Some(&plain))).expect("refused");
+    assert_eq!(kind, ADEAD_ERROR_USAGE);
+    assert!(message.contains("not interruptible"), "{message}");
+    assert_eq!(
+        take(adead_engine_interrupt(None)).map(|e| e.0),
+        Some(ADEAD_ERROR_USAGE)
+    );
+    adead_engine_delete(Some(plain));
+
+    let engine = engine_with(|c| ok(adead_config_set_interruptible(Some(c), true)));
+    let module = module(&engine, SPIN);
+    let mut spinning = instance(&module, None);
+    // The engine may be shared between threads (the header's rule, checked at compile
+    // time): the watchdog borrows it while this thread runs the call.
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            ok(adead_engine_interrupt(Some(&engine)));
+        });
+        let trap = trapped(call(&mut spinning, "spin", &[]));
+        assert_eq!(text(adead_trap_kind(Some(&trap))), "interrupted");
+        // The loop's header is instruction 0: the taken back-edge stops there.
+        assert_eq!(text(adead_trap_function(Some(&trap))), "spin");
+        assert_eq!(adead_trap_pc(Some(&trap)), 0);
+        adead_trap_delete(Some(trap));
+    });
+    // The request stays until cleared: a new call stops at its entry.
+    let trap = trapped(call(&mut spinning, "one", &[]));
+    assert_eq!(text(adead_trap_kind(Some(&trap))), "interrupted");
+    adead_trap_delete(Some(trap));
+    ok(adead_engine_clear_interrupt(Some(&engine)));
+    assert_eq!(returned(call(&mut spinning, "one", &[])), 1);
+    adead_instance_delete(Some(spinning));
+    adead_module_delete(Some(module));
+    adead_engine_delete(Some(engine));
+}
