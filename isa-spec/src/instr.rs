@@ -196,40 +196,35 @@ impl Instruction {
     /// assert!(call.registers().all(|r| r.ty == ValueType::Any));
     /// ```
     pub fn registers(&self) -> impl Iterator<Item = RegisterAccess> + '_ {
+        // Lazily, operand by operand: the compilers ask this of every instruction, and
+        // a list built first would cost an allocation each time.
         let kinds = self.opcode.operands();
         let types = self.opcode.value_types();
         let mut index = 0;
-        let mut out = Vec::with_capacity(4);
-        for (position, (&kind, &ty)) in kinds.iter().zip(types).enumerate() {
-            let w = self.words[index];
-            match (kind, ty) {
-                (OperandKind::Dst, Some(ty)) => out.push(RegisterAccess {
-                    reg: w as u8,
-                    write: true,
-                    ty,
-                }),
-                (OperandKind::Src, Some(ty)) => out.push(RegisterAccess {
-                    reg: w as u8,
-                    write: false,
-                    ty,
-                }),
-                (OperandKind::RegRange, Some(ty)) => {
+        kinds
+            .iter()
+            .zip(types)
+            .enumerate()
+            .flat_map(move |(position, (&kind, &ty))| {
+                let w = self.words[index];
+                let (count, write) = match kind {
+                    OperandKind::Dst => (1, true),
+                    OperandKind::Src => (1, false),
                     // The verifier proves a range's Count follows it and fits the frame.
-                    let count = match kinds.get(position + 1) {
-                        Some(OperandKind::Count) => self.words[index + 1],
-                        _ => 0,
-                    };
-                    out.extend((0..count).map(|i| RegisterAccess {
-                        reg: (w + i) as u8,
-                        write: false,
-                        ty,
-                    }));
-                }
-                _ => {}
-            }
-            index += kind.words();
-        }
-        out.into_iter()
+                    OperandKind::RegRange => match kinds.get(position + 1) {
+                        Some(OperandKind::Count) => (self.words[index + 1], false),
+                        _ => (0, false),
+                    },
+                    _ => (0, false),
+                };
+                index += kind.words();
+                let count = if ty.is_some() { count } else { 0 };
+                (0..count).map(move |i| RegisterAccess {
+                    reg: w.wrapping_add(i) as u8,
+                    write,
+                    ty: ty.expect("counted only with a type"),
+                })
+            })
     }
 
     /// True if the instruction writes register `reg` (a destination operand, as
