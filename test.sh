@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, clippy with warnings denied,
-# the API documentation with warnings denied (broken links), and `cargo test` (unit,
-# integration, doc tests and the conformance suite).
+# the API documentation with warnings denied (broken links), `cargo test` (unit,
+# integration, doc tests and the conformance suite), the C, C++ and Zig embedding
+# programs (examples/embed/run.sh: installs gcc/g++ and a Zig wheel when missing) and
+# the Python package's tests (python/run-tests.sh: builds it into a venv).
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo fmt --all -- --check
