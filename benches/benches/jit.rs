@@ -49,7 +49,7 @@ fn options() -> Options {
         max_function_len: 50_000,
         verify_ir: false,
         disassemble: false,
-        count_opcodes: false,
+        count_executions: false,
         interruptible: Config::default().interruptible,
     }
 }

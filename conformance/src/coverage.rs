@@ -2,7 +2,7 @@
 //!
 //! Coverage is static: an opcode counts as covered when it appears in the assembled
 //! module of at least one case. Native coverage is dynamic: the native tiers count the
-//! instructions native code executes per opcode (`Config::count_native_opcodes`), and
+//! instructions native code executes (`Config::count_executions`), and
 //! an opcode counts when native code executed it in at least one case; the suite is
 //! incomplete while an executable opcode never ran natively. The list of opcodes comes from the ISA table
 //! (`Opcode::ALL`), so a new opcode is uncovered until a case uses it. Every opcode the

@@ -118,6 +118,9 @@ pub struct Executed {
     pub module: BTreeSet<Opcode>,
     /// The opcodes native code executed (none on the interpreter).
     pub native: BTreeSet<Opcode>,
+    /// Per instruction of the module, how many times it executed
+    /// (`Config::count_executions`; none when it did not load).
+    pub counts: Vec<u64>,
 }
 
 /// Runs `case` on `tier`.
@@ -146,7 +149,7 @@ pub fn run_case_with_opcodes(case: &Case, tier: Tier) -> (Observation, Executed)
 
 fn run(case: &Case, tier: Tier, executed: Option<&mut Executed>) -> Observation {
     let mut config = config(case, tier);
-    config.count_native_opcodes = executed.is_some() && tier.engine.is_native();
+    config.count_executions = executed.is_some();
     run_with(
         case,
         config,
@@ -233,8 +236,10 @@ fn run_with(
         Err(error) => Outcome::Failed(format!("flushing the captured output: {error}")),
         Ok(()) => outcome,
     };
-    if let (Some(executed), Some(counts)) = (executed, instance.profile().native_opcodes) {
-        executed.native.extend(counts.into_iter().map(|(op, _)| op));
+    if let (Some(executed), Some(counts)) = (executed, instance.profile().executions) {
+        let native = counts.by_opcode(&module.isa().code, true);
+        executed.native.extend(native.into_iter().map(|(op, _)| op));
+        executed.counts = counts.total;
     }
     Observation {
         outcome,

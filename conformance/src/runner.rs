@@ -109,8 +109,15 @@ fn run_on_tiers(case: &Case, tiers: &[Tier]) -> CaseResult {
         let first_of_engine = tier.engine.is_native() && !counted.contains(&tier.engine);
         let observed = if first_of_engine {
             counted.push(tier.engine);
-            let (observed, executed) = run_case_with_opcodes(case, tier);
-            native.extend(executed.native);
+            let (observed, executed_here) = run_case_with_opcodes(case, tier);
+            native.extend(executed_here.native);
+            if let Some(mismatch) = compare_executions(
+                case,
+                (reference_tier, &executed.counts),
+                (tier, &executed_here.counts),
+            ) {
+                mismatches.push(mismatch);
+            }
             observed
         } else {
             run_case(case, tier)
@@ -141,6 +148,30 @@ fn run_on_tiers(case: &Case, tiers: &[Tier]) -> CaseResult {
         native,
         mismatches,
     }
+}
+
+/// The first instruction whose execution count (`Config::count_executions`) `tier`
+/// saw differently from the reference tier: counts are part of what every tier must
+/// agree on, since `adead-vm analyze` reports them whatever tier ran the code.
+fn compare_executions(
+    case: &Case,
+    (reference_tier, reference): (Tier, &[u64]),
+    (tier, counts): (Tier, &[u64]),
+) -> Option<Mismatch> {
+    let what = if reference.len() != counts.len() {
+        format!("{} instructions counted, {}", reference.len(), counts.len())
+    } else {
+        let pc = reference.iter().zip(counts).position(|(a, b)| a != b)?;
+        format!(
+            "instruction {pc} executed {} times, {}",
+            reference[pc], counts[pc]
+        )
+    };
+    Some(Mismatch {
+        line: case.line,
+        tier: None,
+        what: format!("tiers disagree on executions: {reference_tier} vs {tier}: {what}"),
+    })
 }
 
 /// True if `case`, observed as `reference`, ends without its fuel budget: it sets none

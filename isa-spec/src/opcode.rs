@@ -172,6 +172,15 @@ macro_rules! define_opcodes {
             pub const fn name(self) -> &'static str {
                 match self { $( Opcode::$name => stringify!($name), )* }
             }
+
+            /// The opcode's position in [`Opcode::ALL`] (a dense index for per-opcode
+            /// tables).
+            pub const fn index(self) -> usize {
+                // Numbered in table order by a field-less enum of the same names.
+                #[allow(clippy::upper_case_acronyms, non_camel_case_types, dead_code)]
+                enum Position { $($name),* }
+                match self { $( Opcode::$name => Position::$name as usize, )* }
+            }
         }
     };
 }
@@ -238,6 +247,13 @@ impl Opcode {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn index_is_the_position_in_the_table() {
+        for (position, op) in Opcode::ALL.iter().enumerate() {
+            assert_eq!(op.index(), position, "{op:?}");
+        }
+    }
 
     #[test]
     fn seed_words_keep_their_values() {

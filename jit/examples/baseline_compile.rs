@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         max_function_len: 50_000,
         verify_ir: false,
         disassemble: false,
-        count_opcodes: false,
+        count_executions: false,
         interruptible: false,
     };
     let mut compiler = BaselineCompiler::new(options)?;

@@ -102,9 +102,11 @@ pub struct VmContext {
     pub ret: u64,
     /// Why native code stopped, when it did not return.
     pub exit: ExitRecord,
-    /// With [`crate::Options::count_opcodes`]: per opcode (its index in
-    /// `Opcode::ALL`), the instructions native code executed.
-    pub opcode_counts: *mut u64,
+    /// With [`crate::Options::count_executions`]: per instruction of the module (its
+    /// global pc), how many times native code started it. An instruction native code
+    /// hands to the interpreter after starting it (a working helper that answered
+    /// [`FUEL_SHORT`]) stays counted: the VM takes that count back.
+    pub execution_counts: *mut u64,
     /// The VM's own state, opaque to native code and passed to every helper through
     /// the context.
     pub vm: *mut c_void,
@@ -150,8 +152,8 @@ pub mod offsets {
     pub const EXIT_FP: i32 = (EXIT + offset_of!(ExitRecord, fp)) as i32;
     /// `exit.reenter`.
     pub const EXIT_REENTER: i32 = (EXIT + offset_of!(ExitRecord, reenter)) as i32;
-    /// `opcode_counts`.
-    pub const OPCODE_COUNTS: i32 = offset_of!(VmContext, opcode_counts) as i32;
+    /// `execution_counts`.
+    pub const EXECUTION_COUNTS: i32 = offset_of!(VmContext, execution_counts) as i32;
     /// `interrupt`.
     pub const INTERRUPT: i32 = offset_of!(VmContext, interrupt) as i32;
 }
@@ -173,6 +175,14 @@ pub type Trampoline = unsafe extern "C" fn(
     a2: u64,
     a3: u64,
 ) -> u64;
+
+/// The byte offset of instruction `pc` of the function that starts at global pc
+/// `entry` in [`VmContext::execution_counts`], when a 32-bit displacement reaches it
+/// (the compilers refuse to count a function whose last instruction lies beyond).
+pub(crate) fn execution_count_offset(entry: u32, pc: usize) -> Option<i32> {
+    let global = u64::from(entry) + pc as u64;
+    i32::try_from(global.checked_mul(8)?).ok()
+}
 
 /// What `alloc`, `mcopy`, `mfill` and `tensor` return, with fuel metered, when the fuel
 /// in `VmContext::fuel` cannot pay their work (`adead_isa::fuel::work_fuel`): they did
@@ -290,7 +300,7 @@ mod tests {
         assert_eq!(offsets::EXIT_TRAP_CODE, 64);
         assert_eq!(offsets::EXIT_FP, 88);
         assert_eq!(offsets::EXIT_REENTER, 96);
-        assert_eq!(offsets::OPCODE_COUNTS, 104);
+        assert_eq!(offsets::EXECUTION_COUNTS, 104);
         assert_eq!(offsets::INTERRUPT, 120);
     }
 }

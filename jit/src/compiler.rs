@@ -12,7 +12,7 @@ use cranelift_module::{FuncId, Linkage, Module};
 
 use adead_isa::Module as IsaModule;
 
-use crate::abi::{Helpers, NativeFn, Trampoline, offsets};
+use crate::abi::{Helpers, NativeFn, Trampoline, execution_count_offset, offsets};
 use crate::analysis::FunctionFacts;
 use crate::error::{CompileError, JitError};
 use crate::translate::{
@@ -34,10 +34,11 @@ pub struct Options {
     pub verify_ir: bool,
     /// Keep the machine code's disassembly in [`Compiled::disassembly`].
     pub disassemble: bool,
-    /// Count every instruction native code executes, per opcode, in
-    /// `VmContext::opcode_counts` (for coverage tests; it costs a memory increment per
-    /// instruction).
-    pub count_opcodes: bool,
+    /// Count every instruction native code executes in `VmContext::execution_counts`,
+    /// per instruction of the module (for `adead-vm analyze` and coverage tests; it
+    /// costs a memory increment per instruction). A function whose instructions lie
+    /// past the reach of a 32-bit displacement (2^28 instructions) is refused.
+    pub count_executions: bool,
     /// Poll `VmContext::interrupt` at every check point (function entries, taken
     /// backward branches) and trap `interrupted` there when it is set.
     pub interruptible: bool,
@@ -70,7 +71,7 @@ pub struct Compiled {
 ///     "answer.asm",
 /// ).unwrap();
 /// let options = Options { metered: false, max_call_depth: 1000, helpers: Helpers::standalone(),
-///     max_function_len: 10_000, verify_ir: true, disassemble: false, count_opcodes: false,
+///     max_function_len: 10_000, verify_ir: true, disassemble: false, count_executions: false,
 ///     interruptible: false };
 /// let mut compiler = Compiler::new(options)?;
 /// let compiled = compiler.compile(&module, 0, Entry::Start)?;
@@ -84,7 +85,7 @@ pub struct Compiled {
 ///     stack_base: stack.as_mut_ptr(), stack_len: 16,
 ///     native_stack_limit: 0, code_table: table.as_ptr(),
 ///     fuel: 0, ret: 0, exit: ExitRecord::default(),
-///     opcode_counts: std::ptr::null_mut(), vm: std::ptr::null_mut(), interrupt: &no_stop,
+///     execution_counts: std::ptr::null_mut(), vm: std::ptr::null_mut(), interrupt: &no_stop,
 /// };
 /// // SAFETY: the context, the frame and the code belong together.
 /// let status = unsafe { (compiler.trampoline(1, Entry::Start))(&mut ctx, 0, 1, compiled.code, 2, 0, 0, 0) };
@@ -214,6 +215,12 @@ impl Compiler {
                 limit: self.options.max_function_len,
             });
         }
+        if self.options.count_executions
+            && execution_count_offset(function.entry, function.len.saturating_sub(1) as usize)
+                .is_none()
+        {
+            return Err(CompileError::CountersOutOfReach);
+        }
         let code = function.code(module);
         if let Some(instr) = code.iter().find(|i| !translatable(i.opcode())) {
             return Err(CompileError::Unsupported(instr.opcode().mnemonic()));
@@ -285,7 +292,7 @@ impl Compiler {
                 helpers: &self.options.helpers,
                 metered: self.options.metered,
                 max_call_depth: self.options.max_call_depth,
-                count_opcodes: self.options.count_opcodes,
+                count_executions: self.options.count_executions,
                 interruptible: self.options.interruptible,
                 call_conv: self.call_conv,
                 frontend: jit.target_config(),

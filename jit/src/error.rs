@@ -28,6 +28,10 @@ pub enum CompileError {
     /// The function uses an instruction native code does not run.
     #[error("`{0}` is not compiled")]
     Unsupported(&'static str),
+    /// Counting executions (`Options::count_executions`) of a function whose counters
+    /// a 32-bit displacement does not reach.
+    #[error("instructions past 2^28 cannot be counted")]
+    CountersOutOfReach,
     /// An entry at an instruction that is not a loop header.
     #[error("instruction {0} is not a loop header")]
     NotALoopHeader(u32),

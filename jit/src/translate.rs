@@ -22,7 +22,7 @@ use cranelift_frontend::{FunctionBuilder, Variable};
 use adead_isa::semantics::{CANONICAL_NAN_F32, CANONICAL_NAN_F64};
 use adead_isa::{Instruction, Opcode, OperandKind, TrapKind};
 
-use crate::abi::{FUEL_SHORT, Helpers, Status, offsets};
+use crate::abi::{FUEL_SHORT, Helpers, Status, execution_count_offset, offsets};
 use crate::analysis::{FunctionFacts, RegSet, Repr, segment_end};
 use crate::nan::{self, Nan, NanPlan};
 
@@ -43,7 +43,7 @@ pub(crate) struct ModuleView<'a> {
     /// Fuel is metered: every run is charged.
     pub metered: bool,
     pub max_call_depth: u32,
-    pub count_opcodes: bool,
+    pub count_executions: bool,
     /// Check points poll the host's stop request.
     pub interruptible: bool,
     pub call_conv: CallConv,
@@ -634,13 +634,12 @@ impl<'a, 'b> Translator<'a, 'b> {
     }
 
     /// Adds one to the count of `op` (instrumentation for coverage tests).
-    fn count_opcode(&mut self, op: Opcode) {
-        let index = Opcode::ALL
-            .iter()
-            .position(|&o| o == op)
-            .expect("every opcode is in the table");
-        let counts = self.ctx_load(offsets::OPCODE_COUNTS);
-        let offset = (index * 8) as i32;
+    /// Counts one execution of instruction `pc` of this function
+    /// (`Options::count_executions`).
+    fn count_execution(&mut self, pc: usize) {
+        let counts = self.ctx_load(offsets::EXECUTION_COUNTS);
+        let offset = execution_count_offset(self.f.global_entry, pc)
+            .expect("the compiler checked that the counters are in reach");
         let count = self.b.ins().load(types::I64, trusted(), counts, offset);
         let count = self.b.ins().iadd_imm_s(count, 1);
         self.b.ins().store(trusted(), count, counts, offset);
@@ -961,8 +960,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         for pc in start..=end {
             let instr = self.f.code[pc];
             self.f.result_state = nan::result(&instr, &self.f.state);
-            if self.view.count_opcodes {
-                self.count_opcode(instr.opcode());
+            if self.view.count_executions {
+                self.count_execution(pc);
             }
             if pc == end {
                 self.emit_last(pc);
@@ -1098,7 +1097,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// ways charge different runs.
     fn if_convertible(&self, pc: usize, target: usize) -> bool {
         const MAX_SKIPPED: usize = 4;
-        if self.view.metered || self.view.count_opcodes || target <= pc + 1 {
+        if self.view.metered || self.view.count_executions || target <= pc + 1 {
             return false;
         }
         if target - (pc + 1) > MAX_SKIPPED {

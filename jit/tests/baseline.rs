@@ -18,7 +18,7 @@ fn options(metered: bool, grow_stack: unsafe extern "C" fn(*mut VmContext, u64) 
         max_function_len: 10_000,
         verify_ir: false,
         disassemble: false,
-        count_opcodes: false,
+        count_executions: false,
         interruptible: true,
     }
 }
@@ -48,7 +48,7 @@ fn run(source: &str, fuel: u64, stack_len: u64) -> (Option<Status>, u64, u64) {
         fuel,
         ret: 0,
         exit: ExitRecord::default(),
-        opcode_counts: std::ptr::null_mut(),
+        execution_counts: std::ptr::null_mut(),
         vm: std::ptr::null_mut(),
         interrupt: &no_stop,
     };

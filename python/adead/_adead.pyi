@@ -25,7 +25,7 @@ class Engine:
         jit_threshold: Optional[int] = None,
         background_compile: Optional[bool] = None,
         native_stack: Optional[int] = None,
-        count_native_opcodes: Optional[bool] = None,
+        count_executions: Optional[bool] = None,
         perf_map: Optional[bool] = None,
         max_call_depth: Optional[int] = None,
         max_stack_registers: Optional[int] = None,

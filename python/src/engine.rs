@@ -24,7 +24,7 @@ fn config_dict<'py>(py: Python<'py>, config: &Config) -> PyResult<Bound<'py, PyD
     dict.set_item("jit_threshold", config.jit_threshold)?;
     dict.set_item("background_compile", config.background_compile)?;
     dict.set_item("native_stack", config.native_stack)?;
-    dict.set_item("count_native_opcodes", config.count_native_opcodes)?;
+    dict.set_item("count_executions", config.count_executions)?;
     dict.set_item("perf_map", config.perf_map)?;
     dict.set_item("max_call_depth", config.max_call_depth)?;
     dict.set_item("max_stack_registers", config.max_stack_registers)?;
@@ -90,7 +90,7 @@ pub(crate) fn assemble<'py>(
 ///         moves a function to the baseline and the optimizing tier.
 ///     background_compile: compile optimized code on a background thread.
 ///     native_stack: bytes of machine stack native code may use.
-///     count_native_opcodes: count, per opcode, what native code executes.
+///     count_executions: count how many times each instruction executes, on every tier.
 ///     perf_map: write ``/tmp/perf-<pid>.map`` for ``perf``.
 ///     max_call_depth: most nested calls.
 ///     max_stack_registers: most registers all live frames may hold.
@@ -111,7 +111,7 @@ impl Engine {
     #[pyo3(signature = (
         *, fuel=None, count_instructions=None, interruptible=None, tier=None,
         baseline_threshold=None, jit_threshold=None, background_compile=None,
-        native_stack=None, count_native_opcodes=None, perf_map=None, max_call_depth=None,
+        native_stack=None, count_executions=None, perf_map=None, max_call_depth=None,
         max_stack_registers=None, max_memory=None, max_tensor_bytes=None, max_tensors=None,
         kernel_isa=None, kernel_threads=None
     ))]
@@ -125,7 +125,7 @@ impl Engine {
         jit_threshold: Option<u64>,
         background_compile: Option<bool>,
         native_stack: Option<u64>,
-        count_native_opcodes: Option<bool>,
+        count_executions: Option<bool>,
         perf_map: Option<bool>,
         max_call_depth: Option<u32>,
         max_stack_registers: Option<u64>,
@@ -158,7 +158,7 @@ impl Engine {
             jit_threshold: jit_threshold.unwrap_or(defaults.jit_threshold),
             background_compile: background_compile.unwrap_or(defaults.background_compile),
             native_stack: native_stack.unwrap_or(defaults.native_stack),
-            count_native_opcodes: count_native_opcodes.unwrap_or(defaults.count_native_opcodes),
+            count_executions: count_executions.unwrap_or(defaults.count_executions),
             perf_map: perf_map.unwrap_or(defaults.perf_map),
             max_call_depth: max_call_depth.unwrap_or(defaults.max_call_depth),
             max_stack_registers: max_stack_registers.unwrap_or(defaults.max_stack_registers),

@@ -109,10 +109,12 @@ pub struct Config {
     /// never overflows the host's stack). The calling thread needs this much free stack
     /// beyond the VM's own few kilobytes.
     pub native_stack: u64,
-    /// Count, per opcode, the instructions native code executes
-    /// ([`crate::Profile::native_opcodes`]); for coverage tests, since it costs a memory
-    /// increment per instruction.
-    pub count_native_opcodes: bool,
+    /// Count how many times each instruction executes, on every tier
+    /// ([`crate::Profile::executions`]), for `adead-vm analyze` and coverage tests. The
+    /// interpreter runs a counting copy of its loop (the normal one stays as it is) and
+    /// native code pays a memory increment per instruction; results, traps and fuel do
+    /// not change.
+    pub count_executions: bool,
     /// Append each compiled function's address, size and name to `/tmp/perf-<pid>.map`,
     /// so that `perf report` names native code.
     pub perf_map: bool,
@@ -166,7 +168,7 @@ impl Default for Config {
             jit_threshold: 1000,
             background_compile: true,
             native_stack: 512 * 1024,
-            count_native_opcodes: false,
+            count_executions: false,
             perf_map: false,
             max_call_depth: 100_000,
             max_stack_registers: 1 << 24,

@@ -6,7 +6,7 @@ use crate::interp::{Finish, Frame, Machine};
 use crate::memory::Memory;
 use crate::module::Module;
 use crate::native::{Shared, Thresholds};
-use crate::profile::{FunctionProfile, LoopProfile, Profile};
+use crate::profile::{Executions, FunctionProfile, LoopProfile, Profile};
 use crate::tensors::TensorTable;
 use crate::trap::Trap;
 use crate::value::Value;
@@ -36,9 +36,10 @@ pub struct Instance {
     tensors: TensorTable,
     instructions: u64,
     native_instructions: u64,
-    /// Per opcode (index in `Opcode::ALL`), the instructions native code executed,
-    /// when `Config::count_native_opcodes` asks.
-    native_opcodes: Vec<u64>,
+    /// Per instruction, its executions in the interpreter and in native code, when
+    /// `Config::count_executions` asks (else empty).
+    interpreted: Vec<u64>,
+    native_executions: Vec<u64>,
 }
 
 impl Instance {
@@ -95,11 +96,8 @@ impl Instance {
             tensors: TensorTable::new(config.max_tensor_bytes, config.max_tensors),
             instructions: 0,
             native_instructions: 0,
-            native_opcodes: if config.count_native_opcodes {
-                vec![0; adead_isa::Opcode::ALL.len()]
-            } else {
-                Vec::new()
-            },
+            interpreted: counters(config.count_executions, isa.code.len()),
+            native_executions: counters(config.count_executions, isa.code.len()),
         })
     }
 
@@ -141,15 +139,15 @@ impl Instance {
         let fuel = config.fuel.unwrap_or(u64::MAX);
         let native = self.module.native();
         let interrupt = self.module.engine().interrupt_word();
-        let opcode_counts = if self.native_opcodes.is_empty() {
+        let execution_counts = if self.native_executions.is_empty() {
             std::ptr::null_mut()
         } else {
-            self.native_opcodes.as_mut_ptr()
+            self.native_executions.as_mut_ptr()
         };
         let mut shared = Shared::new(
             config,
             native.map_or(std::ptr::null(), |tier| tier.code_table()),
-            opcode_counts,
+            execution_counts,
             interrupt,
             self.instructions,
             fuel,
@@ -163,6 +161,7 @@ impl Instance {
             frames: &mut self.frames,
             calls: &mut self.calls,
             loops: &mut self.loops,
+            executions: &mut self.interpreted,
             max_depth: config.max_call_depth as usize,
             depth_base: 0,
             max_stack: usize::try_from(config.max_stack_registers).unwrap_or(usize::MAX),
@@ -317,14 +316,21 @@ impl Instance {
             functions,
             loops,
             native: self.module.native_profile(),
-            native_opcodes: (!self.native_opcodes.is_empty()).then(|| {
-                adead_isa::Opcode::ALL
-                    .iter()
-                    .zip(&self.native_opcodes)
-                    .filter(|&(_, &n)| n > 0)
-                    .map(|(&op, &n)| (op, n))
-                    .collect()
+            executions: config.count_executions.then(|| Executions {
+                total: (self.interpreted.iter().zip(&self.native_executions))
+                    .map(|(a, b)| a + b)
+                    .collect(),
+                native: self.native_executions.clone(),
             }),
         }
+    }
+}
+
+/// One zeroed counter per instruction when `counting`, else none.
+fn counters(counting: bool, instructions: usize) -> Vec<u64> {
+    if counting {
+        vec![0; instructions]
+    } else {
+        Vec::new()
     }
 }

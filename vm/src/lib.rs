@@ -64,7 +64,7 @@ pub use interp::Finish;
 pub use interrupt::InterruptHandle;
 pub use module::Module;
 pub use native::{CompileRecord, Level, NativeProfile};
-pub use profile::{FunctionProfile, LoopProfile, Profile};
+pub use profile::{Executions, FunctionProfile, LoopProfile, Profile};
 pub use saved_profile::{
     ProfileError, SAVED_PROFILE_FORMAT, SavedCompile, SavedFunction, SavedLevel, SavedLoop,
     SavedProfile,

@@ -44,7 +44,67 @@ pub struct Profile {
     pub loops: Vec<LoopProfile>,
     /// What the native tier compiled, or refused to (`None` under `Tier::Interp`).
     pub native: Option<NativeProfile>,
-    /// With `Config::count_native_opcodes`: the opcodes native code executed and how
-    /// many times, in table order.
-    pub native_opcodes: Option<Vec<(adead_isa::Opcode, u64)>>,
+    /// With `Config::count_executions`: how many times each instruction executed.
+    pub executions: Option<Executions>,
+}
+
+/// How many times each instruction of the module executed, over all calls
+/// (`Config::count_executions`). The counts are the same on every tier: an
+/// instruction counts when it starts, a trapping one included, one that fuel could not
+/// pay for not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Executions {
+    /// Per instruction of the module (its global pc), on every tier.
+    pub total: Vec<u64>,
+    /// Per instruction, those of its executions that native code ran.
+    pub native: Vec<u64>,
+}
+
+impl Executions {
+    /// Per opcode in table order, the executions of its instructions in `code` (the
+    /// module's), native ones only when `native_only`; opcodes that never ran are left
+    /// out.
+    ///
+    /// ```
+    /// use adead_isa::Opcode;
+    /// use adead_vm::{Config, Engine, Imports, Instance, Module};
+    /// let engine = Engine::new(Config { count_executions: true, ..Config::default() });
+    /// let module = Module::from_asm(&engine, "
+    ///     .func main params=0 regs=2
+    ///         movi r0, 3
+    ///     top:
+    ///         addi r0, r0, -1
+    ///         jnz r0, top
+    ///         ret r0
+    ///     .end
+    /// ", "count.asm")?;
+    /// let mut instance = Instance::new(&module, &Imports::new())?;
+    /// instance.call_entry(&[])?;
+    /// let executions = instance.profile().executions.unwrap();
+    /// assert_eq!(executions.total, [1, 3, 3, 1]);
+    /// let by_opcode = executions.by_opcode(&module.isa().code, false);
+    /// assert_eq!(by_opcode[0], (Opcode::Jnz, 3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn by_opcode(
+        &self,
+        code: &[adead_isa::Instruction],
+        native_only: bool,
+    ) -> Vec<(adead_isa::Opcode, u64)> {
+        let counts = if native_only {
+            &self.native
+        } else {
+            &self.total
+        };
+        let mut per_opcode = vec![0u64; adead_isa::Opcode::ALL.len()];
+        for (instr, &n) in code.iter().zip(counts) {
+            per_opcode[instr.opcode().index()] += n;
+        }
+        adead_isa::Opcode::ALL
+            .iter()
+            .zip(per_opcode)
+            .filter(|&(_, n)| n > 0)
+            .map(|(&op, n)| (op, n))
+            .collect()
+    }
 }

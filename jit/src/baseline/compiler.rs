@@ -9,7 +9,7 @@ use adead_isa::Module as IsaModule;
 use super::code_memory::CodeMemory;
 use super::emit::{FunctionEmitter, Ops, Setting};
 use super::{BaselineCompiled, HotCounters, Versions};
-use crate::abi::{Trampoline, offsets};
+use crate::abi::{Trampoline, execution_count_offset, offsets};
 use crate::compiler::Options;
 use crate::error::{CompileError, JitError};
 use crate::translate::REGISTER_ARGS;
@@ -24,7 +24,7 @@ use crate::translate::REGISTER_ARGS;
 ///     "answer.asm",
 /// ).unwrap();
 /// let options = Options { metered: false, max_call_depth: 1000, helpers: Helpers::standalone(),
-///     max_function_len: 10_000, verify_ir: false, disassemble: false, count_opcodes: false,
+///     max_function_len: 10_000, verify_ir: false, disassemble: false, count_executions: false,
 ///     interruptible: false };
 /// let mut compiler = match BaselineCompiler::new(options) {
 ///     Ok(compiler) => compiler,
@@ -40,7 +40,7 @@ use crate::translate::REGISTER_ARGS;
 ///     stack_base: stack.as_mut_ptr(), stack_len: 16,
 ///     native_stack_limit: 0, code_table: table.as_ptr(),
 ///     fuel: 0, ret: 0, exit: ExitRecord::default(),
-///     opcode_counts: std::ptr::null_mut(), vm: std::ptr::null_mut(), interrupt: &no_stop,
+///     execution_counts: std::ptr::null_mut(), vm: std::ptr::null_mut(), interrupt: &no_stop,
 /// };
 /// // SAFETY: the context, the frame and the code belong together.
 /// let status = unsafe {
@@ -109,7 +109,7 @@ impl BaselineCompiler {
             helpers: &self.options.helpers,
             metered: self.options.metered,
             max_call_depth: self.options.max_call_depth,
-            count_opcodes: self.options.count_opcodes,
+            count_executions: self.options.count_executions,
             interruptible: self.options.interruptible,
         };
         // Sized for the usual code per instruction, so that the buffers rarely grow.
@@ -137,6 +137,16 @@ impl BaselineCompiler {
                         len: function.len,
                         limit: self.options.max_function_len,
                     })
+                }
+                Some(function)
+                    if self.options.count_executions
+                        && execution_count_offset(
+                            function.entry,
+                            function.len.saturating_sub(1) as usize,
+                        )
+                        .is_none() =>
+                {
+                    Err(CompileError::CountersOutOfReach)
                 }
                 Some(_) => {
                     let begin = ops.offset().0;

@@ -23,7 +23,7 @@ use adead_isa::{Family, Instruction, Opcode, TrapKind};
 
 use super::semantic_calls::shim;
 use super::{HotCounters, Versions};
-use crate::abi::{FUEL_SHORT, Helpers, Status, offsets as o};
+use crate::abi::{FUEL_SHORT, Helpers, Status, execution_count_offset, offsets as o};
 use crate::analysis::touches_memory;
 use crate::error::CompileError;
 use crate::translate::REGISTER_ARGS;
@@ -36,7 +36,7 @@ pub(crate) struct Setting<'a> {
     pub helpers: &'a Helpers,
     pub metered: bool,
     pub max_call_depth: u32,
-    pub count_opcodes: bool,
+    pub count_executions: bool,
     pub interruptible: bool,
 }
 
@@ -401,15 +401,13 @@ impl<'a, 'm> FunctionEmitter<'a, 'm> {
         }
         let instr = self.code[pc];
         let op = instr.opcode();
-        if self.setting.count_opcodes {
-            let index = Opcode::ALL
-                .iter()
-                .position(|&o| o == op)
-                .expect("every opcode is in the table") as i32;
+        if self.setting.count_executions {
+            let offset = execution_count_offset(self.global_entry, pc)
+                .expect("the compiler checked that the counters are in reach");
             dynasm!(self.ops
                 ; .arch x64
-                ; mov rax, [rbx + o::OPCODE_COUNTS]
-                ; add QWORD [rax + index * 8], 1
+                ; mov rax, [rbx + o::EXECUTION_COUNTS]
+                ; add QWORD [rax + offset], 1
             );
         }
         let r = |i: usize| slot(instr.reg(i));

@@ -85,10 +85,11 @@ impl Machine<'_> {
             self.fuel -= cost;
         }
         loop {
-            let stop = if metered {
-                self.run::<true>()
-            } else {
-                self.run::<false>()
+            let stop = match (metered, self.executions.is_empty()) {
+                (true, true) => self.run::<true, false>(),
+                (false, true) => self.run::<false, false>(),
+                (true, false) => self.run::<true, true>(),
+                (false, false) => self.run::<false, true>(),
             };
             match stop {
                 Ok(finish) => return Ok(finish),

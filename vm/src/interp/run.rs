@@ -6,7 +6,9 @@
 //! straight-line run at branches, calls and returns (see `predecode.rs`); the metered
 //! form charges one unit per instruction and runs only once the fuel left is less than
 //! the next run's charge (or than an instruction's work, `crate::work`), so the
-//! out-of-fuel trap lands on the exact instruction.
+//! out-of-fuel trap lands on the exact instruction. Each form has a counting copy,
+//! instantiated only for `Config::count_executions` (so the normal loops carry no
+//! counting code), that adds one to an instruction's counter as it starts it.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -68,6 +70,9 @@ pub(crate) struct Machine<'a> {
     pub module: &'a adead_isa::Module,
     pub calls: &'a mut [u64],
     pub loops: &'a mut [u64],
+    /// Per instruction, its executions so far (`Config::count_executions`); empty when
+    /// not counted.
+    pub executions: &'a mut [u64],
     /// `frames.len() + 2 > max_depth` means a call would pass the depth limit: the
     /// engine's limit less the calls below this machine's first frame.
     pub max_depth: usize,
@@ -125,9 +130,22 @@ impl Machine<'_> {
     /// a terminator, call and import indices valid) and `stack` always holds the
     /// current frame (`call` grows it before entering a callee).
     #[allow(clippy::too_many_lines)]
-    pub(crate) fn run<const METERED: bool>(&mut self) -> Result<Finish, Stop> {
+    pub(crate) fn run<const METERED: bool, const COUNTING: bool>(
+        &mut self,
+    ) -> Result<Finish, Stop> {
         let code: &Code = self.code;
         let insts = code.insts.as_ptr();
+        let executions = self.executions.as_mut_ptr();
+        // One more execution of the instruction at `$at`.
+        macro_rules! count {
+            ($at:expr, $delta:tt) => {
+                if COUNTING {
+                    // SAFETY: `$at` points into `insts`, and the counting loops run only
+                    // with a counter per instruction.
+                    unsafe { *executions.offset($at.offset_from(insts)) $delta 1 };
+                }
+            };
+        }
         let funcs = &code.funcs[..];
         // SAFETY: the saved pc is a verified instruction index.
         let mut ip = unsafe { insts.add(self.pc) };
@@ -310,6 +328,7 @@ impl Machine<'_> {
                 }
                 fuel -= 1;
             }
+            count!(this, +=);
             macro_rules! trap {
                 ($kind:expr) => {
                     trap_at!(this, $kind)
@@ -362,6 +381,7 @@ impl Machine<'_> {
                         // SAFETY: a fused op is never a function's last instruction, and
                         // neither is the branch after it.
                         let branch = unsafe { &*ip };
+                        count!(ip, +=);
                         ip = unsafe { ip.add(1) };
                         branch_on!(branch, $taken(reg!(branch.a), reg!(branch.b)), true)
                     }
@@ -376,6 +396,7 @@ impl Machine<'_> {
                         // SAFETY: the fused compare is not a function's last instruction,
                         // and neither is the branch after it.
                         let branch = unsafe { &*ip };
+                        count!(ip, +=);
                         ip = unsafe { ip.add(1) };
                         let backward = matches!(branch.op, Op::JzBack | Op::JnzBack);
                         branch_on!(branch, (holds != 0) == $jump_when, backward)
@@ -399,6 +420,8 @@ impl Machine<'_> {
                             // SAFETY: `this` points into `insts`.
                             let pc = unsafe { this.offset_from(insts) } as usize;
                             fuel += u64::from(code.refund[pc]) + 1;
+                            // Handed over unstarted: the metered loop counts it.
+                            count!(this, -=);
                             ip = this;
                             save!();
                             return Err(Stop::Meter);

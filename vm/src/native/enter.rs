@@ -48,6 +48,10 @@ pub(crate) struct Shared {
     /// tier-up's place in the instance's history.
     pub instructions_before: u64,
     pub fuel_start: u64,
+    /// A working helper answered `FUEL_SHORT`: native code counted the instruction it
+    /// now hands to the interpreter, which counts it again, so the exit takes native
+    /// code's count back (`Config::count_executions`).
+    pub uncount_exit: bool,
 }
 
 impl Shared {
@@ -57,7 +61,7 @@ impl Shared {
     pub(crate) fn new(
         config: &Config,
         code_table: *const usize,
-        opcode_counts: *mut u64,
+        execution_counts: *mut u64,
         interrupt: &AtomicU32,
         instructions_before: u64,
         fuel: u64,
@@ -75,7 +79,7 @@ impl Shared {
                 fuel,
                 ret: 0,
                 exit: ExitRecord::default(),
-                opcode_counts,
+                execution_counts,
                 vm: std::ptr::null_mut(),
                 interrupt,
             },
@@ -88,6 +92,7 @@ impl Shared {
             helper_spent: 0,
             instructions_before,
             fuel_start: fuel,
+            uncount_exit: false,
         }
     }
 }
@@ -196,6 +201,14 @@ impl Machine<'_> {
             }
             Some(Status::Exited) => {
                 self.resume_after_exit(&exit);
+                if std::mem::take(&mut self.shared.uncount_exit) {
+                    let counts = self.shared.ctx.execution_counts;
+                    if !counts.is_null() {
+                        // SAFETY: the counts hold one counter per instruction, and the
+                        // exit's pc is one.
+                        unsafe { *counts.add(self.pc) -= 1 };
+                    }
+                }
                 if exit.reenter == 0 {
                     return Native::Resume;
                 }

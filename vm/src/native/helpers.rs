@@ -80,7 +80,10 @@ fn working(
     }
     match result {
         Ok(()) => 0,
-        Err(TrapKind::OutOfFuel) => FUEL_SHORT,
+        Err(TrapKind::OutOfFuel) => {
+            m.shared.uncount_exit = true;
+            FUEL_SHORT
+        }
         Err(kind) => kind.code(),
     }
 }
@@ -255,6 +258,7 @@ unsafe extern "C" fn call(ctx: *mut VmContext, func: u32, fp: u64, depth: u64) -
                 frames: &mut frames,
                 calls: &mut *m.calls,
                 loops: &mut *m.loops,
+                executions: &mut *m.executions,
                 max_depth: (m.shared.max_call_depth as usize).saturating_sub(depth_base),
                 depth_base,
                 max_stack: m.max_stack,

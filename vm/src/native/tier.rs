@@ -269,7 +269,7 @@ impl NativeTier {
                 max_function_len: 50_000,
                 verify_ir: cfg!(debug_assertions),
                 disassemble: std::env::var_os("ADEAD_JIT_DISASM").is_some(),
-                count_opcodes: config.count_native_opcodes,
+                count_executions: config.count_executions,
                 interruptible: config.interruptible,
             },
             perf_map: config.perf_map,
