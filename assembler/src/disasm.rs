@@ -10,8 +10,8 @@ use std::fmt::Write;
 
 use adead_isa::{DataSegment, Function, Instruction, Module, OperandValue, ShaderSource};
 
-use crate::ListingStyle;
 use crate::lex::{format_f32, format_f64, name_text, quote};
+use crate::{ListingLine, ListingStyle};
 
 /// Column the `;` of a mnemonic line's hex comment starts at (after the indent).
 const MNEMONIC_WIDTH: usize = 32;
@@ -78,12 +78,7 @@ pub(crate) fn disassemble(module: &Module, style: ListingStyle) -> String {
         }
     }
 
-    let lines: HashMap<u32, u32> = module
-        .debug
-        .lines
-        .iter()
-        .map(|row| (row.pc, row.line))
-        .collect();
+    let lines = line_table(module);
     for function in &module.functions {
         let _ = writeln!(w);
         write_function(w, module, function, &lines, style);
@@ -157,20 +152,48 @@ fn write_function(
     lines: &HashMap<u32, u32>,
     style: ListingStyle,
 ) {
-    let _ = writeln!(
-        w,
+    for line in function_lines(module, function, lines, style) {
+        let _ = writeln!(w, "{}", line.text);
+    }
+}
+
+/// See [`crate::function_listing`].
+pub(crate) fn function_listing(
+    module: &Module,
+    function: &Function,
+    style: ListingStyle,
+) -> Vec<ListingLine> {
+    function_lines(module, function, &line_table(module), style)
+}
+
+/// Global pc -> source line, from the module's debug table.
+fn line_table(module: &Module) -> HashMap<u32, u32> {
+    module
+        .debug
+        .lines
+        .iter()
+        .map(|row| (row.pc, row.line))
+        .collect()
+}
+
+fn function_lines(
+    module: &Module,
+    function: &Function,
+    lines: &HashMap<u32, u32>,
+    style: ListingStyle,
+) -> Vec<ListingLine> {
+    let mut out = Vec::with_capacity(function.len as usize + 2);
+    let mut other = |text: String| out.push(ListingLine { pc: None, text });
+    other(format!(
         ".func {} params={} regs={}",
         name_text(&function.name),
         function.params,
         function.regs
-    );
+    ));
     let Some(code) = function.try_code(module) else {
-        let _ = writeln!(
-            w,
-            "    ; the function's code lies outside the module's code"
-        );
-        let _ = writeln!(w, ".end");
-        return;
+        other("    ; the function's code lies outside the module's code".into());
+        other(".end".into());
+        return out;
     };
     let targets: BTreeSet<u32> = code
         .iter()
@@ -183,20 +206,34 @@ fn write_function(
     for (index, instr) in code.iter().enumerate() {
         let index = index as u32;
         if targets.contains(&index) {
-            let _ = writeln!(w, "L{index}:");
+            out.push(ListingLine {
+                pc: None,
+                text: format!("L{index}:"),
+            });
         }
         if let Some(line) = lines.get(&(function.entry + index)) {
-            let _ = writeln!(w, ".line {line}");
+            out.push(ListingLine {
+                pc: None,
+                text: format!(".line {line}"),
+            });
         }
         let (text, exact) = instruction_text(module, function, instr);
         let hex = hex_text(index, instr);
-        if style == ListingStyle::Mnemonic && exact {
-            let _ = writeln!(w, "    {text:<MNEMONIC_WIDTH$} ; {hex}");
+        let text = if style == ListingStyle::Mnemonic && exact {
+            format!("    {text:<MNEMONIC_WIDTH$} ; {hex}")
         } else {
-            let _ = writeln!(w, "    {hex}  ; {text}");
-        }
+            format!("    {hex}  ; {text}")
+        };
+        out.push(ListingLine {
+            pc: Some(function.entry + index),
+            text,
+        });
     }
-    let _ = writeln!(w, ".end");
+    out.push(ListingLine {
+        pc: None,
+        text: ".end".into(),
+    });
+    out
 }
 
 /// `0003: 00020000 00000003 00000001 00000002 00000000`

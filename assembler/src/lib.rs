@@ -55,6 +55,16 @@ pub enum ListingStyle {
     Mnemonic,
 }
 
+/// One line of a function's listing ([`function_listing`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListingLine {
+    /// The instruction the line shows (its global pc); `None` for the function's
+    /// header and end, labels and `.line` directives.
+    pub pc: Option<u32>,
+    /// The line as [`disassemble`] writes it.
+    pub text: String,
+}
+
 /// Options for [`assemble_with`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -95,4 +105,28 @@ pub fn assemble_with(
 /// for every module `adead_isa::format::read` accepts.
 pub fn disassemble(module: &Module, style: ListingStyle) -> String {
     disasm::disassemble(module, style)
+}
+
+/// The lines [`disassemble`] writes for function number `func` (from `.func` to
+/// `.end`), each instruction's line with its global pc, for tools that annotate a
+/// listing (`adead-vm analyze`). `None` when the module has no such function.
+///
+/// ```
+/// use adead_asm::{ListingStyle, assemble, function_listing};
+/// let module = assemble(".func main params=0 regs=1\n movi r0, 7\n ret r0\n.end\n", "f.asm")
+///     .unwrap();
+/// let lines = function_listing(&module, 0, ListingStyle::Hex).unwrap();
+/// assert_eq!(lines[0].text, ".func main params=0 regs=1");
+/// let pcs: Vec<_> = lines.iter().filter_map(|line| line.pc).collect();
+/// assert_eq!(pcs, [0, 1]);
+/// let movi = lines.iter().find(|line| line.pc == Some(0)).unwrap();
+/// assert!(movi.text.ends_with("; movi r0, 7"), "{}", movi.text);
+/// ```
+pub fn function_listing(
+    module: &Module,
+    func: u32,
+    style: ListingStyle,
+) -> Option<Vec<ListingLine>> {
+    let function = module.functions.get(func as usize)?;
+    Some(disasm::function_listing(module, function, style))
 }

@@ -159,6 +159,7 @@ impl Engine {
             background_compile: background_compile.unwrap_or(defaults.background_compile),
             native_stack: native_stack.unwrap_or(defaults.native_stack),
             count_executions: count_executions.unwrap_or(defaults.count_executions),
+            record_tensor_ops: defaults.record_tensor_ops,
             perf_map: perf_map.unwrap_or(defaults.perf_map),
             max_call_depth: max_call_depth.unwrap_or(defaults.max_call_depth),
             max_stack_registers: max_stack_registers.unwrap_or(defaults.max_stack_registers),

@@ -115,6 +115,10 @@ pub struct Config {
     /// native code pays a memory increment per instruction; results, traps and fuel do
     /// not change.
     pub count_executions: bool,
+    /// Record every tensor instruction's shapes, time and work, and which instruction
+    /// made each tensor ([`crate::Profile::tensors`]), for `adead-vm analyze`: a clock
+    /// read and a few small allocations per tensor instruction.
+    pub record_tensor_ops: bool,
     /// Append each compiled function's address, size and name to `/tmp/perf-<pid>.map`,
     /// so that `perf report` names native code.
     pub perf_map: bool,
@@ -169,6 +173,7 @@ impl Default for Config {
             background_compile: true,
             native_stack: 512 * 1024,
             count_executions: false,
+            record_tensor_ops: false,
             perf_map: false,
             max_call_depth: 100_000,
             max_stack_registers: 1 << 24,

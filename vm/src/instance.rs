@@ -93,7 +93,11 @@ impl Instance {
             calls: vec![0; isa.functions.len()],
             loops: vec![0; isa.code.len()],
             host_args: Vec::new(),
-            tensors: TensorTable::new(config.max_tensor_bytes, config.max_tensors),
+            tensors: TensorTable::new(
+                config.max_tensor_bytes,
+                config.max_tensors,
+                config.record_tensor_ops,
+            ),
             instructions: 0,
             native_instructions: 0,
             interpreted: counters(config.count_executions, isa.code.len()),
@@ -322,6 +326,9 @@ impl Instance {
                     .collect(),
                 native: self.native_executions.clone(),
             }),
+            memory_size: self.memory.len(),
+            memory: self.memory.traffic(),
+            tensors: self.tensors.profile(),
         }
     }
 }

@@ -48,6 +48,7 @@ mod native;
 mod profile;
 mod saved_profile;
 pub mod stdio;
+mod tensor_record;
 mod tensors;
 mod trap;
 mod value;
@@ -64,11 +65,12 @@ pub use interp::Finish;
 pub use interrupt::InterruptHandle;
 pub use module::Module;
 pub use native::{CompileRecord, Level, NativeProfile};
-pub use profile::{Executions, FunctionProfile, LoopProfile, Profile};
+pub use profile::{Executions, FunctionProfile, LoopProfile, MemoryTraffic, Profile};
 pub use saved_profile::{
     ProfileError, SAVED_PROFILE_FORMAT, SavedCompile, SavedFunction, SavedLevel, SavedLoop,
     SavedProfile,
 };
+pub use tensor_record::{LiveTensor, TensorOpProfile, TensorProfile};
 pub use trap::{Trap, TrapKind};
 pub use value::{ValType, Value};
 

@@ -3,6 +3,7 @@
 //! count), and the tier policy compiles what passes the threshold.
 
 use crate::native::NativeProfile;
+use crate::tensor_record::TensorProfile;
 
 /// Counts of one function.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +47,33 @@ pub struct Profile {
     pub native: Option<NativeProfile>,
     /// With `Config::count_executions`: how many times each instruction executed.
     pub executions: Option<Executions>,
+    /// Linear memory's size now (it only grows: its peak).
+    pub memory_size: u64,
+    /// What the heap and the range instructions did.
+    pub memory: MemoryTraffic,
+    /// Tensor bytes, live tensors, and (`Config::record_tensor_ops`) the tensor
+    /// instructions.
+    pub tensors: TensorProfile,
+}
+
+/// What `alloc`, `free`, `mcopy` and `mfill` did over all calls (sizes are the blocks'
+/// sizes, rounded up to 16 bytes as `alloc` places them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryTraffic {
+    /// Blocks allocated.
+    pub allocations: u64,
+    /// Their bytes.
+    pub allocated_bytes: u64,
+    /// Blocks freed.
+    pub frees: u64,
+    /// Bytes in live blocks now.
+    pub live_heap_bytes: u64,
+    /// The most bytes live blocks held at once.
+    pub peak_heap_bytes: u64,
+    /// Bytes `mcopy` copied.
+    pub copied_bytes: u64,
+    /// Bytes `mfill` set.
+    pub filled_bytes: u64,
 }
 
 /// How many times each instruction of the module executed, over all calls

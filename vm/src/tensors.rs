@@ -11,12 +11,15 @@
 //! checked before any allocation, and their number by `max_tensors` (an empty tensor
 //! takes no bytes, but a slot in the table).
 
-use adead_isa::{Instruction, Opcode, TENSOR_ENTRY_BYTES, TrapKind};
+use std::time::Instant;
+
+use adead_isa::{Instruction, Opcode, OperandKind, TENSOR_ENTRY_BYTES, TrapKind, ValueType};
 use adead_kernels::{
     Destination, KernelError, Kernels, Tensor, reference::default_attention_scale,
 };
 
 use crate::memory::Memory;
+use crate::tensor_record::{LiveTensor, TensorProfile, TensorRecord};
 
 /// Layer normalisation's epsilon, fixed by the ISA.
 const LAYERNORM_EPS: f32 = 1e-5;
@@ -36,8 +39,12 @@ pub(crate) struct TensorTable {
     slots: Vec<Slot>,
     free: Vec<u32>,
     live_bytes: u64,
+    /// The most `live_bytes` ever held.
+    peak_bytes: u64,
     max_bytes: u64,
     max_tensors: u64,
+    /// With `Config::record_tensor_ops`.
+    record: Option<Box<TensorRecord>>,
 }
 
 fn bad_handle(handle: u64) -> TensorTrap {
@@ -73,13 +80,35 @@ fn shape_trap(message: String) -> TensorTrap {
 }
 
 impl TensorTable {
-    pub(crate) fn new(max_bytes: u64, max_tensors: u64) -> TensorTable {
+    /// An empty table under the two limits, recording its ops when `record` asks
+    /// (`Config::record_tensor_ops`).
+    pub(crate) fn new(max_bytes: u64, max_tensors: u64, record: bool) -> TensorTable {
         TensorTable {
             slots: Vec::new(),
             free: Vec::new(),
             live_bytes: 0,
+            peak_bytes: 0,
             max_bytes,
             max_tensors,
+            record: record.then(Box::default),
+        }
+    }
+
+    /// The peak and live bytes, the live tensors, and the recording if any.
+    pub(crate) fn profile(&self) -> TensorProfile {
+        let made_at = |handle| self.record.as_ref()?.made_at.get(&handle).copied();
+        TensorProfile {
+            peak_bytes: self.peak_bytes,
+            live_bytes: self.live_bytes,
+            ops: self.record.as_ref().map(|record| record.ops().to_vec()),
+            live: self
+                .live()
+                .map(|(handle, tensor)| LiveTensor {
+                    handle,
+                    shape: tensor.shape().to_vec(),
+                    made_at: made_at(handle),
+                })
+                .collect(),
         }
     }
 
@@ -146,7 +175,9 @@ impl TensorTable {
         }
         copy.extend_from_slice(data);
         let tensor = Tensor::from_vec(shape, copy).map_err(kernel_trap)?;
-        Ok(self.place(tensor, bytes))
+        let handle = self.place(tensor, bytes);
+        self.peak_bytes = self.peak_bytes.max(self.live_bytes);
+        Ok(handle)
     }
 
     /// Checks that one more tensor of `shape` fits the limits and that the table can
@@ -330,10 +361,86 @@ pub(crate) struct TensorContext<'a> {
 }
 
 impl TensorContext<'_> {
-    /// Executes one tensor instruction on the frame `regs`, paying for its work from
-    /// `fuel` (see `crate::work`: `TrapKind::OutOfFuel` means it could not, and did
-    /// nothing).
+    /// Executes one tensor instruction, the one at global pc `pc`, on the frame
+    /// `regs`, paying for its work from `fuel` (see `crate::work`:
+    /// `TrapKind::OutOfFuel` means it could not, and did nothing).
     pub(crate) fn execute(
+        &mut self,
+        pc: u32,
+        instr: &Instruction,
+        regs: &mut [u64],
+        fuel: &mut u64,
+    ) -> Result<(), TensorTrap> {
+        let result = if self.table.record.is_some() {
+            self.execute_recorded(pc, instr, regs, fuel)
+        } else {
+            self.execute_op(instr, regs, fuel)
+        };
+        self.table.peak_bytes = self.table.peak_bytes.max(self.table.live_bytes);
+        result
+    }
+
+    /// [`TensorContext::execute`] with the recording: the shapes, the time and the
+    /// work of an execution that completes, and who made and freed which tensor.
+    fn execute_recorded(
+        &mut self,
+        pc: u32,
+        instr: &Instruction,
+        regs: &mut [u64],
+        fuel: &mut u64,
+    ) -> Result<(), TensorTrap> {
+        let op = instr.opcode();
+        let produces = op.flags().into_tensor;
+        let shape =
+            |table: &TensorTable, handle: u64| table.get(handle).ok().map(|t| t.shape().to_vec());
+        // The inputs of an op that writes a tensor: its integer source registers after
+        // the destination (the f32 ones are scalars).
+        let inputs: Vec<Vec<usize>> = if produces {
+            (op.operands()
+                .iter()
+                .zip(op.value_types())
+                .enumerate()
+                .skip(1))
+            .filter(|(_, (kind, ty))| **kind == OperandKind::Src && **ty == Some(ValueType::Int))
+            .filter_map(|(i, _)| shape(self.table, regs[instr.reg(i) as usize]))
+            .collect()
+        } else {
+            Vec::new()
+        };
+        let multiply_adds = match op {
+            Opcode::Matmul
+            | Opcode::Linear
+            | Opcode::LinearRelu
+            | Opcode::Attention
+            | Opcode::AttentionCausal => produce_work(self.table, instr, regs),
+            _ => 0,
+        };
+        let first = regs[instr.reg(0) as usize];
+        let started = Instant::now();
+        let result = self.execute_op(instr, regs, fuel);
+        let time = started.elapsed();
+        if result.is_ok() {
+            let made = regs[instr.reg(0) as usize];
+            let output = (produces || op == Opcode::TensorNew)
+                .then(|| shape(self.table, made))
+                .flatten();
+            if let Some(record) = self.table.record.as_mut() {
+                match op {
+                    Opcode::TensorNew => {
+                        record.made_at.insert(made, pc);
+                    }
+                    Opcode::TensorFree => {
+                        record.made_at.remove(&first);
+                    }
+                    _ => {}
+                }
+                record.add(pc, op, inputs, output, time, multiply_adds);
+            }
+        }
+        result
+    }
+
+    fn execute_op(
         &mut self,
         instr: &Instruction,
         regs: &mut [u64],
@@ -593,7 +700,7 @@ mod tests {
 
     #[test]
     fn handles_are_generation_checked_and_slots_reused() {
-        let mut table = TensorTable::new(1 << 20, 16);
+        let mut table = TensorTable::new(1 << 20, 16, false);
         let a = table.create(&[2, 3], &mut unlimited()).unwrap();
         assert_eq!(a, 1);
         assert_eq!(table.live_bytes(), 24 + TENSOR_ENTRY_BYTES);
@@ -613,7 +720,7 @@ mod tests {
     #[test]
     fn an_entry_counts_at_least_what_it_takes() {
         assert!(size_of::<Slot>() as u64 + 16 + 4 <= TENSOR_ENTRY_BYTES);
-        let mut table = TensorTable::new(3 * TENSOR_ENTRY_BYTES, 1 << 20);
+        let mut table = TensorTable::new(3 * TENSOR_ENTRY_BYTES, 1 << 20, false);
         for _ in 0..3 {
             table.create(&[0], &mut unlimited()).unwrap();
         }
@@ -625,7 +732,7 @@ mod tests {
 
     #[test]
     fn the_byte_limit_is_checked_before_allocating() {
-        let mut table = TensorTable::new(100 + TENSOR_ENTRY_BYTES, 16);
+        let mut table = TensorTable::new(100 + TENSOR_ENTRY_BYTES, 16, false);
         let _full = table.create(&[25], &mut unlimited()).unwrap();
         assert_eq!(
             table.create(&[1], &mut unlimited()).unwrap_err().0,

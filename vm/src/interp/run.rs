@@ -729,7 +729,9 @@ impl Machine<'_> {
                         kernels,
                         memory: &mut *self.memory,
                     };
-                    worked!(context.execute(op, regs, &mut fuel))
+                    // SAFETY: `this` points into `insts`.
+                    let pc = unsafe { this.offset_from(insts) } as u32;
+                    worked!(context.execute(pc, op, regs, &mut fuel))
                 }
                 Op::FeqJz => fused_compare!(sem::feq, false),
                 Op::FeqJnz => fused_compare!(sem::feq, true),

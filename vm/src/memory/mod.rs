@@ -20,6 +20,8 @@ use adead_isa::semantics::effective_address;
 
 use holes::Holes;
 
+use crate::profile::MemoryTraffic;
+
 const ALIGN: u64 = 16;
 /// Memory grows in multiples of this many bytes.
 const GROW_GRANULE: u64 = 64 * 1024;
@@ -37,6 +39,8 @@ pub(crate) struct Memory {
     free: BTreeMap<u64, u64>,
     /// The same ranges, for first fit.
     holes: Holes,
+    /// What the heap and the range instructions did.
+    traffic: MemoryTraffic,
 }
 
 fn align_up(value: u64, align: u64) -> Option<u64> {
@@ -61,6 +65,7 @@ impl Memory {
             live: BTreeMap::new(),
             free: BTreeMap::new(),
             holes: Holes::new(),
+            traffic: MemoryTraffic::default(),
         })
     }
 
@@ -77,6 +82,11 @@ impl Memory {
     /// Current size in bytes.
     pub fn len(&self) -> u64 {
         self.bytes.len() as u64
+    }
+
+    /// What `alloc`, `free`, `mcopy` and `mfill` did so far.
+    pub(crate) fn traffic(&self) -> MemoryTraffic {
+        self.traffic
     }
 
     /// Allocates a zeroed, 16-aligned block of `size` bytes and returns its address,
@@ -108,6 +118,11 @@ impl Memory {
         };
         self.bytes[addr as usize..(addr + size) as usize].fill(0);
         self.live.insert(addr, size);
+        let traffic = &mut self.traffic;
+        traffic.allocations += 1;
+        traffic.allocated_bytes += size;
+        traffic.live_heap_bytes += size;
+        traffic.peak_heap_bytes = traffic.peak_heap_bytes.max(traffic.live_heap_bytes);
         Ok(addr)
     }
 
@@ -168,6 +183,7 @@ impl Memory {
         let from = effective_address(from, 0, len, end)?;
         crate::work::pay(fuel, len)?;
         self.bytes.copy_within(from..from + len as usize, to);
+        self.traffic.copied_bytes += len;
         Ok(())
     }
 
@@ -183,12 +199,15 @@ impl Memory {
         let to = effective_address(to, 0, len, self.len())?;
         crate::work::pay(fuel, len)?;
         self.bytes[to..to + len as usize].fill(byte);
+        self.traffic.filled_bytes += len;
         Ok(())
     }
 
     /// Releases the block at `addr`; anything but the address of a live block traps.
     pub(crate) fn free(&mut self, addr: u64) -> Result<(), TrapKind> {
         let size = self.live.remove(&addr).ok_or(TrapKind::BadFree)?;
+        self.traffic.frees += 1;
+        self.traffic.live_heap_bytes -= size;
         let (mut start, mut len) = (addr, size);
         if let Some((&prev, &prev_len)) = self.free.range(..start).next_back()
             && prev + prev_len == start

@@ -209,7 +209,7 @@ unsafe extern "C" fn tensor(ctx: *mut VmContext, index: u64, fp: u64, regs: u64)
                     memory: &mut *m.memory,
                 };
                 context
-                    .execute(&instr, frame, fuel)
+                    .execute(index as u32, &instr, frame, fuel)
                     .map_err(|(kind, detail)| {
                         m.shared.detail = detail;
                         kind
