@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, clippy with warnings denied,
 # the API documentation with warnings denied (broken links), `cargo test` (unit,
-# integration, doc tests and the conformance suite), the C, C++ and Zig embedding
+# integration, doc tests and the conformance suite; Chromium is installed for the
+# analyze report's browser test when missing), the C, C++ and Zig embedding
 # programs (examples/embed/run.sh: installs gcc/g++ and a Zig wheel when missing) and
 # the Python package's tests (python/run-tests.sh: builds it into a venv).
 set -euo pipefail
@@ -9,6 +10,13 @@ cd "$(dirname "$0")"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+# The HTML report test (vm/tests/analyze_html.rs) opens a report in headless Chromium.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
+   && [ -z "${ADEAD_CHROMIUM:-}" ]; then
+  echo "test.sh: installing chromium" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 cargo test --workspace --locked
 examples/embed/run.sh
 python/run-tests.sh

@@ -19,8 +19,11 @@
 ;                  runs linear.relu, linear and softmax, and stores the probabilities
 ;                  [batch, 10] at `probabilities`; returns batch;
 ;   checksum(batch) the f64 checksum of the stored probabilities (its bits);
-;   class()        the class (argmax) of row 0 of the last inference.
-; main(batch) calls all four and prints the checksum (4 decimals) and the class.
+;   class()        the class (argmax) of row 0 of the last inference;
+;   teardown()     frees the tensors setup made (a host that keeps the module for
+;                  more inferences calls it last, or never).
+; main(batch) calls setup, infer, checksum and class, prints the checksum (4 decimals)
+; and the class, and tears down.
 
 .memory 1048576
 
@@ -54,7 +57,21 @@
     hcall r4, print_fixed, r2, 2    ; print_fixed(checksum, 4 digits)
     call r5, class, r0, 0
     hcall r4, print_i64, r5, 1
+    call r4, teardown, r0, 0
     halt
+.end
+
+.func teardown params=0 regs=4
+    movi r0, @handles
+    movi r1, 0
+    movi r2, 72
+next:
+    add r3, r0, r1
+    ld64 r3, r3, 0
+    tfree r3
+    addi r1, r1, 8
+    blt r1, r2, next
+    ret r1
 .end
 
 ; setup(): parameters from the LCG, then the tensors.

@@ -159,6 +159,18 @@ impl Config {
     pub fn metered(&self) -> bool {
         self.fuel.is_some() || self.count_instructions
     }
+
+    /// `config` with everything [`crate::analysis::Analysis`] reads switched on:
+    /// instruction and fuel counts, each instruction's executions, the tensor ops'
+    /// record. Results, traps and fuel stay as they are; the code runs slower.
+    pub fn for_analysis(config: Config) -> Config {
+        Config {
+            count_instructions: true,
+            count_executions: true,
+            record_tensor_ops: true,
+            ..config
+        }
+    }
 }
 
 impl Default for Config {

@@ -37,6 +37,7 @@ use std::time::{Duration, Instant};
 use adead_isa::Family;
 use adead_isa::format::FormatErrorKind;
 use adead_kernels::{ISA_ENV_VAR, Isa, KernelError};
+use adead_vm::analysis::{Analysis, RunFacts, RunOutcome};
 use adead_vm::{
     CallError, Config, Engine, Entry, Finish, Instance, LoadError, Module, Profile, SavedProfile,
     Tier, TrapKind, Value, stdio,
@@ -102,6 +103,27 @@ enum Command {
     /// Run a module (`.bib`, or assembly source `.asm`, assembled in memory).
     #[command(after_help = EXIT_CODES_HELP)]
     Run(RunArgs),
+    /// Run a module as `run` does, counting what it executes, and report the
+    /// instruction mix, the hottest functions and loops with their listing, tier-ups,
+    /// memory, tensor ops and suggestions. Counting slows the run; results, traps and
+    /// the exit code are `run`'s.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Print the report as one JSON object (the fields of
+    /// `adead_vm::analysis::Analysis`, format 1) instead of text; the program's own
+    /// output then goes to stderr.
+    #[arg(long)]
+    json: bool,
+    /// Also write the report as a self-contained HTML page (charts, the annotated
+    /// listing; nothing loaded from the network) to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -206,7 +228,8 @@ fn main() -> ExitCode {
         Err(error) => return ExitCode::from(clap_exit(&error)),
     };
     match cli.command {
-        Command::Run(args) => run(&args),
+        Command::Run(args) => run(&args, None),
+        Command::Analyze(args) => run(&args.run, Some(&args)),
     }
 }
 
@@ -241,7 +264,8 @@ fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run(args: &RunArgs) -> ExitCode {
+/// `run`, or `analyze` when `analysis` says how to report.
+fn run(args: &RunArgs, analysis: Option<&AnalyzeArgs>) -> ExitCode {
     let stops = StopRequests::default();
     let kernel_isa = match kernel_path(args.kernels) {
         Ok(isa) => isa,
@@ -265,6 +289,10 @@ fn run(args: &RunArgs) -> ExitCode {
         kernel_isa,
         kernel_threads: args.threads.map_or(0, usize::from),
         ..Config::default()
+    };
+    let config = match analysis {
+        Some(_) => Config::for_analysis(config),
+        None => config,
     };
     let values: Vec<Value> = match args.args.iter().map(|text| argument(text)).collect() {
         Ok(values) => values,
@@ -292,7 +320,10 @@ fn run(args: &RunArgs) -> ExitCode {
         Ok(func) => func,
         Err(message) => return fail(EXIT_USAGE, message),
     };
-    let output = ProgramOutput::stdout();
+    let output = match analysis {
+        Some(AnalyzeArgs { json: true, .. }) => ProgramOutput::stderr(),
+        _ => ProgramOutput::stdout(),
+    };
     let mut instance = match Instance::new(&module, &stdio::imports(output.output())) {
         Ok(instance) => instance,
         Err(error) => return fail(EXIT_LOAD, error),
@@ -311,6 +342,24 @@ fn run(args: &RunArgs) -> ExitCode {
         .save_profile
         .as_deref()
         .and_then(|path| save_profile(&instance, path).err());
+    // A call that never started (bad arguments) has nothing to analyse.
+    let ran = matches!(result, Ok(_) | Err(CallError::Trap(_)));
+    let report_error = analysis.filter(|_| ran).and_then(|how| {
+        let facts = RunFacts {
+            program: args.program.display().to_string(),
+            outcome: run_outcome(&result),
+            started,
+            wall_time: elapsed,
+            returned_handle: match &result {
+                Ok(completion) => match completion.finish {
+                    Finish::Returned(value) => Some(value),
+                    Finish::Halted(_) => None,
+                },
+                Err(_) => None,
+            },
+        };
+        report_analysis(&Analysis::of(&module, &instance.profile(), &facts), how).err()
+    });
     let (code, message) = match result {
         Ok(completion) => {
             let (Finish::Returned(code) | Finish::Halted(code)) = completion.finish;
@@ -338,10 +387,47 @@ fn run(args: &RunArgs) -> ExitCode {
             format_args!("cannot write the program's output: {error}"),
         );
     }
-    if let Some(message) = profile_error {
+    if let Some(message) = profile_error.or(report_error) {
         return fail(EXIT_IO, message);
     }
     ExitCode::from(code)
+}
+
+/// How the call ended, for the analysis.
+fn run_outcome(result: &Result<adead_vm::Completion, CallError>) -> RunOutcome {
+    match result {
+        Ok(completion) => match completion.finish {
+            Finish::Returned(value) => RunOutcome::Returned { value },
+            Finish::Halted(code) => RunOutcome::Halted { code },
+        },
+        Err(CallError::Trap(trap)) => RunOutcome::Trapped {
+            trap: trap.kind.id().to_string(),
+            function: trap.function.clone(),
+            pc: trap.pc,
+            message: trap.to_string(),
+        },
+        Err(error) => RunOutcome::Failed {
+            message: error.to_string(),
+        },
+    }
+}
+
+/// Prints the analysis (text or JSON) to stdout and writes the HTML page if asked.
+fn report_analysis(analysis: &Analysis, how: &AnalyzeArgs) -> Result<(), String> {
+    if let Some(path) = &how.html {
+        std::fs::write(path, analysis.to_html())
+            .map_err(|e| format!("cannot write the report `{}`: {e}", path.display()))?;
+    }
+    let text = if how.json {
+        analysis.to_json() + "\n"
+    } else {
+        analysis.to_text()
+    };
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write the analysis: {e}"))
 }
 
 /// Applies the saved profile at `path` to `module` (`--load-profile`).

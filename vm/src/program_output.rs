@@ -49,9 +49,19 @@ impl<W: Write> Write for Recording<W> {
 impl ProgramOutput {
     /// Standard output, buffered.
     pub fn stdout() -> ProgramOutput {
+        ProgramOutput::to(io::stdout())
+    }
+
+    /// Standard error, buffered the same way (`analyze --json` keeps standard output
+    /// for the report).
+    pub fn stderr() -> ProgramOutput {
+        ProgramOutput::to(io::stderr())
+    }
+
+    fn to(inner: impl Write + Send + 'static) -> ProgramOutput {
         let error = Arc::default();
         let writer = Recording {
-            inner: io::stdout(),
+            inner,
             error: Arc::clone(&error),
         };
         ProgramOutput {

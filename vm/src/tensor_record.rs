@@ -54,11 +54,14 @@ pub struct TensorProfile {
     pub live: Vec<LiveTensor>,
 }
 
+/// An instruction (its global pc) with its input shapes and its result's.
+type OpKey = (u32, Vec<Vec<usize>>, Option<Vec<usize>>);
+
 /// The recording kept while a run executes.
 #[derive(Debug, Default)]
 pub(crate) struct TensorRecord {
     ops: Vec<TensorOpProfile>,
-    index: HashMap<(u32, Vec<Vec<usize>>, Option<Vec<usize>>), usize>,
+    index: HashMap<OpKey, usize>,
     /// Live handle -> the instruction that made it.
     pub made_at: HashMap<u64, u32>,
 }
