@@ -133,6 +133,9 @@ pub struct Run {
     pub tensors: Vec<TensorState>,
     /// The bytes the instance counts for its live tensors.
     pub tensor_bytes: u64,
+    /// Per instruction, its executions, when counted (`Meter::Counting` counts them:
+    /// every tier must count the same).
+    pub executions: Option<Vec<u64>>,
 }
 
 /// A tensor live after a run: its handle, its shape and the bits of its elements.
@@ -156,6 +159,10 @@ pub fn config(program: &Program, policy: Policy, meter: Meter) -> Config {
     Config {
         fuel,
         count_instructions,
+        // The counting stage also counts each instruction's executions, which every
+        // tier must count alike; the budgeted and unmetered stages run the code that
+        // does not count them.
+        count_executions: meter == Meter::Counting,
         tier: policy.tier,
         baseline_threshold: policy.baseline,
         jit_threshold: policy.threshold,
@@ -215,6 +222,7 @@ fn no_run(message: String) -> Run {
         native: NativeCounts::default(),
         tensors: Vec::new(),
         tensor_bytes: 0,
+        executions: None,
     }
 }
 
@@ -310,6 +318,7 @@ fn run(module: &adead_isa::Module, config: Config, args: &[u64]) -> Run {
         native,
         tensors,
         tensor_bytes: instance.tensor_bytes(),
+        executions: instance.profile().executions.map(|e| e.total),
     }
 }
 
@@ -550,11 +559,14 @@ pub fn check_program(program: &Program, mut rows: Option<&mut Vec<Row>>) -> Verd
     // The first draw chose the threshold of the third auto tier.
     rng.next_u64();
     let recording = rows.is_some();
+    // The executions the last run counted (`Meter::Counting`).
+    let counted = std::cell::RefCell::new(None);
     let mut one = |verdict: &mut Verdict, policy: Policy, meter: Meter| {
         let run = observe(program, policy, meter);
         verdict.runs += 1;
         if let Ok(run) = &run {
             verdict.native.add(run.native);
+            counted.replace(run.executions.clone());
         }
         let observed = run.map(|run| run.observation);
         if let Some(rows) = rows.as_deref_mut() {
@@ -590,6 +602,7 @@ pub fn check_program(program: &Program, mut rows: Option<&mut Vec<Row>>) -> Verd
         matches!(&reference.outcome, Outcome::Trapped(trap) if trap.kind == "out_of_fuel");
     let keep_going = |verdict: &Verdict, recording: bool| recording || verdict.divergence.is_none();
 
+    let mut interpreted_counts: Option<Vec<u64>> = None;
     let mut stages: Vec<(Meter, Observation)> = Vec::new();
     if ran_out {
         stages.push((Meter::Budget(FUEL_BOUND), reference.clone()));
@@ -625,7 +638,26 @@ pub fn check_program(program: &Program, mut rows: Option<&mut Vec<Row>>) -> Verd
                 return verdict;
             }
             let observed = one(&mut verdict, policy, *meter);
-            compare(&mut verdict, policy, *meter, expected, observed);
+            let counts = counted.take();
+            compare(&mut verdict, policy, *meter, expected, observed.clone());
+            if *meter == Meter::Counting && verdict.divergence.is_none() {
+                // The interpreter runs first: its counts are the reference.
+                match &interpreted_counts {
+                    None => interpreted_counts = counts,
+                    Some(reference) => {
+                        if let Some(difference) = executions_differ(reference, counts.as_deref()) {
+                            verdict.divergence = Some(Divergence {
+                                seed: program.seed,
+                                meter: *meter,
+                                policy,
+                                expected: expected.clone(),
+                                observed,
+                                differences: vec![difference],
+                            });
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -678,6 +710,23 @@ pub fn check_program(program: &Program, mut rows: Option<&mut Vec<Row>>) -> Verd
         }
     }
     verdict
+}
+
+/// How a tier's execution counts differ from the interpreter's, if they do.
+fn executions_differ(interpreted: &[u64], counted: Option<&[u64]>) -> Option<String> {
+    let Some(counted) = counted else {
+        return Some("counted no executions".into());
+    };
+    let pc = interpreted
+        .iter()
+        .zip(counted)
+        .position(|(a, b)| a != b)
+        .or((interpreted.len() != counted.len()).then_some(interpreted.len().min(counted.len())))?;
+    Some(format!(
+        "executions of instruction {pc} (global): the interpreter counted {:?}, this tier {:?}",
+        interpreted.get(pc),
+        counted.get(pc)
+    ))
 }
 
 /// True if the instruction at `pc` of function `name` pays for its work
