@@ -55,7 +55,8 @@ impl Dim {
 
     /// `self / other` when it is exact and of the form `c` or `c·N`.
     pub fn div(self, other: Dim) -> Option<Dim> {
-        if other.coef == 0 || self.coef % other.coef != 0 || (other.batch && !self.batch) {
+        if other.coef == 0 || !self.coef.is_multiple_of(other.coef) || (other.batch && !self.batch)
+        {
             return None;
         }
         Some(Dim {

@@ -49,7 +49,7 @@ pub enum ImportError {
         /// Its operator, with its domain when that is not the default one.
         op_type: String,
         /// What is not supported.
-        problem: NodeProblem,
+        problem: Box<NodeProblem>,
         /// Outputs that do not need this node, if any.
         hint: OutputHint,
     },

@@ -224,7 +224,7 @@ pub(crate) fn lower(graph: &Graph<'_>) -> Result<Program, ImportError> {
         ImportError::Node {
             node: node_name(node, e.node),
             op_type: op_label(node),
-            problem: e.problem,
+            problem: Box::new(e.problem),
             hint: hint_for(&|c, _| c.contains(&e.node)),
         }
     };
@@ -723,11 +723,11 @@ impl Lowering<'_, '_> {
     }
 
     fn neg(&mut self, i: usize) -> R<()> {
-        if let Val::Const(c) = self.input(i, 0)? {
-            if let Some(data) = c.as_f32() {
-                let negated = data.iter().map(|v| -v).collect();
-                return self.define_const(i, Const::f32(c.dims.clone(), negated));
-            }
+        if let Val::Const(c) = self.input(i, 0)?
+            && let Some(data) = c.as_f32()
+        {
+            let negated = data.iter().map(|v| -v).collect();
+            return self.define_const(i, Const::f32(c.dims.clone(), negated));
         }
         let x = self.tensor_input(i, 0)?;
         let out = self.output_name(i, 0)?;
@@ -1173,6 +1173,7 @@ impl Lowering<'_, '_> {
     /// Emits `dst = a . b` (+ bias, relu) for a plain product `a [m, k] . b [k, n]`
     /// (views), fusing the Add and Relu that follow node `i` when they can be; defines the
     /// last fused node's output with `out_shape`.
+    #[allow(clippy::too_many_arguments)] // the product's operands, shapes and options
     fn product(
         &mut self,
         mut nodes: Vec<usize>,
@@ -1186,11 +1187,12 @@ impl Lowering<'_, '_> {
         let i = nodes[0];
         let last = *nodes.last().unwrap_or(&i);
         let mut bias = bias.map(|t| (t, None));
-        if bias.is_none() && linear_ok {
-            if let Some((j, name, val)) = self.fusable_bias(last, &out_shape)? {
-                let t = self.tensor(j, &name, &val)?;
-                bias = Some((t, Some(j)));
-            }
+        if bias.is_none()
+            && linear_ok
+            && let Some((j, name, val)) = self.fusable_bias(last, &out_shape)?
+        {
+            let t = self.tensor(j, &name, &val)?;
+            bias = Some((t, Some(j)));
         }
         let Some((bias, add)) = bias else {
             let out = self.output_name(last, 0)?;
@@ -1545,10 +1547,10 @@ impl Lowering<'_, '_> {
             )
             .into());
         }
-        if let Val::Const(c) = &v {
-            if let ConstData::F32(_) = c.data {
-                return self.define_const(i, transpose_const(c, &perm));
-            }
+        if let Val::Const(c) = &v
+            && let ConstData::F32(_) = c.data
+        {
+            return self.define_const(i, transpose_const(c, &perm));
         }
         let out_shape: Shape = perm.iter().map(|&p| shape[p]).collect();
         let x = self.tensor_input(i, 0)?;
