@@ -18,7 +18,9 @@ use adead_vm::{Config, Engine, Imports, Instance, Module, Value};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [model, input, features, batch, threads, iterations] = args.as_slice() else {
-        return Err("usage: infer_bench MODEL.bib INPUT.f32 FEATURES BATCH THREADS ITERATIONS".into());
+        return Err(
+            "usage: infer_bench MODEL.bib INPUT.f32 FEATURES BATCH THREADS ITERATIONS".into(),
+        );
     };
     let (features, batch): (usize, usize) = (features.parse()?, batch.parse()?);
     let (threads, iterations): (usize, usize) = (threads.parse()?, iterations.parse()?);
@@ -27,7 +29,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
-    let rows = values.get(..batch * features).ok_or("the input has fewer rows than the batch")?;
+    let rows = values
+        .get(..batch * features)
+        .ok_or("the input has fewer rows than the batch")?;
     let engine = Engine::new(Config {
         kernel_threads: threads,
         ..Config::default()
@@ -41,10 +45,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..iterations.max(1) {
         let start = Instant::now();
         instance.tensor_mut(x)?.data_mut().copy_from_slice(rows);
-        out = instance.call("infer", &arg)?[0].as_i64().ok_or("no handle")? as u64;
+        out = instance.call("infer", &arg)?[0]
+            .as_i64()
+            .ok_or("no handle")? as u64;
         times.push(start.elapsed().as_secs_f64() * 1e6);
     }
-    let checksum: f64 = instance.tensor(out)?.data().iter().map(|&v| f64::from(v)).sum();
+    let checksum: f64 = instance
+        .tensor(out)?
+        .data()
+        .iter()
+        .map(|&v| f64::from(v))
+        .sum();
     times.sort_by(f64::total_cmp);
     let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
     println!("{:.2} {:.2} {:.2} {checksum:.6}", at(0.5), at(0.1), at(0.9));

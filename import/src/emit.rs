@@ -9,7 +9,7 @@
 //! output's handle. `output(k)` returns the handle of selected output `k` of the last
 //! call (trap `user` 2 past the last).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use crate::dims::{Dim, Shape};
@@ -71,6 +71,8 @@ struct Emitter<'p> {
     dim: usize,
     scale: usize,
     current: HashMap<Store, Shape>,
+    /// The constants some instruction reads through a view.
+    viewed_consts: BTreeSet<usize>,
     batch_known: bool,
 }
 
@@ -157,6 +159,11 @@ impl Emitter<'_> {
             crate::dims::show(&want)
         ));
         self.current.insert(store, want);
+        if let Store::Slot(slot) = store
+            && matches!(self.program.slots[slot], SlotKind::Const { .. })
+        {
+            self.viewed_consts.insert(slot);
+        }
         Ok(())
     }
 
@@ -282,6 +289,7 @@ pub(crate) fn listing(program: &Program, header: &Header) -> Result<String, Impo
         dim: n + 8,
         scale: n + 12,
         current: HashMap::new(),
+        viewed_consts: BTreeSet::new(),
         batch_known: false,
     };
     let params: Vec<String> = program
@@ -367,24 +375,31 @@ pub(crate) fn listing(program: &Program, header: &Header) -> Result<String, Impo
         }
         e.current.insert(Store::Input(i), shape.clone());
     }
+    let head = std::mem::take(&mut e.out);
     for index in 0..program.steps.len() {
         e.step(index)?;
     }
-    e.comment("inputs and constants back in their shapes");
+    let steps = std::mem::take(&mut e.out);
+    // Constants read through views get their own shapes back at the start of every
+    // call (not only at the end), so that a call that trapped half way cannot leave
+    // the next one a constant in another shape.
+    if !e.viewed_consts.is_empty() {
+        e.comment("constants read through views: their own shapes first");
+    }
+    for slot in e.viewed_consts.clone() {
+        if let SlotKind::Const { name, dims, .. } = &program.slots[slot] {
+            let reg = e.load(Store::Slot(slot), 0, name);
+            e.dims(&crate::dims::of_fixed(dims))?;
+            e.line(format!("treshape {reg}, r{}, {}", e.dim, dims.len()));
+        }
+    }
+    let restores = std::mem::take(&mut e.out);
+    e.out = head + &restores + &steps;
+    e.comment("the inputs back in their shapes");
     for (i, input) in program.inputs.iter().enumerate() {
         if let Some(shape) = &input.shape {
             let reg = format!("r{i}");
             e.ensure(Store::Input(i), &reg, shape, &input.name)?;
-        }
-    }
-    for (index, slot) in program.slots.iter().enumerate() {
-        if let SlotKind::Const { name, dims, .. } = slot {
-            let store = Store::Slot(index);
-            let shape = crate::dims::of_fixed(dims);
-            if e.current.get(&store) != Some(&shape) {
-                let reg = e.load(store, 0, name);
-                e.ensure(store, &reg, &shape, name)?;
-            }
         }
     }
     e.comment("the outputs");

@@ -523,3 +523,58 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_call_that_traps_half_way_leaves_the_next_call_right() {
+    // LayerNormalization over the last two axes: the scale [2, 2] is read as a row [4].
+    let bytes = model(
+        17,
+        vec![with(
+            node("LayerNormalization", "ln", &["x", "g", "b"], &["y"]),
+            vec![attr_i("axis", 1)],
+        )],
+        vec![f32_value("x", &[-1, 2, 2])],
+        vec![f32_value("y", &[-1, 2, 2])],
+        vec![
+            init("g", &[2, 2], &[1.0, 2.0, 4.0, 8.0]),
+            init("b", &[2, 2], &[0.0; 4]),
+        ],
+    );
+    let imported = import(&bytes, &Options::default()).unwrap();
+    assert!(
+        imported.listing.contains("constants read through views"),
+        "{}",
+        imported.listing
+    );
+    let engine = Engine::new(Config {
+        max_tensor_bytes: 64 * 1024,
+        ..Config::default()
+    });
+    let module = Module::from_isa(&engine, imported.module).unwrap();
+    let mut instance = Instance::new(&module, &Imports::new()).unwrap();
+    // x = [-1, -1, 1, 1] per row: mean 0, variance 1, so y = x * g (to within eps).
+    let small = instance
+        .new_tensor(&[1, 2, 2], &[-1.0, -1.0, 1.0, 1.0])
+        .unwrap();
+    let big = instance.new_tensor(&[3000, 2, 2], &[0.5; 12000]).unwrap();
+    let call = |instance: &mut Instance, x: u64| {
+        instance.call("infer", &[Value::I64(x as i64)]).map(|r| {
+            instance
+                .tensor(r[0].as_i64().unwrap() as u64)
+                .unwrap()
+                .data()
+                .to_vec()
+        })
+    };
+    let first = call(&mut instance, small).unwrap();
+    let trap = call(&mut instance, big).unwrap_err();
+    assert!(
+        matches!(trap, adead_vm::CallError::Trap(ref t) if t.kind == TrapKind::TensorLimit),
+        "{trap:?}"
+    );
+    let again = call(&mut instance, small).unwrap();
+    assert_eq!(first, again);
+    for (y, want) in first.iter().zip([-1.0, -2.0, 4.0, 8.0]) {
+        assert!((y - want).abs() < 1e-4, "{first:?}");
+    }
+}
