@@ -4,7 +4,9 @@
 # integration, doc tests and the conformance suite; Chromium is installed for the
 # analyze report's browser test when missing), the C, C++ and Zig embedding
 # programs (examples/embed/run.sh: installs gcc/g++ and a Zig wheel when missing) and
-# the Python package's tests (python/run-tests.sh: builds it into a venv).
+# the Python package's tests (python/run-tests.sh: builds it into a venv) and the ONNX
+# importer's tests against scikit-learn/onnxruntime and the onnx package's backend models
+# (import/run-tests.sh: another venv).
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo fmt --all -- --check
@@ -20,3 +22,4 @@ fi
 cargo test --workspace --locked
 examples/embed/run.sh
 python/run-tests.sh
+import/run-tests.sh

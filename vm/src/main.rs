@@ -10,13 +10,16 @@
 //!          kernel path this CPU lacks
 //!   65     the module does not load: malformed .bib, assembly errors, a file that is
 //!          not UTF-8 text, failed verification, missing imports, a --load-profile
-//!          that is damaged or of another module
-//!   66     the program file (or the --load-profile file) cannot be read
+//!          that is damaged or of another module; a .npy argument that is not a
+//!          float32 array of rank 1 to 4, a --save-result/--print-result result
+//!          that is not a tensor
+//!   66     the program file (or the --load-profile file, or a .npy argument) cannot
+//!          be read
 //!   70     the program trapped
 //!   71     signal handlers could not be installed
-//!   74     the program's output, or --save-profile's file, could not be written (a
-//!          closed pipe, a full disk); this wins over every other code, and a trap
-//!          is still reported
+//!   74     the program's output, or --save-profile's or --save-result's file, could
+//!          not be written (a closed pipe, a full disk); this wins over every other
+//!          code, and a trap is still reported
 //!   124    stopped by --timeout
 //!   130    stopped by SIGINT
 //!   143    stopped by SIGTERM
@@ -47,6 +50,7 @@ use clap::{Parser, Subcommand};
 
 mod program_output;
 mod stop_requests;
+mod tensor_files;
 use program_output::ProgramOutput;
 use stop_requests::StopRequests;
 
@@ -72,13 +76,16 @@ Exit codes (sysexits.h, as adead-asm):
          kernel path this CPU lacks
   65     the module does not load: malformed .bib, assembly errors, a file that is
          not UTF-8 text, failed verification, missing imports, a --load-profile
-         that is damaged or of another module
-  66     the program file (or the --load-profile file) cannot be read
+         that is damaged or of another module; a .npy argument that is not a
+         float32 array of rank 1 to 4, a --save-result/--print-result result
+         that is not a tensor
+  66     the program file (or the --load-profile file, or a .npy argument) cannot
+         be read
   70     the program trapped
   71     signal handlers could not be installed
-  74     the program's output, or --save-profile's file, could not be written (a
-         closed pipe, a full disk); this wins over every other code, and a trap
-         is still reported
+  74     the program's output, or --save-profile's or --save-result's file, could
+         not be written (a closed pipe, a full disk); this wins over every other
+         code, and a trap is still reported
   124    stopped by --timeout
   130    stopped by SIGINT
   143    stopped by SIGTERM";
@@ -136,7 +143,8 @@ struct RunArgs {
     /// exponent, `inf` or `nan` (`1.5`, `2e-3`) the bits of an f64; a suffix `f32` or
     /// `f64` (`1.5f32`, `2f64`) picks the float type, an f32 filling the low 32 bits.
     /// Put `--` before an argument that starts with `-` and is not a plain number
-    /// (`-- -inf`).
+    /// (`-- -inf`). An argument ending in `.npy` names a numpy file: it passes the
+    /// handle of a new tensor holding the file's float32 array (rank 1 to 4, C order).
     #[arg(value_name = "ARGS", allow_negative_numbers = true)]
     args: Vec<String>,
     /// Call this exported function instead of the entry function; its return or
@@ -215,6 +223,14 @@ struct RunArgs {
     /// module (or of another version of this one) is refused [default: none].
     #[arg(long, value_name = "FILE")]
     load_profile: Option<PathBuf>,
+    /// The function returns a tensor handle: write that tensor to FILE as a float32
+    /// `.npy` file; the exit code is then 0, not the handle's low bits [default: none].
+    #[arg(long, value_name = "FILE")]
+    save_result: Option<PathBuf>,
+    /// The function returns a tensor handle: print that tensor (its shape, then one
+    /// line per row of its last dimension); the exit code is then 0.
+    #[arg(long)]
+    print_result: bool,
     /// Print instructions executed (natively and interpreted), wall time, the tensor
     /// kernel path, calls per function, the hottest loops and what was compiled to
     /// stderr.
@@ -266,6 +282,13 @@ fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 
 /// `run`, or `analyze` when `analysis` says how to report.
 fn run(args: &RunArgs, analysis: Option<&AnalyzeArgs>) -> ExitCode {
+    if matches!(analysis, Some(AnalyzeArgs { json: true, .. })) && args.print_result {
+        return fail(
+            EXIT_USAGE,
+            "--print-result writes to stdout, which --json keeps for the report \
+             (use --save-result FILE.npy)",
+        );
+    }
     let stops = StopRequests::default();
     let kernel_isa = match kernel_path(args.kernels) {
         Ok(isa) => isa,
@@ -294,8 +317,16 @@ fn run(args: &RunArgs, analysis: Option<&AnalyzeArgs>) -> ExitCode {
         Some(_) => Config::for_analysis(config),
         None => config,
     };
-    let values: Vec<Value> = match args.args.iter().map(|text| argument(text)).collect() {
-        Ok(values) => values,
+    let arguments: Vec<tensor_files::Argument> = match args
+        .args
+        .iter()
+        .map(|text| match tensor_files::is_npy(text) {
+            true => Ok(tensor_files::Argument::Npy(text.into())),
+            false => argument(text).map(tensor_files::Argument::Value),
+        })
+        .collect()
+    {
+        Ok(arguments) => arguments,
         Err(message) => return fail(EXIT_USAGE, message),
     };
     let engine = Engine::new(config);
@@ -327,6 +358,10 @@ fn run(args: &RunArgs, analysis: Option<&AnalyzeArgs>) -> ExitCode {
     let mut instance = match Instance::new(&module, &stdio::imports(output.output())) {
         Ok(instance) => instance,
         Err(error) => return fail(EXIT_LOAD, error),
+    };
+    let values = match tensor_files::resolve(arguments, &mut instance) {
+        Ok(values) => values,
+        Err(error) => return fail(error.code, error),
     };
     if let Some(limit) = args.timeout {
         stops.after(limit, interrupt);
@@ -363,7 +398,19 @@ fn run(args: &RunArgs, analysis: Option<&AnalyzeArgs>) -> ExitCode {
     let (code, message) = match result {
         Ok(completion) => {
             let (Finish::Returned(code) | Finish::Halted(code)) = completion.finish;
-            (code as u8, None)
+            if args.save_result.is_some() || args.print_result {
+                match tensor_files::report_result(
+                    &instance,
+                    code,
+                    args.save_result.as_deref(),
+                    args.print_result,
+                ) {
+                    Ok(()) => (0, None),
+                    Err(error) => (error.code, Some(error.message)),
+                }
+            } else {
+                (code as u8, None)
+            }
         }
         Err(CallError::Trap(trap)) => match stops.reason(args.timeout) {
             Some(reason) if trap.kind == TrapKind::Interrupted => {

@@ -200,6 +200,11 @@ fn bad_input_fails_as_run_fails_and_writes_no_report() {
     let out = analyze(&["--json", mlp.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(64));
     assert!(out.stdout.is_empty());
+    // --print-result would mix the tensor into the JSON on stdout.
+    let path = program("straight.asm");
+    let out = analyze(&["--json", "--print-result", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(out.stdout.is_empty());
     // An HTML file that cannot be written: 74, and the error names it.
     let path = program("straight.asm");
     let out = analyze(&["--html", "/nonexistent/dir/r.html", path.to_str().unwrap()]);
