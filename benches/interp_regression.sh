@@ -7,8 +7,8 @@
 #
 # Builds adead-bench of BASE (a detached git worktree in target/interp-base/) and of this
 # tree, both in release; then, PASSES times, for each program: BASE's adead-bench (which
-# may predate --tier: before the native tier it only interpreted), this tree's with
-# --tier interp, and lua5.4, each RUNS timed calls. Prints the RESULT lines and a table of
+# is given --tier interp when it has the flag; before the native tier it only
+# interpreted), this tree's with --tier interp, and lua5.4, each RUNS timed calls. Prints the RESULT lines and a table of
 # the best per-pass medians with the ratios now/BASE and now/lua5.4 (geometric means).
 #
 # Environment: BASE (required), PASSES=3, RUNS=5, BENCHES="fib loop sieve mandel nbody".
@@ -35,11 +35,17 @@ fi
 BASE_BENCH=$WORK/target/release/adead-bench
 NOW_BENCH=$ROOT/target/release/adead-bench
 
+# A BASE with the native tier interprets only when told to.
+BASE_TIER=()
+if "$BASE_BENCH" --help 2>&1 | grep -q -- '--tier'; then
+  BASE_TIER=(--tier interp)
+fi
+
 RAW=$(mktemp)
 trap 'rm -f "$RAW"' EXIT
 for _ in $(seq 1 "$PASSES"); do
   for b in $BENCHES; do
-    "$BASE_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS" --label "interp-$BASE" | tee -a "$RAW"
+    "$BASE_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS" --label "interp-$BASE" "${BASE_TIER[@]}" | tee -a "$RAW"
     "$NOW_BENCH" "$HERE/programs/$b.asm" --runs "$RUNS" --label interp-now --tier interp | tee -a "$RAW"
     lua5.4 "$HERE/peers/lua/bench.lua" "$b" "$RUNS" lua5.4 | tee -a "$RAW"
   done

@@ -135,14 +135,15 @@ impl Machine<'_> {
     ) -> Result<Finish, Stop> {
         let code: &Code = self.code;
         let insts = code.insts.as_ptr();
-        let executions = self.executions.as_mut_ptr();
         // One more execution of the instruction at `$at`.
         macro_rules! count {
             ($at:expr, $delta:tt) => {
                 if COUNTING {
                     // SAFETY: `$at` points into `insts`, and the counting loops run only
                     // with a counter per instruction.
-                    unsafe { *executions.offset($at.offset_from(insts)) $delta 1 };
+                    unsafe {
+                        *self.executions.as_mut_ptr().offset($at.offset_from(insts)) $delta 1
+                    };
                 }
             };
         }
