@@ -237,8 +237,9 @@ pub(crate) struct Code {
     pub charge: Vec<u32>,
     /// Per global pc: the function it belongs to.
     pub func_of: Vec<u32>,
-    /// The tensor instructions, executed from their verified form.
-    pub tensor_ops: Vec<adead_isa::Instruction>,
+    /// The tensor instructions, executed from their verified form, each with its
+    /// global pc (for the tensor record of `Config::record_tensor_ops`).
+    pub tensor_ops: Vec<(u32, adead_isa::Instruction)>,
 }
 
 #[cfg(test)]

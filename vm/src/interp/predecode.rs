@@ -108,7 +108,7 @@ fn lower(
     pc: usize,
     instr: &adead_isa::Instruction,
     costs: &Runs,
-    tensor_ops: &mut Vec<adead_isa::Instruction>,
+    tensor_ops: &mut Vec<(u32, adead_isa::Instruction)>,
 ) -> Option<Inst> {
     let opcode = instr.opcode();
     let w = |i: usize| instr.word(i);
@@ -348,7 +348,7 @@ fn lower(
         | O::AttentionCausal
         | O::Linear
         | O::LinearRelu => {
-            tensor_ops.push(*instr);
+            tensor_ops.push((entry + pc as u32, *instr));
             Inst {
                 k: tensor_ops.len() as u32 - 1,
                 ..Inst::new(Op::Tensor)

@@ -724,15 +724,13 @@ impl Machine<'_> {
                     };
                     // SAFETY: the current frame holds `frame_regs` registers.
                     let regs = unsafe { std::slice::from_raw_parts_mut(frame, frame_regs) };
-                    let op = &code.tensor_ops[inst.k as usize];
+                    let (pc, op) = &code.tensor_ops[inst.k as usize];
                     let mut context = TensorContext {
                         table: &mut *self.tensors,
                         kernels,
                         memory: &mut *self.memory,
                     };
-                    // SAFETY: `this` points into `insts`.
-                    let pc = unsafe { this.offset_from(insts) } as u32;
-                    worked!(context.execute(pc, op, regs, &mut fuel))
+                    worked!(context.execute(*pc, op, regs, &mut fuel))
                 }
                 Op::FeqJz => fused_compare!(sem::feq, false),
                 Op::FeqJnz => fused_compare!(sem::feq, true),
