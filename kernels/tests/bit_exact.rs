@@ -63,7 +63,10 @@ fn simd_kernels() -> Vec<&'static Kernels> {
 fn describe(k: &Kernels) -> String {
     let t = k.tuning();
     let blocks = t.matmul(k.isa()).map_or(String::new(), |m| {
-        format!(" tile {} kc {} mc {} nc {}", m.tile, m.kc, m.mc, m.nc)
+        format!(
+            " tile {} kc {} mc {} nc {} pack {}",
+            m.tile, m.kc, m.mc, m.nc, m.pack_min_bytes
+        )
     });
     format!(
         "{} x{}{blocks} min_fmas {} min_elements {} spread {}",
@@ -879,6 +882,10 @@ fn tunings_a_path_cannot_run_are_refused() {
         (Tile::new(6, 16), 256, 144, 4096)
     );
     assert_eq!(
+        (d.avx2.pack_min_bytes, d.avx512.pack_min_bytes),
+        (512 << 10, 512 << 10)
+    );
+    assert_eq!(
         (d.avx512.tile, d.avx512.kc, d.avx512.mc, d.avx512.nc),
         (Tile::new(12, 32), 512, 144, 4096)
     );
@@ -907,22 +914,36 @@ fn any_tuning(isa: Isa) -> impl Strategy<Value = Tuning> {
         1usize..600,
         1usize..200,
         1usize..400,
+        prop_oneof![
+            Just(0usize),
+            Just(1usize << 16),
+            Just(512usize << 10),
+            Just(usize::MAX)
+        ],
         threshold.clone(),
         threshold.clone(),
         threshold,
     )
-        .prop_map(move |(tile, kc, mc, nc, fmas, elements, spread)| {
-            let mut t = Tuning {
-                parallel_min_fmas: fmas,
-                parallel_min_elements: elements,
-                batch_spread_max_fmas: spread,
-                ..Tuning::default()
-            };
-            if let Some(m) = t.matmul_mut(isa) {
-                *m = MatmulTuning { tile, kc, mc, nc };
-            }
-            t
-        })
+        .prop_map(
+            move |(tile, kc, mc, nc, pack_min_bytes, fmas, elements, spread)| {
+                let mut t = Tuning {
+                    parallel_min_fmas: fmas,
+                    parallel_min_elements: elements,
+                    batch_spread_max_fmas: spread,
+                    ..Tuning::default()
+                };
+                if let Some(m) = t.matmul_mut(isa) {
+                    *m = MatmulTuning {
+                        tile,
+                        kc,
+                        mc,
+                        nc,
+                        pack_min_bytes,
+                    };
+                }
+                t
+            },
+        )
 }
 
 /// One SIMD path under test (the best), for the random-tuning properties.

@@ -159,13 +159,18 @@ fn partition(tiles: usize, panels: usize, tasks: usize) -> Vec<Task> {
 /// multiple of 256 bytes apart (they then collide in a few cache sets), or one so large
 /// that its rows span too many pages. Measured on Zen 5: in place is up to 20% faster
 /// for 64 x 784 x 128, 256^3 and 100 x 1000 x 1000; packing is 1.8x faster for 1024^3.
-fn pack_b<K: Microkernel>(m: usize, k: usize, n: usize, kc: usize) -> bool {
-    const HALF_L2: usize = 512 << 10;
+///
+/// The size from which a colliding block is packed is the tuning's `pack_min_bytes`
+/// (512 KiB, half of Zen 5's L2, by default).
+fn pack_b<K: Microkernel>(m: usize, k: usize, n: usize, kc: usize, pack_min_bytes: usize) -> bool {
     const MAX_IN_PLACE_SPAN: usize = 4 << 20;
+    if pack_min_bytes == usize::MAX {
+        return false;
+    }
     let reused = m.div_ceil(K::MR) >= 3;
     let block_bytes = kc.min(k) * n * std::mem::size_of::<f32>();
     let conflict_free = !n.is_multiple_of(64) && block_bytes <= MAX_IN_PLACE_SPAN;
-    reused && block_bytes > HALF_L2 && !conflict_free
+    reused && block_bytes > pack_min_bytes && !conflict_free
 }
 
 /// Runs `g` with the microkernel `kernel` and the blocking of `blocks` (its tile is
@@ -194,7 +199,7 @@ pub(crate) fn gemm<K: Microkernel>(
         ld: n,
     };
     let pool = threads.for_work(g.fmas());
-    let packed = pack_b::<K>(m, k, n, kc_max);
+    let packed = pack_b::<K>(m, k, n, kc_max, blocks.pack_min_bytes);
     let row_tiles = RowTiles::new(m, K::MR);
     for jc in (0..n).step_by(nc_max) {
         let nc = nc_max.min(n - jc);

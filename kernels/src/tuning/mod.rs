@@ -113,6 +113,12 @@ pub struct MatmulTuning {
     pub mc: usize,
     /// Columns of a block of B, 1 to [`MatmulTuning::MAX_NC`].
     pub nc: usize,
+    /// B is packed into panels (instead of read in place) when a `kc x n` block of it
+    /// takes more than this many bytes, its panels are reused by three row tiles or
+    /// more, and its rows are a multiple of 256 bytes apart (they then collide in a few
+    /// cache sets) or span more than 4 MiB. 0 packs every such block; `usize::MAX`
+    /// never packs.
+    pub pack_min_bytes: usize,
 }
 
 impl MatmulTuning {
@@ -123,20 +129,24 @@ impl MatmulTuning {
     /// Largest `nc` accepted.
     pub const MAX_NC: usize = 1 << 16;
 
-    /// The AVX2 default: 6 x 16 tiles, `kc` 256, `mc` 144, `nc` 4096.
+    /// The AVX2 default: 6 x 16 tiles, `kc` 256, `mc` 144, `nc` 4096, B packed from
+    /// blocks of 512 KiB.
     pub const AVX2_DEFAULT: MatmulTuning = MatmulTuning {
         tile: Tile::AVX2[0],
         kc: 256,
         mc: 144,
         nc: 4096,
+        pack_min_bytes: 512 << 10,
     };
 
-    /// The AVX-512 default: 12 x 32 tiles, `kc` 512, `mc` 144, `nc` 4096.
+    /// The AVX-512 default: 12 x 32 tiles, `kc` 512, `mc` 144, `nc` 4096, B packed
+    /// from blocks of 512 KiB.
     pub const AVX512_DEFAULT: MatmulTuning = MatmulTuning {
         tile: Tile::AVX512[0],
         kc: 512,
         mc: 144,
         nc: 4096,
+        pack_min_bytes: 512 << 10,
     };
 
     /// Ok when path `isa` can run these parameters.
@@ -233,11 +243,18 @@ impl Tuning {
     }
 
     /// One line for people: the path's tile and blocks, then the thresholds
-    /// (`6x16 kc 256 mc 144 nc 4096, parallel from 524288 fmas / 32768 elements,
-    /// batches spread under 2097152 fmas`).
+    /// (`6x16 kc 256 mc 144 nc 4096 pack 524288, parallel from 524288 fmas / 32768
+    /// elements, batches spread under 2097152 fmas`; `pack never` for `usize::MAX`).
     pub fn summary(&self, isa: Isa) -> String {
         let blocks = self.matmul(isa).map_or(String::new(), |m| {
-            format!("{} kc {} mc {} nc {}, ", m.tile, m.kc, m.mc, m.nc)
+            let pack = match m.pack_min_bytes {
+                usize::MAX => "never".to_string(),
+                bytes => bytes.to_string(),
+            };
+            format!(
+                "{} kc {} mc {} nc {} pack {pack}, ",
+                m.tile, m.kc, m.mc, m.nc
+            )
         });
         format!(
             "{blocks}parallel from {} fmas / {} elements, batches spread under {} fmas",
@@ -253,12 +270,13 @@ impl Tuning {
     }
 
     /// Every tuning the tests must cover on path `isa`, the default first: each tile
-    /// of the path with the default blocking; with small blocks (`kc` 7, `mc` 1, `nc` 1:
-    /// every block edge is crossed even on small shapes) and nothing parallel; with
-    /// medium blocks (`kc` 96, two tiles and a row, three panels) and everything
-    /// parallel (thresholds 0, every batch spread by whole products); with blocks
-    /// larger than any test shape; and the default blocking with each threshold
-    /// extreme. The scalar path has the thresholds only.
+    /// of the path with the default blocking and B packed whenever it may be; with
+    /// small blocks (`kc` 7, `mc` 1, `nc` 1: every block edge is crossed even on small
+    /// shapes), packing, and nothing parallel; with medium blocks (`kc` 96, two tiles
+    /// and a row, three panels), packing, and everything parallel (thresholds 0, every
+    /// batch spread by whole products); with blocks larger than any test shape and B
+    /// never packed; with the default blocking and everything parallel; and the default
+    /// with each threshold extreme. The scalar path has the thresholds only.
     pub fn all_choices(isa: Isa) -> Vec<Tuning> {
         let base = Tuning::default();
         let serial = Tuning {
@@ -276,16 +294,29 @@ impl Tuning {
         let mut out = vec![base, serial, parallel];
         if let Some(&default) = base.matmul(isa) {
             for &tile in Tile::choices(isa) {
-                let with = |thresholds: Tuning, kc, mc, nc| {
+                let with = |thresholds: Tuning, kc, mc, nc, pack_min_bytes| {
                     let mut t = thresholds;
-                    *t.matmul_mut(isa).expect("a SIMD path") = MatmulTuning { tile, kc, mc, nc };
+                    *t.matmul_mut(isa).expect("a SIMD path") = MatmulTuning {
+                        tile,
+                        kc,
+                        mc,
+                        nc,
+                        pack_min_bytes,
+                    };
                     t
                 };
                 for t in [
-                    with(base, default.kc, default.mc, default.nc),
-                    with(serial, 7, 1, 1),
-                    with(parallel, 96, 2 * tile.mr + 1, 3 * tile.nr),
-                    with(base, 1000, 1000, 1 << 16),
+                    with(base, default.kc, default.mc, default.nc, 0),
+                    with(serial, 7, 1, 1, 0),
+                    with(parallel, 96, 2 * tile.mr + 1, 3 * tile.nr, 0),
+                    with(base, 1000, 1000, 1 << 16, usize::MAX),
+                    with(
+                        parallel,
+                        default.kc,
+                        default.mc,
+                        default.nc,
+                        default.pack_min_bytes,
+                    ),
                 ] {
                     if !out.contains(&t) {
                         out.push(t);
