@@ -2,7 +2,7 @@
 //! the sizes programs use, interleaved, the best of several rounds each; a fraction of
 //! a second in all.
 //!
-//! 1. The matrix product on one thread: every tile shape of the path with the default
+//! 1. The matrix product on the thread count asked for: every tile shape of the path with the default
 //!    blocking, then the best shape with `kc` and `mc` halved and doubled, and with B
 //!    packed whenever it may be or never. Each is
 //!    timed on a one-row layer (1 x 784 x 128, the MLP at batch 1), a 64-row layer
@@ -162,8 +162,15 @@ fn pick_confirmed(
     })
 }
 
-/// The matrix product's parameters of path `isa`, measured on one thread.
-fn measure_matmul(isa: Isa, budget: &MeasureBudget) -> Result<MatmulTuning, KernelError> {
+/// The matrix product's parameters of path `isa`, measured on `threads` threads with
+/// the default thresholds (what suits one thread may not suit two: packing B on Zen 3
+/// was neutral on one thread and made the 64-row layer twice as slow on two, each
+/// k-block then forking twice).
+fn measure_matmul(
+    isa: Isa,
+    threads: usize,
+    budget: &MeasureBudget,
+) -> Result<MatmulTuning, KernelError> {
     let base = Tuning::default();
     let default = *base.matmul(isa).expect("a SIMD path");
     let problems = [
@@ -182,7 +189,7 @@ fn measure_matmul(isa: Isa, budget: &MeasureBudget) -> Result<MatmulTuning, Kern
             .map(|&m| {
                 let mut t = base;
                 *t.matmul_mut(isa).expect("a SIMD path") = m;
-                Kernels::with_tuning(isa, 1, t)
+                Kernels::with_tuning(isa, threads, t)
             })
             .collect::<Result<Vec<_>, KernelError>>()
     };
@@ -245,7 +252,7 @@ pub fn measure(isa: Isa, threads: usize, budget: &MeasureBudget) -> Result<Tunin
     if isa == Isa::Scalar {
         return Ok(tuning);
     }
-    let blocks = measure_matmul(isa, budget)?;
+    let blocks = measure_matmul(isa, threads, budget)?;
     *tuning.matmul_mut(isa).expect("a SIMD path") = blocks;
     if threads > 1 {
         let serial = Kernels::with_tuning(isa, 1, tuning)?;
