@@ -2,18 +2,19 @@
 //! the sizes programs use, interleaved, the best of several rounds each; a fraction of
 //! a second in all.
 //!
-//! 1. The matrix product on the thread count asked for: every tile shape of the path with the default
-//!    blocking, then the best shape with `kc` and `mc` halved and doubled, and with B
-//!    packed whenever it may be or never. Each is
-//!    timed on a one-row layer (1 x 784 x 128, the MLP at batch 1), a 64-row layer
-//!    (64 x 784 x 128), a cube (256^3) and a wide product whose B is packed
+//! 1. The matrix product on the thread count asked for: every tile shape of the path
+//!    with the default blocking, then the best shape with `kc` and `mc` halved and
+//!    doubled, and with B packed whenever it may be or never. Each is timed on a
+//!    one-row layer (1 x 784 x 128, the MLP at batch 1), a small cube (64^3), a 64-row
+//!    layer (64 x 784 x 128), a cube (256^3) and a wide product whose B is packed
 //!    (96 x 512 x 512). A candidate replaces the current choice only if the geometric
 //!    mean of its times, relative to the current choice's, is below
 //!    [`MeasureBudget::margin`], and again when the two are timed once more: noise
 //!    must not move the choice away from the default.
 //! 2. With several threads, the thresholds: the smallest product size (from 2^16 to
 //!    2^21 multiply-adds) from which the pool is faster than one thread for it and every
-//!    larger size, and likewise for elementwise work (2^12 to 2^17 elements of `add`).
+//!    larger size, and likewise for elementwise work (2^12 to 2^17 elements of `add`);
+//!    measured twice, the larger result kept.
 //!
 //! Every candidate gives the same bits (see [`Tuning`]), so what is measured can only
 //! change the speed.
@@ -175,6 +176,7 @@ fn measure_matmul(
     let default = *base.matmul(isa).expect("a SIMD path");
     let problems = [
         (1, 784, 128),
+        (64, 64, 64),
         (64, 784, 128),
         (256, 256, 256),
         (96, 512, 512),
@@ -216,9 +218,23 @@ fn measure_matmul(
     Ok(blockings[pick_confirmed(&kernels_for(&blockings)?, &problems, budget, 0)?])
 }
 
+/// The larger of two [`crossover_once`] measurements: a size counts only if the pool
+/// won there twice (a quiet moment must not make small work parallel for good).
+fn crossover(
+    sizes: &[usize],
+    budget: &MeasureBudget,
+    fallback: usize,
+    mut serial: impl FnMut(usize),
+    mut parallel: impl FnMut(usize),
+) -> usize {
+    let first = crossover_once(sizes, budget, fallback, &mut serial, &mut parallel);
+    let second = crossover_once(sizes, budget, fallback, &mut serial, &mut parallel);
+    first.max(second)
+}
+
 /// The smallest of `sizes` (increasing) from which `parallel` is faster than `serial`
 /// by the margin for it and every larger size; `fallback` when it never is.
-fn crossover(
+fn crossover_once(
     sizes: &[usize],
     budget: &MeasureBudget,
     fallback: usize,
