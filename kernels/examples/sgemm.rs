@@ -17,7 +17,11 @@
 //! ```text
 //! RESULT peer=adead-kernels bench=matmul_256 checksum=1.281250/155075.812012 median_us=...
 //!        min_us=... gflops_median=... gflops_best=... runs=400 threads=1 isa=avx512 bit_exact=yes
+//!        tuning=12x32_kc_512_mc_144_nc_4096/parallel_from_.../default
 //! ```
+//!
+//! The kernels take the process's tuning (`Kernels::tuned`: `ADEAD_KERNELS_TUNING`,
+//! the cache of this CPU, or a measurement before the first timing).
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -116,7 +120,17 @@ fn parse_options() -> Result<Options, String> {
 
 fn run(options: &Options) -> Result<(), String> {
     for &threads in &options.threads {
-        let kernels = Kernels::new(options.isa, threads).map_err(|e| e.to_string())?;
+        // The process's tuning (ADEAD_KERNELS_TUNING, the cache, or a measurement now).
+        let kernels = Kernels::tuned(options.isa, threads).map_err(|e| e.to_string())?;
+        let tuning = kernels.tuning();
+        let tuning = format!(
+            "{}/{}",
+            tuning
+                .summary(options.isa)
+                .replace(", ", "/")
+                .replace(' ', "_"),
+            kernels.tuning_origin().name()
+        );
         for &n in &options.sizes {
             let bit_exact = if n <= 256 {
                 let (a, b) = inexact_inputs(n)?;
@@ -152,7 +166,7 @@ fn run(options: &Options) -> Result<(), String> {
             println!(
                 "RESULT peer=adead-kernels bench=matmul_{n} checksum={} median_us={:.2} \
                  min_us={:.2} gflops_median={:.2} gflops_best={:.2} runs={runs} threads={threads} \
-                 isa={} bit_exact={bit_exact}",
+                 isa={} bit_exact={bit_exact} tuning={tuning}",
                 checksum(&a, &b, &c, n)?,
                 median * 1e6,
                 best * 1e6,

@@ -106,6 +106,10 @@ pub enum KernelError {
     /// `ADEAD_KERNELS_ISA` (or a string given to [`Isa::parse`](crate::Isa::parse)) names no path.
     #[error("unknown kernel path {0:?}: expected scalar, avx2 or avx512")]
     UnknownIsa(String),
+    /// A [`Tuning`](crate::Tuning) this build cannot run (a tile shape a path does not
+    /// have, a block size out of range), or an unknown `ADEAD_KERNELS_TUNING` value.
+    #[error("kernel tuning: {0}")]
+    BadTuning(String),
     /// A thread count of zero, or a worker pool that could not be built.
     #[error("thread pool: {0}")]
     Threads(String),

@@ -11,15 +11,15 @@ use crate::error::KernelError;
 use crate::isa::Isa;
 use crate::matmul::driver::{self, Gemm, Threads};
 #[cfg(target_arch = "x86_64")]
-use crate::matmul::microkernel::{Avx2Tile, Avx512Tile};
+use crate::matmul::microkernel::{
+    Avx2Tile4x24, Avx2Tile6x16, Avx2Tile8x8, Avx512Tile8x48, Avx512Tile12x32, Avx512Tile16x16,
+};
 use crate::ops::{BinaryOp, UnaryOp};
 use crate::parallel::Pool;
 use crate::reference::{self, rows};
 use crate::shapes::{self, MatmulDims};
 use crate::tensor::Tensor;
-
-/// Elementwise and row-wise work below this many elements stays on one thread.
-const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
+use crate::tuning::{Tile, Tuning, TuningOrigin};
 
 /// Runs `$simd` with `$m` bound to the SIMD module of the path, or `$scalar`.
 macro_rules! by_isa {
@@ -46,7 +46,8 @@ macro_rules! by_isa {
     }};
 }
 
-/// The fast tensor ops on one kernel path with a fixed number of threads.
+/// The fast tensor ops on one kernel path with a fixed number of threads and a
+/// [`Tuning`] (tile shape, cache blocking, parallel thresholds: speed only, never bits).
 ///
 /// ```
 /// use adead_kernels::{Isa, Kernels, Tensor, reference};
@@ -58,38 +59,71 @@ macro_rules! by_isa {
 /// ```
 pub struct Kernels {
     isa: Isa,
-    /// The matrix-product microkernel of `isa`: holding one proves the CPU runs it.
+    /// The matrix-product microkernel of `isa` in the tuning's tile shape: holding one
+    /// proves the CPU runs it.
     path: Path,
     threads: usize,
     pool: Option<Pool>,
+    tuning: Tuning,
+    origin: TuningOrigin,
 }
 
-/// The microkernel of each path, made once in [`Kernels::new`].
+/// The microkernel of each path and tile shape, made once in [`Kernels::with_tuning`]:
+/// a product dispatches on it once, then runs code monomorphized for the shape.
 #[derive(Clone, Copy)]
 enum Path {
     Scalar,
     #[cfg(target_arch = "x86_64")]
-    Avx2(Avx2Tile),
+    Avx2x6x16(Avx2Tile6x16),
     #[cfg(target_arch = "x86_64")]
-    Avx512(Avx512Tile),
+    Avx2x4x24(Avx2Tile4x24),
+    #[cfg(target_arch = "x86_64")]
+    Avx2x8x8(Avx2Tile8x8),
+    #[cfg(target_arch = "x86_64")]
+    Avx512x12x32(Avx512Tile12x32),
+    #[cfg(target_arch = "x86_64")]
+    Avx512x8x48(Avx512Tile8x48),
+    #[cfg(target_arch = "x86_64")]
+    Avx512x16x16(Avx512Tile16x16),
 }
 
 impl Path {
-    fn of(isa: Isa) -> Result<Path, KernelError> {
+    /// The microkernel of `isa` in the tile shape `tuning` names for it.
+    fn of(isa: Isa, tuning: &Tuning) -> Result<Path, KernelError> {
         isa.check_available()?;
+        tuning.check()?;
         let unavailable = || KernelError::IsaUnavailable {
             requested: isa,
             reason: "the CPU lacks its features",
         };
-        Ok(match isa {
-            Isa::Scalar => Path::Scalar,
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => Path::Avx2(Avx2Tile::new().ok_or_else(unavailable)?),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => Path::Avx512(Avx512Tile::new().ok_or_else(unavailable)?),
-            #[cfg(not(target_arch = "x86_64"))]
-            _ => return Err(unavailable()),
-        })
+        let Some(blocks) = tuning.matmul(isa) else {
+            return Ok(Path::Scalar);
+        };
+        #[cfg(target_arch = "x86_64")]
+        {
+            let tile = blocks.tile;
+            let path = if tile == Tile::AVX2[0] {
+                Avx2Tile6x16::new().map(Path::Avx2x6x16)
+            } else if tile == Tile::AVX2[1] {
+                Avx2Tile4x24::new().map(Path::Avx2x4x24)
+            } else if tile == Tile::AVX2[2] {
+                Avx2Tile8x8::new().map(Path::Avx2x8x8)
+            } else if tile == Tile::AVX512[0] {
+                Avx512Tile12x32::new().map(Path::Avx512x12x32)
+            } else if tile == Tile::AVX512[1] {
+                Avx512Tile8x48::new().map(Path::Avx512x8x48)
+            } else if tile == Tile::AVX512[2] {
+                Avx512Tile16x16::new().map(Path::Avx512x16x16)
+            } else {
+                None
+            };
+            path.ok_or_else(unavailable)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = blocks;
+            Err(unavailable())
+        }
     }
 }
 
@@ -98,16 +132,43 @@ impl std::fmt::Debug for Kernels {
         f.debug_struct("Kernels")
             .field("isa", &self.isa)
             .field("threads", &self.threads)
+            .field("tuning", &self.tuning)
+            .field("origin", &self.origin)
             .finish()
     }
 }
 
 impl Kernels {
     /// Kernels on path `isa` with `threads` threads (1 runs on the calling thread; more
-    /// builds a private rayon pool of that size). Errors when the CPU cannot run `isa`
-    /// or when `threads` is 0.
+    /// builds a private rayon pool of that size) and the default [`Tuning`]. Errors
+    /// when the CPU cannot run `isa` or when `threads` is 0.
     pub fn new(isa: Isa, threads: usize) -> Result<Self, KernelError> {
-        let path = Path::of(isa)?;
+        Self::build(isa, threads, Tuning::default(), TuningOrigin::Default)
+    }
+
+    /// Kernels on path `isa` with `threads` threads and `tuning` (checked: an unknown
+    /// tile shape or blocking out of range is [`KernelError::BadTuning`]). Every tuning
+    /// gives the same bits.
+    pub fn with_tuning(isa: Isa, threads: usize, tuning: Tuning) -> Result<Self, KernelError> {
+        Self::build(isa, threads, tuning, TuningOrigin::Given)
+    }
+
+    /// Kernels on path `isa` with `threads` threads and the process's tuning for them
+    /// ([`Tuning::startup`]: `ADEAD_KERNELS_TUNING`, the cache of this CPU, or a short
+    /// measurement on first use).
+    pub fn tuned(isa: Isa, threads: usize) -> Result<Self, KernelError> {
+        isa.check_available()?;
+        let (tuning, origin) = Tuning::startup(isa, threads)?;
+        Self::build(isa, threads, tuning, origin)
+    }
+
+    fn build(
+        isa: Isa,
+        threads: usize,
+        tuning: Tuning,
+        origin: TuningOrigin,
+    ) -> Result<Self, KernelError> {
+        let path = Path::of(isa, &tuning)?;
         if threads == 0 {
             return Err(KernelError::Threads(
                 "thread count must be at least 1".into(),
@@ -123,17 +184,30 @@ impl Kernels {
             path,
             threads,
             pool,
+            tuning,
+            origin,
         })
     }
 
-    /// Kernels on the start-up path ([`Isa::startup`]: `ADEAD_KERNELS_ISA` or the best).
+    /// Kernels on the start-up path ([`Isa::startup`]: `ADEAD_KERNELS_ISA` or the best)
+    /// with the process's tuning (see [`Kernels::tuned`]).
     pub fn from_env(threads: usize) -> Result<Self, KernelError> {
-        Self::new(Isa::startup()?, threads)
+        Self::tuned(Isa::startup()?, threads)
     }
 
     /// The kernel path.
     pub fn isa(&self) -> Isa {
         self.isa
+    }
+
+    /// The tuning these kernels run with.
+    pub fn tuning(&self) -> &Tuning {
+        &self.tuning
+    }
+
+    /// Where the tuning came from.
+    pub fn tuning_origin(&self) -> TuningOrigin {
+        self.origin
     }
 
     /// The thread count.
@@ -157,7 +231,7 @@ impl Kernels {
         match self
             .pool
             .as_ref()
-            .filter(|_| work >= PARALLEL_MIN_ELEMENTS && rows > 1)
+            .filter(|_| work >= self.tuning.parallel_min_elements && rows > 1)
         {
             Some(pool) => pool.for_each_chunk(out, out_row, f),
             None => f(0, out),
@@ -168,13 +242,26 @@ impl Kernels {
 
     /// Runs one product on this path, on `pool` when it is worth it.
     fn gemm(&self, pool: Option<&Pool>, g: &Gemm<'_>, c: &mut [f32]) {
-        let threads = Threads(pool);
+        let threads = Threads {
+            pool,
+            min_fmas: self.tuning.parallel_min_fmas,
+        };
+        #[cfg(target_arch = "x86_64")]
+        let (avx2, avx512) = (&self.tuning.avx2, &self.tuning.avx512);
         match self.path {
             Path::Scalar => driver::gemm_scalar(threads, g, c),
             #[cfg(target_arch = "x86_64")]
-            Path::Avx2(kernel) => driver::gemm(kernel, threads, g, c),
+            Path::Avx2x6x16(kernel) => driver::gemm(kernel, avx2, threads, g, c),
             #[cfg(target_arch = "x86_64")]
-            Path::Avx512(kernel) => driver::gemm(kernel, threads, g, c),
+            Path::Avx2x4x24(kernel) => driver::gemm(kernel, avx2, threads, g, c),
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2x8x8(kernel) => driver::gemm(kernel, avx2, threads, g, c),
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512x12x32(kernel) => driver::gemm(kernel, avx512, threads, g, c),
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512x8x48(kernel) => driver::gemm(kernel, avx512, threads, g, c),
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512x16x16(kernel) => driver::gemm(kernel, avx512, threads, g, c),
         }
     }
 
@@ -200,8 +287,8 @@ impl Kernels {
         // serially). Otherwise one problem after the other, each split into tiles.
         let spread = self.pool.as_ref().filter(|_| {
             batch >= self.threads
-                && per_problem < driver::PARALLEL_MIN_FMAS * 4
-                && per_problem * batch >= driver::PARALLEL_MIN_FMAS
+                && per_problem < self.tuning.batch_spread_max_fmas
+                && per_problem.saturating_mul(batch) >= self.tuning.parallel_min_fmas
         });
         match spread {
             Some(pool) => pool.for_each_chunk(out, sc, |first, problems| {

@@ -14,8 +14,10 @@
 //! output across k-blocks, and threads only split independent outputs. Each op also has
 //! an `_into` form that writes into a [`Destination`], which is asked for the result's
 //! buffer once the inputs are valid and before anything is allocated (the VM checks its
-//! tensor limits there and reuses the replaced tensor's memory). GPU kernels and the
-//! VM's dispatcher are not part of this crate yet.
+//! tensor limits there and reuses the replaced tensor's memory). What depends on the
+//! CPU (tile shape, cache blocking, parallel thresholds) is a [`Tuning`], chosen by a
+//! short measurement and cached per CPU ([`tuning`]); every tuning gives the same bits.
+//! GPU kernels and the VM's dispatcher are not part of this crate yet.
 
 // The blocked matmul driver, its microkernels and the SIMD constants serve the x86-64
 // paths only; elsewhere the scalar path runs and they are built but unused.
@@ -41,9 +43,11 @@ mod simd {}
 mod tensor;
 #[cfg(test)]
 mod testutil;
+pub mod tuning;
 
 pub use destination::Destination;
 pub use error::KernelError;
 pub use isa::{ISA_ENV_VAR, Isa};
 pub use kernels::Kernels;
 pub use tensor::{MAX_RANK, Tensor};
+pub use tuning::{MatmulTuning, TUNING_ENV_VAR, Tile, Tuning, TuningMode, TuningOrigin};

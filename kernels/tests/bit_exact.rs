@@ -1,8 +1,12 @@
 //! Every fast path equals the scalar reference bit for bit, for every op, on every
 //! kernel path this machine has (or the one `ADEAD_KERNELS_ISA` names, which must then
-//! run) and on 1, 2 and 3 threads; plus the peers' exact matmul checksums and the MLP.
+//! run), on 1, 2 and 3 threads and with every tuning choice (every tile shape of the
+//! path, small, default and large cache blocks, parallel thresholds of zero and of
+//! never: `Tuning::all_choices`); plus the peers' exact matmul checksums and the MLP.
 
-use adead_kernels::{Isa, KernelError, Kernels, Tensor, reference};
+use std::sync::OnceLock;
+
+use adead_kernels::{Isa, KernelError, Kernels, MatmulTuning, Tensor, Tile, Tuning, reference};
 use proptest::prelude::*;
 
 /// The paths under test: the one `ADEAD_KERNELS_ISA` asks for (its absence on this CPU
@@ -18,24 +22,60 @@ fn isas_under_test() -> Vec<Isa> {
     }
 }
 
-/// One `Kernels` per path under test and thread count 1, 2, 3.
-fn all_kernels() -> Vec<Kernels> {
-    let mut out = Vec::new();
-    for isa in isas_under_test() {
-        for threads in 1..=3 {
-            out.push(Kernels::new(isa, threads).expect("path under test is available"));
+/// One `Kernels` per path under test with the default tuning on 1, 2 and 3 threads,
+/// and with each other tuning choice of the path on 2 or 3 threads (its thresholds
+/// decide what runs in parallel). Built once per test process: each holds a pool.
+fn all_kernels() -> Vec<&'static Kernels> {
+    static ALL: OnceLock<Vec<Kernels>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut out = Vec::new();
+        for isa in isas_under_test() {
+            for (i, tuning) in Tuning::all_choices(isa).into_iter().enumerate() {
+                let threads: &[usize] = match i {
+                    0 => &[1, 2, 3],
+                    _ if i % 2 == 0 => &[2],
+                    _ => &[3],
+                };
+                for &threads in threads {
+                    out.push(
+                        Kernels::with_tuning(isa, threads, tuning)
+                            .expect("path under test is available"),
+                    );
+                }
+            }
         }
-    }
-    out
+        out
+    })
+    .iter()
+    .collect()
 }
 
 /// The same kernels, but only the SIMD paths (for sizes the libm-fma scalar path
 /// would make slow; the scalar path is the reference loop anyway).
-fn simd_kernels() -> Vec<Kernels> {
+fn simd_kernels() -> Vec<&'static Kernels> {
     all_kernels()
         .into_iter()
         .filter(|k| k.isa() != Isa::Scalar)
         .collect()
+}
+
+/// How a failure names the kernels: path, threads and tuning.
+fn describe(k: &Kernels) -> String {
+    let t = k.tuning();
+    let blocks = t.matmul(k.isa()).map_or(String::new(), |m| {
+        format!(
+            " tile {} kc {} mc {} nc {} pack {}",
+            m.tile, m.kc, m.mc, m.nc, m.pack_min_bytes
+        )
+    });
+    format!(
+        "{} x{}{blocks} min_fmas {} min_elements {} spread {}",
+        k.isa(),
+        k.threads(),
+        t.parallel_min_fmas,
+        t.parallel_min_elements,
+        t.batch_spread_max_fmas
+    )
 }
 
 /// Deterministic pseudo-random values (xorshift), optionally with special values.
@@ -107,14 +147,10 @@ fn assert_same(fast: &Tensor, reference: &Tensor, what: &str) {
 /// microkernel, made only where the CPU runs it, so an op cannot fall back to another
 /// path; `requested_paths_run` checks that each path asked for is the one held.)
 #[track_caller]
-fn check_all(kernels: &[Kernels], what: &str, expected: &Tensor, op: impl Fn(&Kernels) -> Tensor) {
+fn check_all(kernels: &[&Kernels], what: &str, expected: &Tensor, op: impl Fn(&Kernels) -> Tensor) {
     for k in kernels {
         let fast = op(k);
-        assert_same(
-            &fast,
-            expected,
-            &format!("{what} on {} x{}", k.isa(), k.threads()),
-        );
+        assert_same(&fast, expected, &format!("{what} on {}", describe(k)));
     }
 }
 
@@ -792,5 +828,159 @@ proptest! {
                 prop_assert!(k.mul(&a, b).unwrap().bits_eq(&reference::mul(&a, b).unwrap()));
             }
         }
+    }
+}
+
+#[test]
+fn every_tile_and_threshold_extreme_is_under_test() {
+    for isa in isas_under_test() {
+        let choices = Tuning::all_choices(isa);
+        assert_eq!(choices[0], Tuning::default());
+        for &tile in Tile::choices(isa) {
+            let blocks: Vec<&MatmulTuning> = choices
+                .iter()
+                .filter_map(|t| t.matmul(isa))
+                .filter(|m| m.tile == tile)
+                .collect();
+            assert!(blocks.len() >= 4, "{isa} {tile}");
+            assert!(
+                blocks
+                    .iter()
+                    .any(|m| m.kc < 16 && m.mc <= tile.mr && m.nc <= tile.nr)
+            );
+        }
+        assert!(choices.iter().any(|t| t.parallel_min_fmas == 0
+            && t.parallel_min_elements == 0
+            && t.batch_spread_max_fmas == usize::MAX));
+        assert!(choices.iter().any(|t| t.parallel_min_fmas == usize::MAX
+            && t.parallel_min_elements == usize::MAX
+            && t.batch_spread_max_fmas == 0));
+        // And each one is what the kernels run with.
+        let k = Kernels::with_tuning(isa, 2, choices[choices.len() - 1]).unwrap();
+        assert_eq!(*k.tuning(), choices[choices.len() - 1]);
+    }
+}
+
+#[test]
+fn tunings_a_path_cannot_run_are_refused() {
+    let mut wrong_tile = Tuning::default();
+    wrong_tile.avx2.tile = Tile::new(12, 32);
+    let mut zero_kc = Tuning::default();
+    zero_kc.avx512.kc = 0;
+    let mut huge_nc = Tuning::default();
+    huge_nc.avx2.nc = MatmulTuning::MAX_NC + 1;
+    for bad in [wrong_tile, zero_kc, huge_nc] {
+        assert!(matches!(
+            Kernels::with_tuning(Isa::Scalar, 1, bad),
+            Err(KernelError::BadTuning(_))
+        ));
+    }
+    // The default is today's choice.
+    let d = Tuning::default();
+    assert_eq!(
+        (d.avx2.tile, d.avx2.kc, d.avx2.mc, d.avx2.nc),
+        (Tile::new(6, 16), 256, 144, 4096)
+    );
+    assert_eq!(
+        (d.avx2.pack_min_bytes, d.avx512.pack_min_bytes),
+        (512 << 10, 512 << 10)
+    );
+    assert_eq!(
+        (d.avx512.tile, d.avx512.kc, d.avx512.mc, d.avx512.nc),
+        (Tile::new(12, 32), 512, 144, 4096)
+    );
+    assert_eq!(
+        (
+            d.parallel_min_fmas,
+            d.parallel_min_elements,
+            d.batch_spread_max_fmas
+        ),
+        (1 << 19, 1 << 15, 1 << 21)
+    );
+    assert_eq!(*Kernels::new(Isa::Scalar, 1).unwrap().tuning(), d);
+}
+
+/// Any valid tuning of `isa`: a tile of the path, blocks from 1 to a few hundred,
+/// thresholds from 0 to never.
+fn any_tuning(isa: Isa) -> impl Strategy<Value = Tuning> {
+    let tiles = Tile::choices(isa).to_vec();
+    let threshold = prop_oneof![Just(0usize), 1usize..(1 << 22), Just(usize::MAX)];
+    (
+        proptest::sample::select(if tiles.is_empty() {
+            vec![Tile::new(6, 16)]
+        } else {
+            tiles
+        }),
+        1usize..600,
+        1usize..200,
+        1usize..400,
+        prop_oneof![
+            Just(0usize),
+            Just(1usize << 16),
+            Just(512usize << 10),
+            Just(usize::MAX)
+        ],
+        threshold.clone(),
+        threshold.clone(),
+        threshold,
+    )
+        .prop_map(
+            move |(tile, kc, mc, nc, pack_min_bytes, fmas, elements, spread)| {
+                let mut t = Tuning {
+                    parallel_min_fmas: fmas,
+                    parallel_min_elements: elements,
+                    batch_spread_max_fmas: spread,
+                    ..Tuning::default()
+                };
+                if let Some(m) = t.matmul_mut(isa) {
+                    *m = MatmulTuning {
+                        tile,
+                        kc,
+                        mc,
+                        nc,
+                        pack_min_bytes,
+                    };
+                }
+                t
+            },
+        )
+}
+
+/// One SIMD path under test (the best), for the random-tuning properties.
+fn simd_isa() -> Option<Isa> {
+    isas_under_test()
+        .into_iter()
+        .rev()
+        .find(|&i| i != Isa::Scalar)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn prop_matmul_and_linear_bit_exact_with_any_tuning(
+        (a, b) in matmul_operands(),
+        tuning in any_tuning(simd_isa().unwrap_or(Isa::Scalar)),
+        threads in 1usize..4,
+        relu: bool,
+        batch in 1usize..4,
+    ) {
+        let isa = simd_isa().unwrap_or(Isa::Scalar);
+        let k = Kernels::with_tuning(isa, threads, tuning).unwrap();
+        let expected = reference::matmul(&a, &b).unwrap();
+        prop_assert!(k.matmul(&a, &b).unwrap().bits_eq(&expected), "{}", describe(&k));
+        let n = b.shape()[1];
+        let bias = Values::new(n as u64).tensor(&[n], 5);
+        let expected = reference::linear(&a, &b, &bias, relu).unwrap();
+        prop_assert!(k.linear(&a, &b, &bias, relu).unwrap().bits_eq(&expected), "{}", describe(&k));
+        // Batched: the whole-problem spread and the tiled split.
+        let (m, kk) = (a.shape()[0], a.shape()[1]);
+        let stack = |t: &Tensor, rows, cols| {
+            let data: Vec<f32> = (0..batch).flat_map(|i| t.data().iter().map(move |x| x * (i + 1) as f32)).collect();
+            Tensor::from_vec(&[batch, rows, cols], data).unwrap()
+        };
+        let (a3, b3) = (stack(&a, m, kk), stack(&b, kk, n));
+        let expected = reference::matmul(&a3, &b3).unwrap();
+        prop_assert!(k.matmul(&a3, &b3).unwrap().bits_eq(&expected), "{}", describe(&k));
     }
 }

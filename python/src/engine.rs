@@ -168,6 +168,7 @@ impl Engine {
             max_tensors: max_tensors.unwrap_or(defaults.max_tensors),
             kernel_isa,
             kernel_threads: kernel_threads.unwrap_or(defaults.kernel_threads),
+            kernel_tuning: defaults.kernel_tuning,
         };
         Ok(Engine {
             inner: adead_vm::Engine::new(config),

@@ -80,7 +80,13 @@ fn run(options: &Options) -> Result<(), String> {
         kernel_isa: options.isa,
         ..Config::default()
     });
-    let isa = engine.kernels().map_err(|e| e.to_string())?.isa();
+    let kernels = engine.kernels().map_err(|e| e.to_string())?;
+    let isa = kernels.isa();
+    let tuning = format!(
+        "{} ({})",
+        kernels.tuning().summary(isa),
+        kernels.tuning_origin().name()
+    );
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/mlp.asm");
     let source = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let module =
@@ -93,7 +99,8 @@ fn run(options: &Options) -> Result<(), String> {
     let started = Instant::now();
     instance.call("setup", &[]).map_err(|e| e.to_string())?;
     eprintln!(
-        "setup (LCG weights and inputs, tensors): {:.1} ms; kernel path {isa}, {} thread(s)",
+        "setup (LCG weights and inputs, tensors): {:.1} ms; kernel path {isa}, {} thread(s), \
+         tuning {tuning}",
         started.elapsed().as_secs_f64() * 1e3,
         options.threads
     );

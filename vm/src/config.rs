@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use adead_kernels::Isa;
+use adead_kernels::{Isa, Tuning};
 
 /// Which tiers execute code. Every tier gives the same results, traps, fuel and memory;
 /// they differ only in speed.
@@ -151,6 +151,14 @@ pub struct Config {
     /// default) means one per available CPU, counted when the first module with tensor
     /// instructions loads (so that programs without tensors never ask).
     pub kernel_threads: usize,
+    /// The tensor kernels' tuning (tile shape, cache blocking, parallel thresholds:
+    /// speed only, results are identical with every tuning). `None` (the default) takes
+    /// the process's choice, [`adead_kernels::Tuning::startup`]: the
+    /// `ADEAD_KERNELS_TUNING` environment variable, else what an earlier measurement on
+    /// this CPU left in the user's cache directory, else a short measurement (a fraction
+    /// of a second, once per process). `adead-vm run --load-profile` sets it from the
+    /// saved profile.
+    pub kernel_tuning: Option<Tuning>,
 }
 
 impl Config {
@@ -194,6 +202,7 @@ impl Default for Config {
             max_tensors: 1 << 20,
             kernel_isa: None,
             kernel_threads: 0,
+            kernel_tuning: None,
         }
     }
 }

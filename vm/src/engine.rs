@@ -4,7 +4,7 @@
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, OnceLock};
 
-use adead_kernels::{KernelError, Kernels};
+use adead_kernels::{Isa, KernelError, Kernels};
 
 use crate::config::Config;
 use crate::interrupt::InterruptHandle;
@@ -42,8 +42,9 @@ impl Engine {
         }
     }
 
-    /// The tensor kernels of this engine's configured path and thread count, or why the
-    /// CPU cannot run them.
+    /// The tensor kernels of this engine's configured path, thread count and tuning,
+    /// or why the CPU cannot run them. Without a configured tuning the first call may
+    /// measure one (see [`Config::kernel_tuning`]).
     pub fn kernels(&self) -> Result<&Kernels, KernelError> {
         self.kernels
             .get_or_init(|| {
@@ -51,13 +52,23 @@ impl Engine {
                     0 => std::thread::available_parallelism().map_or(1, usize::from),
                     n => n,
                 };
-                match self.config.kernel_isa {
-                    Some(isa) => Kernels::new(isa, threads),
-                    None => Kernels::from_env(threads),
+                let isa = match self.config.kernel_isa {
+                    Some(isa) => isa,
+                    None => Isa::startup()?,
+                };
+                match self.config.kernel_tuning {
+                    Some(tuning) => Kernels::with_tuning(isa, threads, tuning),
+                    None => Kernels::tuned(isa, threads),
                 }
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The kernels if something has built them already (a module with tensor
+    /// instructions was loaded), without building them.
+    pub fn kernels_if_built(&self) -> Option<&Kernels> {
+        self.kernels.get().and_then(|k| k.as_ref().ok())
     }
 
     /// The handle that stops this engine's runs (see [`InterruptHandle`]), if the

@@ -68,8 +68,8 @@ pub use module::Module;
 pub use native::{CompileRecord, Level, NativeProfile};
 pub use profile::{Executions, FunctionProfile, LoopProfile, MemoryTraffic, Profile};
 pub use saved_profile::{
-    ProfileError, SAVED_PROFILE_FORMAT, SavedCompile, SavedFunction, SavedLevel, SavedLoop,
-    SavedProfile,
+    ProfileError, SAVED_PROFILE_FORMAT, SavedCompile, SavedFunction, SavedKernels, SavedLevel,
+    SavedLoop, SavedProfile,
 };
 pub use tensor_record::{LiveTensor, TensorOpProfile, TensorProfile};
 pub use trap::{Trap, TrapKind};

@@ -294,6 +294,20 @@ fn run(args: &RunArgs, analysis: Option<&AnalyzeArgs>) -> ExitCode {
         Ok(isa) => isa,
         Err(message) => return fail(EXIT_USAGE, message),
     };
+    // The profile first: the kernels it was measured with are chosen when the module
+    // loads.
+    let profile = match args.load_profile.as_deref().map(read_profile).transpose() {
+        Ok(profile) => profile,
+        Err(exit) => return exit,
+    };
+    let kernel_tuning = profile.as_ref().and_then(|profile| {
+        let isa = kernel_isa.map_or_else(Isa::startup, Ok).ok()?;
+        let threads = args.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        );
+        profile.kernel_tuning(isa, threads)
+    });
     let config = Config {
         fuel: args.fuel,
         // The statistics report instructions; counting is what makes them exact.
@@ -311,6 +325,7 @@ fn run(args: &RunArgs, analysis: Option<&AnalyzeArgs>) -> ExitCode {
         max_tensors: args.max_tensors,
         kernel_isa,
         kernel_threads: args.threads.map_or(0, usize::from),
+        kernel_tuning,
         ..Config::default()
     };
     let config = match analysis {
@@ -342,10 +357,13 @@ fn run(args: &RunArgs, analysis: Option<&AnalyzeArgs>) -> ExitCode {
         Ok(module) => module,
         Err(exit) => return exit,
     };
-    if let Some(path) = &args.load_profile
-        && let Err(exit) = warm_start(&module, path)
+    if let (Some(path), Some(profile)) = (&args.load_profile, &profile)
+        && let Err(error) = module.warm_start(profile)
     {
-        return exit;
+        return fail(
+            EXIT_LOAD,
+            format_args!("profile `{}`: {error}", path.display()),
+        );
     }
     let func = match function_to_run(module.isa(), args.invoke.as_deref()) {
         Ok(func) => func,
@@ -477,8 +495,8 @@ fn report_analysis(analysis: &Analysis, how: &AnalyzeArgs) -> Result<(), String>
         .map_err(|e| format!("cannot write the analysis: {e}"))
 }
 
-/// Applies the saved profile at `path` to `module` (`--load-profile`).
-fn warm_start(module: &Module, path: &Path) -> Result<(), ExitCode> {
+/// Reads the saved profile at `path` (`--load-profile`).
+fn read_profile(path: &Path) -> Result<SavedProfile, ExitCode> {
     let name = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| {
         fail(
@@ -487,8 +505,6 @@ fn warm_start(module: &Module, path: &Path) -> Result<(), ExitCode> {
         )
     })?;
     SavedProfile::from_json(&text)
-        .and_then(|profile| module.warm_start(&profile))
-        .map(|_| ())
         .map_err(|error| fail(EXIT_LOAD, format_args!("profile `{name}`: {error}")))
 }
 
@@ -681,6 +697,11 @@ fn stats(out: &mut String, profile: &Profile, module: &Module, elapsed: Duration
             kernels.isa(),
             kernels.threads(),
             if kernels.threads() == 1 { "" } else { "s" }
+        );
+        say!(
+            "kernel tuning:         {} ({})",
+            kernels.tuning().summary(kernels.isa()),
+            kernels.tuning_origin().name()
         );
     }
     say!("calls per function (entries the interpreter saw):");

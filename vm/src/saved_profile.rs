@@ -8,16 +8,26 @@
 //! from by the SHA-256 of the module's `.bib` encoding, and carries a format number, so
 //! that a profile of another module, or of another version of this one, is refused with
 //! a message instead of compiling the wrong functions.
+//!
+//! It also keeps the tensor kernels' tuning the run used ([`SavedKernels`]), so that the
+//! next run on the same CPU, path and thread count takes it instead of measuring; on
+//! another CPU it is ignored (the kernels are then tuned as usual).
+//!
+//! Format 2 added the kernels' tuning; a format-1 profile (the same without it) is still
+//! read.
 
 use adead_jit::Entry;
+use adead_kernels::tuning::CpuKey;
+use adead_kernels::{Isa, Tuning};
 use serde::{Deserialize, Serialize};
 
 use crate::instance::Instance;
 use crate::module::Module;
 use crate::native::Level;
 
-/// The format of [`SavedProfile`] this VM writes and reads.
-pub const SAVED_PROFILE_FORMAT: u32 = 1;
+/// The format of [`SavedProfile`] this VM writes; it reads this one and every earlier
+/// one (format 1 had no [`SavedProfile::kernels`]).
+pub const SAVED_PROFILE_FORMAT: u32 = 2;
 
 /// What a run learned about a module, for the next run's warm start.
 ///
@@ -60,6 +70,24 @@ pub struct SavedProfile {
     /// What the native tier compiled, in order, each entry once per level, then the
     /// optimized code it was still compiling when the profile was taken.
     pub compiled: Vec<SavedCompile>,
+    /// The tensor kernels' tuning the run used, when the module has tensor
+    /// instructions (absent in format 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<SavedKernels>,
+}
+
+/// The tensor kernels of the saved run: where they ran and with which tuning.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedKernels {
+    /// The CPU ([`CpuKey`]: vendor, family, model, stepping).
+    pub cpu: String,
+    /// The kernel path (`scalar`, `avx2`, `avx512`).
+    pub isa: String,
+    /// The kernels' thread count.
+    pub threads: usize,
+    /// The tuning (see [`adead_kernels::Tuning`]).
+    pub tuning: Tuning,
 }
 
 /// A function's entries in the saved run.
@@ -115,7 +143,7 @@ pub enum ProfileError {
     #[error("not a saved profile: {0}")]
     Corrupt(String),
     /// Written by a VM with another profile format.
-    #[error("the profile has format {found}, this VM reads format {SAVED_PROFILE_FORMAT}")]
+    #[error("the profile has format {found}, this VM reads formats 1 to {SAVED_PROFILE_FORMAT}")]
     Format {
         /// The profile's format number.
         found: u32,
@@ -199,13 +227,36 @@ impl SavedProfile {
                 compiled.push(saved);
             }
         }
+        // Only a module with tensor instructions uses (and had to build) kernels.
+        let kernels = (!module.code().tensor_ops.is_empty())
+            .then(|| module.engine().kernels_if_built())
+            .flatten()
+            .map(|kernels| SavedKernels {
+                cpu: CpuKey::this_cpu().to_string(),
+                isa: kernels.isa().name().to_string(),
+                threads: kernels.threads(),
+                tuning: *kernels.tuning(),
+            });
         SavedProfile {
             format: SAVED_PROFILE_FORMAT,
             module: module.hash(),
             functions,
             loops,
             compiled,
+            kernels,
         }
+    }
+
+    /// The saved kernels' tuning, if the run that saved it ran on this CPU with path
+    /// `isa` on `threads` threads (else `None`: the tuning of another machine or
+    /// configuration is not reused).
+    pub fn kernel_tuning(&self, isa: Isa, threads: usize) -> Option<Tuning> {
+        self.kernels
+            .as_ref()
+            .filter(|k| {
+                k.cpu == CpuKey::this_cpu().as_str() && k.isa == isa.name() && k.threads == threads
+            })
+            .map(|k| k.tuning)
     }
 
     /// The profile as pretty-printed JSON.
@@ -223,10 +274,25 @@ impl SavedProfile {
         let format = serde_json::from_str::<FormatOnly>(text)
             .map_err(|error| ProfileError::Corrupt(error.to_string()))?
             .format;
-        if format != SAVED_PROFILE_FORMAT {
+        if !(1..=SAVED_PROFILE_FORMAT).contains(&format) {
             return Err(ProfileError::Format { found: format });
         }
-        serde_json::from_str(text).map_err(|error| ProfileError::Corrupt(error.to_string()))
+        let profile: SavedProfile =
+            serde_json::from_str(text).map_err(|error| ProfileError::Corrupt(error.to_string()))?;
+        if let Some(kernels) = &profile.kernels {
+            if format < 2 {
+                return Err(ProfileError::Corrupt(
+                    "format 1 has no `kernels` field".to_string(),
+                ));
+            }
+            Isa::parse(&kernels.isa)
+                .map_err(|error| ProfileError::Corrupt(format!("kernels: {error}")))?;
+            kernels
+                .tuning
+                .check()
+                .map_err(|error| ProfileError::Corrupt(format!("kernels: {error}")))?;
+        }
+        Ok(profile)
     }
 
     /// The compilations to redo for `module`, after checking that the profile is its
@@ -235,7 +301,7 @@ impl SavedProfile {
         &self,
         module: &Module,
     ) -> Result<Vec<(u32, Entry, Level)>, ProfileError> {
-        if self.format != SAVED_PROFILE_FORMAT {
+        if !(1..=SAVED_PROFILE_FORMAT).contains(&self.format) {
             return Err(ProfileError::Format { found: self.format });
         }
         let hash = module.hash();

@@ -178,10 +178,15 @@ fn damaged_profiles_are_errors_not_crashes() {
         let error = SavedProfile::from_json(&json[..end]).unwrap_err();
         assert!(matches!(error, ProfileError::Corrupt(_)), "{end}: {error}");
     }
-    let format = json.replacen("\"format\": 1", "\"format\": 2", 1);
+    let format = json.replacen("\"format\": 2", "\"format\": 3", 1);
     assert_eq!(
         SavedProfile::from_json(&format),
-        Err(ProfileError::Format { found: 2 })
+        Err(ProfileError::Format { found: 3 })
+    );
+    let format = json.replacen("\"format\": 2", "\"format\": 0", 1);
+    assert_eq!(
+        SavedProfile::from_json(&format),
+        Err(ProfileError::Format { found: 0 })
     );
     let unknown_field = json.replacen("{", "{\n  \"extra\": 0,", 1);
     assert!(matches!(
@@ -229,4 +234,97 @@ fn a_profile_naming_what_the_module_lacks_is_refused() {
         Err(ProfileError::Unknown(_))
     ));
     assert!(compiled_at_load(&module).is_empty());
+}
+
+/// A module with a tensor instruction, so that its engine builds kernels.
+const TENSOR_PROGRAM: &str = "
+    .func main params=0 regs=16
+        movi r1, 3
+        tnew r10, r1, 1
+        tadd r10, r10, r10
+        movi r2, 0
+        ret r2
+    .end";
+
+#[test]
+fn a_profile_keeps_the_kernels_tuning_and_gives_it_back_on_this_cpu_only() {
+    let mut tuning = adead_kernels::Tuning::default();
+    tuning.avx2.tile = adead_kernels::Tile::new(4, 24);
+    tuning.avx2.kc = 96;
+    tuning.parallel_min_fmas = 12345;
+    let isa = adead_kernels::Isa::best();
+    let engine = Engine::new(Config {
+        kernel_isa: Some(isa),
+        kernel_threads: 2,
+        kernel_tuning: Some(tuning),
+        ..Config::default()
+    });
+    let module = Module::from_asm(&engine, TENSOR_PROGRAM, "t.asm").unwrap();
+    let mut instance = Instance::new(&module, &Imports::new()).unwrap();
+    instance.call_entry(&[]).unwrap();
+    let json = SavedProfile::of(&instance).to_json();
+    assert!(json.contains("\"format\": 2"), "{json}");
+    assert!(json.contains("\"kc\": 96"), "{json}");
+    let profile = SavedProfile::from_json(&json).unwrap();
+    let kernels = profile.kernels.as_ref().unwrap();
+    assert_eq!((kernels.isa.as_str(), kernels.threads), (isa.name(), 2));
+    assert_eq!(profile.kernel_tuning(isa, 2), Some(tuning));
+    // Another thread count, path or CPU: not reused.
+    assert_eq!(profile.kernel_tuning(isa, 1), None);
+    assert_eq!(profile.kernel_tuning(adead_kernels::Isa::Scalar, 2), None);
+    let other_cpu = json.replacen(&kernels.cpu, "OtherVendor-1-2-3", 1);
+    assert_eq!(
+        SavedProfile::from_json(&other_cpu)
+            .unwrap()
+            .kernel_tuning(isa, 2),
+        None
+    );
+    // The saved tuning is what the next engine runs with.
+    let next = Engine::new(Config {
+        kernel_isa: Some(isa),
+        kernel_threads: 2,
+        kernel_tuning: profile.kernel_tuning(isa, 2),
+        ..Config::default()
+    });
+    assert_eq!(*next.kernels().unwrap().tuning(), tuning);
+    assert_eq!(
+        next.kernels().unwrap().tuning_origin(),
+        adead_kernels::TuningOrigin::Given
+    );
+    // A damaged tuning is a corrupt profile, not a crash.
+    for (from, to) in [
+        ("\"4x24\"", "\"5x24\""),
+        ("\"kc\": 96", "\"kc\": 0"),
+        ("\"isa\": \"", "\"isa\": \"x"),
+    ] {
+        let damaged = json.replacen(from, to, 1);
+        assert!(
+            matches!(
+                SavedProfile::from_json(&damaged),
+                Err(ProfileError::Corrupt(_))
+            ),
+            "{from} -> {to}"
+        );
+    }
+    // A format-1 profile (no kernels field) is still read; one with the field is not.
+    let without = SavedProfile {
+        kernels: None,
+        format: 1,
+        ..profile.clone()
+    };
+    let old = SavedProfile::from_json(&without.to_json()).unwrap();
+    assert_eq!(old.kernels, None);
+    assert!(module.warm_start(&old).is_ok());
+    let mixed = json.replacen("\"format\": 2", "\"format\": 1", 1);
+    assert!(matches!(
+        SavedProfile::from_json(&mixed),
+        Err(ProfileError::Corrupt(_))
+    ));
+}
+
+#[test]
+fn a_profile_of_a_module_without_tensors_has_no_kernels() {
+    let profile = profile_of_a_run(&engine_for(Tier::Interp), 5);
+    assert_eq!(profile.kernels, None);
+    assert!(!profile.to_json().contains("kernels"));
 }

@@ -28,10 +28,7 @@ use super::microkernel::{Microkernel, TileJob, wide_panels};
 use super::pack::pack_b_panel;
 use crate::math::{canonicalize, fma, relu};
 use crate::parallel::Pool;
-
-/// Below this many multiply-adds a product runs on one thread: waking the pool costs
-/// more than it saves.
-pub(crate) const PARALLEL_MIN_FMAS: usize = 1 << 19;
+use crate::tuning::MatmulTuning;
 
 /// One product `C[m x n] = A[m x k] . B[k x n] (+ bias) (relu)`, row-major, contiguous.
 #[derive(Clone, Copy)]
@@ -62,14 +59,18 @@ impl Gemm<'_> {
     }
 }
 
-/// Where the product may run in parallel: a pool (of 2 threads or more), or none.
+/// Where the product may run in parallel: a pool (of 2 threads or more) or none, and
+/// the multiply-adds from which a product is worth spreading over it.
 #[derive(Clone, Copy)]
-pub(crate) struct Threads<'p>(pub Option<&'p Pool>);
+pub(crate) struct Threads<'p> {
+    pub pool: Option<&'p Pool>,
+    pub min_fmas: usize,
+}
 
 impl Threads<'_> {
     /// The pool, if this much work should be spread over it.
     fn for_work(&self, fmas: usize) -> Option<&Pool> {
-        self.0.filter(|_| fmas >= PARALLEL_MIN_FMAS)
+        self.pool.filter(|_| fmas >= self.min_fmas)
     }
 }
 
@@ -158,17 +159,31 @@ fn partition(tiles: usize, panels: usize, tasks: usize) -> Vec<Task> {
 /// multiple of 256 bytes apart (they then collide in a few cache sets), or one so large
 /// that its rows span too many pages. Measured on Zen 5: in place is up to 20% faster
 /// for 64 x 784 x 128, 256^3 and 100 x 1000 x 1000; packing is 1.8x faster for 1024^3.
-fn pack_b<K: Microkernel>(m: usize, k: usize, n: usize) -> bool {
-    const HALF_L2: usize = 512 << 10;
+///
+/// The size from which a colliding block is packed is the tuning's `pack_min_bytes`
+/// (512 KiB, half of Zen 5's L2, by default).
+fn pack_b<K: Microkernel>(m: usize, k: usize, n: usize, kc: usize, pack_min_bytes: usize) -> bool {
     const MAX_IN_PLACE_SPAN: usize = 4 << 20;
+    if pack_min_bytes == usize::MAX {
+        return false;
+    }
     let reused = m.div_ceil(K::MR) >= 3;
-    let block_bytes = K::KC.min(k) * n * std::mem::size_of::<f32>();
+    let block_bytes = kc.min(k) * n * std::mem::size_of::<f32>();
     let conflict_free = !n.is_multiple_of(64) && block_bytes <= MAX_IN_PLACE_SPAN;
-    reused && block_bytes > HALF_L2 && !conflict_free
+    reused && block_bytes > pack_min_bytes && !conflict_free
 }
 
-/// Runs `g` with the microkernel `kernel`, writing `c` (`m * n` floats).
-pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>, c: &mut [f32]) {
+/// Runs `g` with the microkernel `kernel` and the blocking of `blocks` (its tile is
+/// `kernel`'s), writing `c` (`m * n` floats).
+pub(crate) fn gemm<K: Microkernel>(
+    kernel: K,
+    blocks: &MatmulTuning,
+    threads: Threads<'_>,
+    g: &Gemm<'_>,
+    c: &mut [f32],
+) {
+    debug_assert_eq!((blocks.tile.mr, blocks.tile.nr), (K::MR, K::NR));
+    let (kc_max, nc_max) = (blocks.kc.max(1), blocks.nc.max(1));
     let (m, k, n) = (g.m, g.k, g.n);
     if m == 0 || n == 0 {
         return;
@@ -184,13 +199,13 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
         ld: n,
     };
     let pool = threads.for_work(g.fmas());
-    let packed = pack_b::<K>(m, k, n);
+    let packed = pack_b::<K>(m, k, n, kc_max, blocks.pack_min_bytes);
     let row_tiles = RowTiles::new(m, K::MR);
-    for jc in (0..n).step_by(K::NC) {
-        let nc = K::NC.min(n - jc);
+    for jc in (0..n).step_by(nc_max) {
+        let nc = nc_max.min(n - jc);
         let panels = nc.div_ceil(K::NR);
-        for pc in (0..k).step_by(K::KC) {
-            let kc = K::KC.min(k - pc);
+        for pc in (0..k).step_by(kc_max) {
+            let kc = kc_max.min(k - pc);
             let job = BlockJob {
                 g,
                 jc,
@@ -199,6 +214,7 @@ pub(crate) fn gemm<K: Microkernel>(kernel: K, threads: Threads<'_>, g: &Gemm<'_>
                 kc,
                 packed,
                 row_tiles,
+                mc: blocks.mc,
             };
             let packed_len = if packed { panels * K::NR * kc } else { 0 };
             with_scratch(&PACK_B, packed_len, |packed_b| {
@@ -246,6 +262,8 @@ struct BlockJob<'a> {
     /// place, a partial last panel through masked loads).
     packed: bool,
     row_tiles: RowTiles,
+    /// Rows of A walked against one panel of B (rounded down to whole tiles).
+    mc: usize,
 }
 
 fn run_task<K: Microkernel>(
@@ -263,18 +281,19 @@ fn run_task<K: Microkernel>(
         kc,
         packed,
         row_tiles,
+        mc: block_rows_max,
     } = *job;
     let (k, n) = (g.k, g.n);
     let first = pc == 0;
     let last = pc + kc == k;
     // Blocks of MC rows (MC / MR whole tiles) of A are walked against each B panel.
-    let tiles_per_block = (K::MC / K::MR).max(1);
+    let tiles_per_block = (block_rows_max / K::MR).max(1);
     for block_start in task.tiles.clone().step_by(tiles_per_block) {
         let block = block_start..(block_start + tiles_per_block).min(task.tiles.end);
         let block_rows = row_tiles.rows(block.clone());
         let mc = block_rows.len();
         // A block of 1 to 3 rows runs wide tiles over several in-place panels.
-        let wide = if mc <= 3 { wide_panels(mc) } else { 1 };
+        let wide = if mc <= 3 { wide_panels(mc, K::PV) } else { 1 };
         // Wide tiles span whole panels read in place.
         let wide_end = if packed {
             0
@@ -298,8 +317,13 @@ fn run_task<K: Microkernel>(
                 // In place: kc rows of B from (pc, j0), `width` values each, stride n.
                 (&g.b[pc * n + j0..][..(kc - 1) * n + width], n)
             };
-            // A last panel at most half full runs half-width tiles (one vector per row).
-            let vectors = if width <= K::NR / 2 { 1 } else { 2 * span };
+            // A partial last panel runs only the vectors it needs (a 10-column panel of
+            // 16 one vector per row); a wide tile all of its panels'.
+            let vectors = if span > 1 {
+                span * K::PV
+            } else {
+                width.div_ceil(K::LANES)
+            };
             let tile_job = TileJob {
                 kc,
                 first,
@@ -322,9 +346,9 @@ fn run_task<K: Microkernel>(
                 // SAFETY: `a_tile` holds the kc steps of h rows at stride k, `b_panel`
                 // the kc steps of `width` columns at stride ldb (a packed panel holds
                 // NR), the output tile has h rows of `width` columns at
-                // stride n, the bias has them from j0; span is 1 or wide_panels(h)
-                // (h <= 3, whole panels: width = span * NR), and `vectors` covers
-                // `width`.
+                // stride n, the bias has them from j0; span is 1 or wide_panels(h, PV)
+                // (h <= 3, whole panels: width = span * NR), and `vectors` is the
+                // fewest vectors that cover `width`.
                 unsafe {
                     kernel.tile(
                         h,

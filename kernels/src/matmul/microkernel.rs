@@ -9,14 +9,20 @@
 //! stored in C, which continues the same chain. After the last block the tile gets its
 //! epilogue (bias, relu, canonical NaN) before the store.
 //!
-//! - AVX-512: `MR = 12` rows x `NR = 32` columns (two zmm per row): 24 accumulators
-//!   plus 2 B registers and one broadcast.
-//! - AVX2: `MR = 6` rows x `NR = 16` columns (two ymm per row): 12 accumulators plus 2 B
-//!   registers, the classic 6x16 shape for 16 ymm registers.
+//! Each instruction set has a few tile shapes (`MR` rows x `NR` columns, `NR` being one
+//! to three vectors), chosen at run time per [`crate::Tuning`]; the driver is
+//! monomorphized per shape, so the choice costs one `match` per product:
+//! - AVX-512: 12 x 32 (the default: two zmm per row, 24 accumulators plus 2 B registers
+//!   and one broadcast), 8 x 48, 16 x 16.
+//! - AVX2: 6 x 16 (the default: two ymm per row, 12 accumulators plus 2 B registers,
+//!   the classic shape for 16 ymm registers), 4 x 24, 8 x 8.
+//!
+//! The shape changes which registers hold an output, never its chain: every shape gives
+//! the reference's bits.
 //!
 //! Each height `h` in `1..=MR` has its own instance (const generic), so short tiles in
 //! m cost no wasted work. Tiles of 1 to 3 rows would leave the FMA units waiting on
-//! their 4-cycle latency with only 2 chains per row, so they may span several panels
+//! their 4-cycle latency with only a few chains per row, so they may span several panels
 //! ([`wide_panels`]): 8 to 12 independent chains, as many as two FMA pipes need.
 //!
 //! A is read in place (row-major, `a_row_stride` apart); B either from a packed panel
@@ -47,51 +53,55 @@ pub(crate) struct TileJob {
     /// Row stride of B: step `p` reads the tile's columns at `b + p * b_row_stride`
     /// (`NR` for a packed panel, `n` for B read in place).
     pub b_row_stride: usize,
-    /// Vectors (of `NR / 2` columns) per row of the tile: 2 (one panel), 2 x
-    /// [`wide_panels`]`(h)` (several panels of B read in place), or 1 (the first half of
-    /// a panel: a last panel at most `NR / 2` wide, such as a 10-class output layer,
-    /// does half the work).
+    /// Vectors (of `LANES` columns) per row of the tile: `PV` (one panel), `PV` x
+    /// [`wide_panels`]`(h, PV)` (several panels of B read in place), or fewer than `PV`
+    /// (the vectors a partial last panel needs: a 10-class output layer on a 16-column
+    /// panel does half the work).
     pub vectors: usize,
-    /// Columns of the tile that exist: `vectors * NR / 2`, or fewer in the last panel
+    /// Columns of the tile that exist: `vectors * LANES`, or fewer in the last panel
     /// of B when `n` is not a multiple of `NR`. Past them nothing is read or written
     /// (masked loads and stores), so a partial panel of B can be read in place and the
     /// tile is stored straight into C.
     pub cols: usize,
 }
 
-/// How many panels a tile of `h` rows should span to keep at least 8 independent fma
-/// chains in flight (2 vectors per row and panel): 4 for one row, 2 for two or three.
-pub(crate) fn wide_panels(h: usize) -> usize {
-    match h {
-        1 => 4,
-        2 | 3 => 2,
-        _ => 1,
+/// How many panels of `pv` vectors a tile of `h` rows should span to keep at least 8
+/// independent fma chains in flight: with two vectors per panel, 4 for one row and 2
+/// for two or three; with one, 8, 4 and 3; with three, 3 and 2 (and 1 for three rows,
+/// which have 9 chains already). Tiles of 4 rows or more span one panel.
+pub(crate) fn wide_panels(h: usize, pv: usize) -> usize {
+    if h == 0 || h > 3 {
+        1
+    } else {
+        8usize.div_ceil(h * pv)
     }
 }
 
-/// A microkernel for one instruction set, with its blocking parameters.
+/// A microkernel for one instruction set and tile shape: `MR` rows x `NR` columns,
+/// `NR = PV * LANES` (`PV` vectors of `LANES` floats per row). The blocking around it
+/// (`kc`, `mc`, `nc`) is chosen at run time ([`crate::MatmulTuning`]).
 pub(crate) trait Microkernel: Copy + Send + Sync {
     /// Rows of a full tile.
     const MR: usize;
-    /// Columns of a panel (two vectors).
+    /// Columns of a panel (`PV` vectors).
     const NR: usize;
-    /// Depth of a k-block (a packed B panel, `KC x NR` floats, stays in L1).
-    const KC: usize;
-    /// Rows of A walked against one B panel (`MC x KC` floats of A, meant to stay in L2).
-    const MC: usize;
-    /// Columns of a B block (`KC x NC` floats of packed B, meant to stay in L2/L3).
-    const NC: usize;
+    /// Vectors per row of a full tile.
+    const PV: usize;
+    /// Floats per vector register.
+    const LANES: usize;
 
-    /// Runs one tile of `h` rows and `job.vectors * NR / 2` columns over the `job.kc`
+    /// Runs one tile of `h` rows and `job.vectors * LANES` columns over the `job.kc`
     /// steps of a k-block.
     ///
     /// # Safety
-    /// `1 <= h <= MR`, `job.vectors` is 1, 2 or 2 x [`wide_panels`]`(h)`, and
-    /// `job.cols` is at most `job.vectors * NR / 2` and equal to it for wide tiles;
-    /// with `kc = job.kc` and `w = job.cols`: `a` is valid for `kc` reads from each of the `h` rows
-    /// `a + i * job.a_row_stride`, `b` for `w` reads at each `b + p * job.b_row_stride`
-    /// (`p < kc`); `c` is valid for reading and writing `h` rows of `w` floats at row
-    /// stride `ldc`; `job.bias` is null or valid for `w` reads.
+    /// `1 <= h <= MR`, `job.vectors` is at most `PV`, or `PV` x
+    /// [`wide_panels`]`(h, PV)` for a wide tile; `job.cols` is at most
+    /// `job.vectors * LANES`, more than `(job.vectors - 1) * LANES`, and equal to
+    /// `job.vectors * LANES` for wide tiles; with `kc = job.kc` and `w = job.cols`: `a`
+    /// is valid for `kc` reads from each of the `h` rows `a + i * job.a_row_stride`, `b`
+    /// for `w` reads at each `b + p * job.b_row_stride` (`p < kc`); `c` is valid for
+    /// reading and writing `h` rows of `w` floats at row stride `ldc`; `job.bias` is null
+    /// or valid for `w` reads.
     unsafe fn tile(
         self,
         h: usize,
@@ -104,18 +114,16 @@ pub(crate) trait Microkernel: Copy + Send + Sync {
 }
 
 /// Calls `$f::<H, V, MASKED>` for the runtime height `$h`, vectors per row `$vectors`
-/// and masking `$masked`: one panel (V = 2) or half of one (V = 1) for every height,
-/// masked or not, and the wide (never masked) instances for heights 1 to 3.
+/// and masking `$masked`: the wide (never masked) instances listed, then for every
+/// height each vector count of one panel (1 to `PV`), masked or not.
 macro_rules! dispatch_tile {
-    ($h:expr, $vectors:expr, $masked:expr, [$($n:literal),*], $f:ident, $args:tt) => {
+    (
+        $h:expr, $vectors:expr, $masked:expr, [$($n:literal),*], $vs:tt,
+        [$(($wh:literal, $wv:literal)),*], $f:ident, $args:tt
+    ) => {
         match ($h, $vectors, $masked) {
-            (1, 8, false) => $f::<1, 8, false> $args,
-            (2, 4, false) => $f::<2, 4, false> $args,
-            (3, 4, false) => $f::<3, 4, false> $args,
-            $( ($n, 2, false) => $f::<$n, 2, false> $args, )*
-            $( ($n, 1, false) => $f::<$n, 1, false> $args, )*
-            $( ($n, 2, true) => $f::<$n, 2, true> $args, )*
-            $( ($n, 1, true) => $f::<$n, 1, true> $args, )*
+            $( ($wh, $wv, false) => $f::<$wh, $wv, false> $args, )*
+            $( ($n, vectors, masked) => dispatch_vectors!($n, vectors, masked, $vs, $f, $args), )*
             (h, vectors, masked) => debug_assert!(
                 false,
                 "no tile of height {h} with {vectors} vectors (masked: {masked})"
@@ -124,13 +132,29 @@ macro_rules! dispatch_tile {
     };
 }
 
-/// A microkernel type for one instruction set: a token that only `new` makes, and only
-/// where the CPU runs that set, with its blocking parameters and tile heights.
+/// The vector counts of one height (see `dispatch_tile`).
+macro_rules! dispatch_vectors {
+    ($n:literal, $vectors:expr, $masked:expr, [$($v:literal),*], $f:ident, $args:tt) => {
+        match ($vectors, $masked) {
+            $( ($v, false) => $f::<$n, $v, false> $args, )*
+            $( ($v, true) => $f::<$n, $v, true> $args, )*
+            (vectors, masked) => debug_assert!(
+                false,
+                "no tile of height {} with {vectors} vectors (masked: {masked})",
+                $n
+            ),
+        }
+    };
+}
+
+/// A microkernel type for one instruction set and tile shape: a token that only `new`
+/// makes, and only where the CPU runs that set, with its shape, tile heights, vector
+/// counts and wide instances.
 macro_rules! microkernel {
     (
         $(#[$doc:meta])*
-        $name:ident, $isa:expr, MR = $mr:literal, NR = $nr:literal, KC = $kc:literal,
-        heights $heights:tt, $tile:ident
+        $name:ident, $isa:expr, MR = $mr:literal, PV = $pv:literal, LANES = $lanes:literal,
+        heights $heights:tt, vectors $vectors:tt, wide $wide:tt, $tile:ident
     ) => {
         $(#[$doc])*
         #[cfg(target_arch = "x86_64")]
@@ -150,10 +174,9 @@ macro_rules! microkernel {
         #[cfg(target_arch = "x86_64")]
         impl Microkernel for $name {
             const MR: usize = $mr;
-            const NR: usize = $nr;
-            const KC: usize = $kc;
-            const MC: usize = 144;
-            const NC: usize = 4096;
+            const NR: usize = $pv * $lanes;
+            const PV: usize = $pv;
+            const LANES: usize = $lanes;
 
             unsafe fn tile(
                 self,
@@ -170,8 +193,10 @@ macro_rules! microkernel {
                     dispatch_tile!(
                         h,
                         job.vectors,
-                        job.cols < job.vectors * Self::NR / 2,
+                        job.cols < job.vectors * Self::LANES,
                         $heights,
+                        $vectors,
+                        $wide,
                         $tile,
                         (a, b, c, ldc, job)
                     )
@@ -182,15 +207,48 @@ macro_rules! microkernel {
 }
 
 microkernel!(
-    /// The AVX-512 microkernel (12 x 32).
-    Avx512Tile, Isa::Avx512, MR = 12, NR = 32, KC = 512,
-    heights [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], tile_avx512
+    /// AVX-512, 12 x 32 (two zmm per row: 24 accumulators, 2 B registers, a broadcast).
+    Avx512Tile12x32, Isa::Avx512, MR = 12, PV = 2, LANES = 16,
+    heights [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], vectors [1, 2],
+    wide [(1, 8), (2, 4), (3, 4)], tile_avx512
 );
 
 microkernel!(
-    /// The AVX2 + FMA microkernel (6 x 16).
-    Avx2Tile, Isa::Avx2Fma, MR = 6, NR = 16, KC = 256,
-    heights [1, 2, 3, 4, 5, 6], tile_avx2
+    /// AVX-512, 8 x 48 (three zmm per row: 24 accumulators, fewer broadcasts per fma).
+    Avx512Tile8x48, Isa::Avx512, MR = 8, PV = 3, LANES = 16,
+    heights [1, 2, 3, 4, 5, 6, 7, 8], vectors [1, 2, 3],
+    wide [(1, 9), (2, 6)], tile_avx512
+);
+
+microkernel!(
+    /// AVX-512, 16 x 16 (one zmm per row: 16 accumulators, 16 streams of A).
+    Avx512Tile16x16, Isa::Avx512, MR = 16, PV = 1, LANES = 16,
+    heights [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], vectors [1],
+    wide [(1, 8), (2, 4), (3, 3)], tile_avx512
+);
+
+microkernel!(
+    /// AVX2 + FMA, 6 x 16 (two ymm per row: 12 accumulators plus 2 B registers, the
+    /// classic shape for 16 ymm registers).
+    Avx2Tile6x16, Isa::Avx2Fma, MR = 6, PV = 2, LANES = 8,
+    heights [1, 2, 3, 4, 5, 6], vectors [1, 2],
+    wide [(1, 8), (2, 4), (3, 4)], tile_avx2
+);
+
+microkernel!(
+    /// AVX2 + FMA, 4 x 24 (three ymm per row: 12 accumulators, 4 broadcasts and 3 B
+    /// loads per step instead of 6 and 2).
+    Avx2Tile4x24, Isa::Avx2Fma, MR = 4, PV = 3, LANES = 8,
+    heights [1, 2, 3, 4], vectors [1, 2, 3],
+    wide [(1, 9), (2, 6)], tile_avx2
+);
+
+microkernel!(
+    /// AVX2 + FMA, 8 x 8 (one ymm per row: 8 accumulators, 8 streams of A, for narrow
+    /// outputs).
+    Avx2Tile8x8, Isa::Avx2Fma, MR = 8, PV = 1, LANES = 8,
+    heights [1, 2, 3, 4, 5, 6, 7, 8], vectors [1],
+    wide [(1, 8), (2, 4), (3, 3)], tile_avx2
 );
 
 /// The microkernel body, written once and instantiated per ISA with its intrinsics:
