@@ -66,15 +66,18 @@ pub enum TargetName {
     Assembler,
     /// [`targets::execution::Execution`].
     Execution,
+    /// [`targets::onnx::Onnx`].
+    Onnx,
 }
 
 impl TargetName {
     /// Every target, in the order `adead-fuzz all` runs them.
-    pub const ALL: [TargetName; 4] = [
+    pub const ALL: [TargetName; 5] = [
         TargetName::Reader,
         TargetName::Verifier,
         TargetName::Assembler,
         TargetName::Execution,
+        TargetName::Onnx,
     ];
 
     /// The name on the command line.
@@ -84,6 +87,7 @@ impl TargetName {
             TargetName::Verifier => "verifier",
             TargetName::Assembler => "assembler",
             TargetName::Execution => "execution",
+            TargetName::Onnx => "onnx",
         }
     }
 
@@ -92,6 +96,7 @@ impl TargetName {
         match self {
             TargetName::Reader | TargetName::Verifier => "bib",
             TargetName::Assembler | TargetName::Execution => "asm",
+            TargetName::Onnx => "onnx",
         }
     }
 
@@ -102,6 +107,7 @@ impl TargetName {
             TargetName::Verifier => run(&mut targets::verifier::Verifier::new(), options),
             TargetName::Assembler => run(&mut targets::assembler::Assembler::new(), options),
             TargetName::Execution => run(&mut targets::execution::Execution::new(), options),
+            TargetName::Onnx => run(&mut targets::onnx::Onnx::new(), options),
         }
     }
 
@@ -112,6 +118,7 @@ impl TargetName {
             TargetName::Verifier => replay(&mut targets::verifier::Verifier::new(), bytes),
             TargetName::Assembler => replay(&mut targets::assembler::Assembler::new(), bytes),
             TargetName::Execution => replay(&mut targets::execution::Execution::new(), bytes),
+            TargetName::Onnx => replay(&mut targets::onnx::Onnx::new(), bytes),
         }
     }
 }
@@ -130,7 +137,7 @@ impl FromStr for TargetName {
             .into_iter()
             .find(|target| target.name() == name)
             .ok_or_else(|| {
-                format!("unknown target `{name}` (reader, verifier, assembler, execution)")
+                format!("unknown target `{name}` (reader, verifier, assembler, execution, onnx)")
             })
     }
 }

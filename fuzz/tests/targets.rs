@@ -44,6 +44,17 @@ fn reader() {
 }
 
 #[test]
+fn onnx() {
+    let report = fuzz(TargetName::Onnx, 0xF022_0007, 1500);
+    for what in ["imported", "refused"] {
+        assert!(
+            report.tallies.get(what).copied().unwrap_or(0) > 0,
+            "no model {what}"
+        );
+    }
+}
+
+#[test]
 fn verifier() {
     let report = fuzz(TargetName::Verifier, 0xF022_0002, 500);
     for what in ["verified", "rejected", "trapped", "returned"] {

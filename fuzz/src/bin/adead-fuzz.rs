@@ -44,17 +44,18 @@ pub unsafe extern "C" fn __sanitizer_cov_8bit_counters_init(start: *mut u8, end:
 #[unsafe(no_mangle)]
 pub extern "C" fn __sanitizer_cov_pcs_init(_start: *const usize, _end: *const usize) {}
 
-/// Fuzz targets of ADead-BIB: the .bib reader, the verifier, the assembler, and tensor
-/// execution on every kernel path.
+/// Fuzz targets of ADead-BIB: the .bib reader, the verifier, the assembler, tensor
+/// execution on every kernel path, and the ONNX importer.
 ///
-/// Each target starts from the repository's examples and conformance cases, mutates
+/// Each target starts from the repository's examples and conformance cases (the onnx
+/// target from small models it builds), mutates
 /// inputs deterministically from the seed, checks every input, keeps those that show
 /// new behaviour, and stops at the first failure: it writes the input under the
 /// failure directory, prints its path, and exits 1.
 #[derive(Parser, Debug)]
 #[command(name = "adead-fuzz", version)]
 struct Cli {
-    /// The target: reader, verifier, assembler, execution, or all (each in turn, each
+    /// The target: reader, verifier, assembler, execution, onnx, or all (each in turn, each
     /// for the whole budget).
     target: String,
     /// Run for this many seconds (per target). Default: 10, unless --iterations is given.

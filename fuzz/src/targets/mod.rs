@@ -1,8 +1,9 @@
-//! The four targets. Each is a [`Target`](crate::Target): its seeds, how it makes new
+//! The five targets. Each is a [`Target`](crate::Target): its seeds, how it makes new
 //! inputs, and what must hold for every input.
 
 pub mod assembler;
 pub mod execution;
+pub mod onnx;
 pub mod reader;
 pub mod verifier;
 
