@@ -143,6 +143,15 @@ fn boundary_value(rng: &mut Rng, bytes: &[u8], at: usize) -> u32 {
     value as u32
 }
 
+/// A corpus entry, mutated with another entry's bytes in reach (at most `max` bytes):
+/// how the byte-level targets make an input.
+pub fn mutated_entry(rng: &mut Rng, corpus: &[Vec<u8>], max: usize) -> Vec<u8> {
+    let mut input = corpus[rng.index(corpus.len())].clone();
+    let other = &corpus[rng.index(corpus.len())];
+    mutate_bytes(rng, &mut input, other, max);
+    input
+}
+
 /// Applies one to eight mutations to `bytes`; `other` is a second input for splices.
 /// The result is at most `max_len` bytes.
 pub fn mutate_bytes(rng: &mut Rng, bytes: &mut Vec<u8>, other: &[u8], max_len: usize) {

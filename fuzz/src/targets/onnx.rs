@@ -23,7 +23,7 @@ use prost::Message;
 
 use crate::alloc;
 use crate::driver::{Exec, Target};
-use crate::mutate::mutate_bytes;
+use crate::mutate::mutated_entry;
 use crate::rng::Rng;
 use crate::targets::reader::variant;
 
@@ -227,10 +227,7 @@ impl Target for Onnx {
     }
 
     fn generate(&mut self, rng: &mut Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
-        let mut input = corpus[rng.index(corpus.len())].clone();
-        let other = &corpus[rng.index(corpus.len())];
-        mutate_bytes(rng, &mut input, other, MAX_INPUT);
-        input
+        mutated_entry(rng, corpus, MAX_INPUT)
     }
 
     fn check(&mut self, input: &Vec<u8>, exec: &mut Exec) -> Result<(), String> {

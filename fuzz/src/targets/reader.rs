@@ -19,7 +19,7 @@ use adead_isa::{Module, format};
 
 use crate::alloc;
 use crate::driver::{Exec, Target};
-use crate::mutate::mutate_bytes;
+use crate::mutate::mutated_entry;
 use crate::rng::Rng;
 use crate::targets::excerpt;
 
@@ -98,10 +98,7 @@ impl Target for Reader {
     }
 
     fn generate(&mut self, rng: &mut Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
-        let mut input = corpus[rng.index(corpus.len())].clone();
-        let other = &corpus[rng.index(corpus.len())];
-        mutate_bytes(rng, &mut input, other, MAX_INPUT);
-        input
+        mutated_entry(rng, corpus, MAX_INPUT)
     }
 
     fn check(&mut self, input: &Vec<u8>, exec: &mut Exec) -> Result<(), String> {

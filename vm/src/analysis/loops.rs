@@ -1,6 +1,7 @@
 //! Loops from the code's backward branches, with what they executed.
 
-use adead_isa::{Instruction, OperandValue};
+use adead_isa::Instruction;
+use adead_isa::fuel::branch_target;
 
 /// A loop of one function: its header, the last backward branch to it, and its counts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,14 +22,10 @@ pub(crate) struct Loop {
 pub(crate) fn loops_of(code: &[Instruction], counts: &[u64]) -> Vec<Loop> {
     let mut ends: Vec<(u32, u32)> = Vec::new();
     for (pc, instr) in code.iter().enumerate() {
-        for (_, value) in instr.operands() {
-            if let OperandValue::Label(target) = value
-                && target as usize <= pc
-            {
-                match ends.iter_mut().find(|(header, _)| *header == target) {
-                    Some((_, end)) => *end = (*end).max(pc as u32),
-                    None => ends.push((target, pc as u32)),
-                }
+        if let Some(target) = branch_target(instr).filter(|&t| t as usize <= pc) {
+            match ends.iter_mut().find(|(header, _)| *header == target) {
+                Some((_, end)) => *end = (*end).max(pc as u32),
+                None => ends.push((target, pc as u32)),
             }
         }
     }

@@ -128,11 +128,6 @@ pub(crate) fn suggestions(all: &Facts<'_>) -> Vec<Suggestion> {
     found
 }
 
-/// The register operand `i` of `instr`.
-fn reg(instr: &Instruction, i: usize) -> u8 {
-    instr.reg(i)
-}
-
 /// True when `instr` writes register `r` as a value (a `Dst` operand); tensor ops
 /// write the tensor behind their first register, not the register.
 fn overwrites(instr: &Instruction, r: u8) -> bool {
@@ -150,7 +145,7 @@ fn reader(code: &[Instruction], from: u32, out: u8, op: Opcode) -> Option<u32> {
     let last = (from + FUSION_WINDOW).min(code.len() as u32 - 1);
     for pc in from + 1..=last {
         let instr = &code[pc as usize];
-        if instr.opcode() == op && reg(instr, 1) == out {
+        if instr.opcode() == op && instr.reg(1) == out {
             return Some(pc);
         }
         if overwrites(instr, out) || instr.opcode().flags().ends_block {
@@ -168,7 +163,7 @@ fn fusion<'r>(
     recorded: impl Fn(u32) -> Option<&'r TensorOpProfile>,
 ) -> Option<(SuggestionKind, String)> {
     let matmul = &code[pc as usize];
-    let add_pc = reader(code, pc, reg(matmul, 0), Opcode::TensorAdd)?;
+    let add_pc = reader(code, pc, matmul.reg(0), Opcode::TensorAdd)?;
     let add = &code[add_pc as usize];
     // The bias must be one row of the product's width (what `linear` broadcasts).
     let product = recorded(pc)?;
@@ -178,8 +173,8 @@ fn fusion<'r>(
     if product.inputs.iter().any(|s| s.len() != 2) || !one_row {
         return None;
     }
-    let operands = format!("r{}, r{}, r{}", reg(matmul, 1), reg(matmul, 2), reg(add, 2));
-    Some(match reader(code, add_pc, reg(add, 0), Opcode::Relu) {
+    let operands = format!("r{}, r{}, r{}", matmul.reg(1), matmul.reg(2), add.reg(2));
+    Some(match reader(code, add_pc, add.reg(0), Opcode::Relu) {
         Some(relu_pc) => {
             let relu = &code[relu_pc as usize];
             (
@@ -188,7 +183,7 @@ fn fusion<'r>(
                     "`matmul` here, the bias `tadd` at {add_pc} and `relu` at {relu_pc} are \
                      `linear.relu r{}, {operands}`: the same bits in one pass over the output \
                      instead of three",
-                    reg(relu, 0)
+                    relu.reg(0)
                 ),
             )
         }
@@ -197,7 +192,7 @@ fn fusion<'r>(
             format!(
                 "`matmul` here and the bias `tadd` at {add_pc} are `linear r{}, {operands}`: \
                  the same bits in one pass over the output instead of two",
-                reg(add, 0)
+                add.reg(0)
             ),
         ),
     })
